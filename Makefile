@@ -1,0 +1,56 @@
+# Détente — make help lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+VENV := .venv/bin
+SEED_DIR ?= ../shared/seed
+API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
+
+.PHONY: help setup up down demo test test-unit test-integration lint format bench train evaluate
+
+help: ## List every target
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+setup: ## Create the venv (uv workspace, locked) and fetch the Kafka jars
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --locked --all-packages
+	bash deploy/local/kafka/kafka.sh fetch
+
+up: setup ## Start Kafka, create topics, start worker and API in the background
+	bash deploy/local/stack.sh up
+
+down: ## Stop API, worker and Kafka
+	bash deploy/local/stack.sh down
+
+demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../shared if present)
+	$(VENV)/detente-produce --no-progress data/sample/articles.jsonl
+	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi
+	$(VENV)/python deploy/local/demo_report.py --api $(API_URL) --sample data/sample/articles.jsonl $(if $(wildcard $(SEED_DIR)),--seed $(SEED_DIR))
+
+test: setup ## Unit and integration tests (integration starts its own real Kafka broker)
+	$(VENV)/pytest tests/unit tests/integration
+
+test-unit: ## Unit tests only (no broker)
+	$(VENV)/pytest tests/unit
+
+test-integration: ## Integration tests only, against a real broker they start
+	$(VENV)/pytest tests/integration
+
+lint: ## ruff (lint + format check) and mypy (strict on shared/)
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy shared/src
+
+format: ## Apply ruff formatting and safe fixes
+	$(VENV)/ruff check --fix .
+	$(VENV)/ruff format .
+
+train: ## Rebuild the shipped stance model (see models/README.md)
+	$(VENV)/detente train --plover ../shared/data/plover-gsr/PLOVER_GSR_CAMEO.txt \
+		--unscon ../shared/data/unscon/conflict_annotations.csv --out models/stance.skops
+
+evaluate: ## Held-out crises and the real-news dev set from ../shared
+	$(VENV)/detente evaluate --news ../shared/data/news-dev/news-dev.jsonl
+
+bench: setup ## Throughput figures, written to bench/results.json
+	$(VENV)/python bench/run.py --out bench/results.json

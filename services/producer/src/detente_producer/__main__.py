@@ -1,0 +1,5 @@
+import sys
+
+from detente_producer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,99 @@
+"""`detente-produce PATH…`: send article events from files into Kafka (key: article id)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError, NoBrokersAvailable
+from tqdm import tqdm
+
+from detente.events import Article
+from detente.topics import TopicNames
+from detente_producer.reader import InvalidRecord, read_articles
+from detente_producer.settings import Settings
+
+
+def _published_at(value: str) -> datetime:
+    if value == "now":
+        return datetime.now().astimezone()
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("needs a time zone, e.g. 2026-03-01T12:00:00Z")
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="detente-produce", description=__doc__)
+    parser.add_argument("paths", nargs="+", type=Path, help=".jsonl files, .json/.txt files, folders")
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default from settings)")
+    parser.add_argument("--topic", help="target topic (default: the articles topic)")
+    parser.add_argument("--rate", type=float, default=0.0, help="articles per second (0: as fast as possible)")
+    parser.add_argument(
+        "--published-at", type=_published_at, default=None,
+        help="override published_at of .txt files: RFC 3339 or 'now' (default: date in file name, else mtime)",
+    )  # fmt: skip
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    kafka = settings.kafka
+    if args.bootstrap:
+        kafka = kafka.model_copy(update={"bootstrap_servers": args.bootstrap})
+    topic = args.topic or TopicNames(kafka.topic_prefix).articles
+
+    records = list(read_articles(args.paths, args.published_at))
+    invalid = [r for r in records if isinstance(r, InvalidRecord)]
+    articles = [r for r in records if isinstance(r, Article)]
+    for record in invalid:
+        print(f"invalid record {record.where}: {record.reason}", file=sys.stderr)
+    if invalid:
+        print(f"detente-produce: {len(invalid)} invalid record(s); nothing sent", file=sys.stderr)
+        return 1
+
+    try:
+        producer = KafkaProducer(
+            **kafka.client_options(),
+            client_id="detente-producer",
+            acks="all",
+            linger_ms=20,
+            retries=10,
+            max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
+            max_request_size=4 * 1024 * 1024,
+            request_timeout_ms=15_000,
+        )
+    except NoBrokersAvailable:
+        print(f"detente-produce: no Kafka broker at {kafka.bootstrap_servers}", file=sys.stderr)
+        return 2
+
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    started = time.monotonic()
+    futures = []
+    try:
+        for n, article in enumerate(tqdm(articles, unit="article", disable=args.no_progress)):
+            if interval:
+                delay = started + n * interval - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            futures.append(producer.send(topic, key=article.id.encode(), value=article.to_json_bytes()))
+        producer.flush(timeout=60)
+        for future in futures:
+            future.get(timeout=30)
+    except KafkaError as exc:
+        print(f"detente-produce: sending to {topic} failed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        producer.close(timeout=10)
+    print(f"sent {len(articles)} article(s) to {topic} on {kafka.bootstrap_servers}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

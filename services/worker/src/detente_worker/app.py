@@ -1,0 +1,47 @@
+"""The Faust application object, and nothing else (topics, tables and agents live beside it)."""
+
+from __future__ import annotations
+
+import faust
+
+from detente_worker.settings import get_settings
+
+settings = get_settings()
+
+
+def _credentials() -> faust.types.auth.CredentialsArg | None:
+    kafka = settings.kafka
+    if kafka.sasl_mechanism:
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        return faust.SASLCredentials(
+            username=kafka.sasl_username or "",
+            password=password,
+            mechanism=kafka.sasl_mechanism,
+            ssl_context=faust.ssl.create_default_context(cafile=kafka.ssl_cafile)
+            if kafka.security_protocol == "SASL_SSL"
+            else None,
+        )
+    if kafka.security_protocol == "SSL":
+        return faust.SSLCredentials(faust.ssl.create_default_context(cafile=kafka.ssl_cafile))
+    return None
+
+
+app = faust.App(
+    settings.app_id,
+    broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
+    broker_credentials=_credentials(),
+    store=settings.store,
+    datadir=str(settings.data_dir),
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication_factor,
+    topic_allow_declare=True,
+    consumer_auto_offset_reset="earliest",
+    broker_session_timeout=settings.session_timeout_seconds,
+    broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+    web_host=settings.web_host,
+    web_port=settings.web_port,
+    web_bind=settings.web_host,
+    web_in_thread=False,
+    producer_acks=-1,
+    autodiscover=False,
+)

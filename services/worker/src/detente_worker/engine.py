@@ -1,0 +1,23 @@
+"""The stance engine, loaded once per process (model and registry are read at start)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+
+from detente.model import StanceModel
+from detente.registry import ActorRegistry
+from detente.stances import StanceEngine
+from detente_worker.settings import get_settings
+
+
+@cache
+def get_engine() -> StanceEngine:
+    settings = get_settings()
+    return StanceEngine.create(
+        ActorRegistry.load(settings.registry_path), StanceModel.load(settings.model_path)
+    )
+
+
+def allowed_lateness() -> timedelta:
+    return timedelta(hours=get_settings().allowed_lateness_hours)

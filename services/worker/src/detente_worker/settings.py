@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from detente.kafka_config import KafkaConnection
+
+
+class Settings(BaseSettings):
+    """Worker settings from DETENTE_* environment variables, read once at start."""
+
+    model_config = SettingsConfigDict(env_prefix="DETENTE_", env_nested_delimiter="__")
+
+    kafka: KafkaConnection = KafkaConnection()
+    app_id: str = "detente-worker"
+    partitions: int = 6
+    replication_factor: int = 1
+    # Faust binds a web server even when unused: give each worker process its own port.
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    metrics_port: int = 9102
+    store: str = "memory://"
+    data_dir: Path = Path(".run/worker")
+    model_path: Path | None = None
+    registry_path: Path | None = None
+    allowed_lateness_hours: float = 48.0
+    session_timeout_seconds: float = 10.0
+    heartbeat_interval_seconds: float = 1.0
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

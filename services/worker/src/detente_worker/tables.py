@@ -1,0 +1,25 @@
+"""Faust tables: changelogged state, co-partitioned with the topic whose agent updates it."""
+
+from __future__ import annotations
+
+from detente_worker.app import app, settings
+
+# Article id → content fingerprint: a replayed or duplicated article is counted once.
+seen_articles = app.Table(
+    "seen-articles",
+    key_type=str,
+    value_type=str,
+    partitions=settings.partitions,
+    key_serializer="json",
+    value_serializer="json",
+)
+
+# Index subject ("actor:russia", "dyad:france|russia", "global") → hourly event-time buckets.
+index_state = app.Table(
+    "index-state",
+    key_type=str,
+    value_type=dict,
+    partitions=settings.partitions,
+    key_serializer="json",
+    value_serializer="json",
+)

@@ -1,0 +1,148 @@
+"""`detente`: the offline command line (classify, train, evaluate). No Kafka needed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from detente.events import Article
+from detente.model import DEFAULT_MODEL_PATH, StanceModel
+from detente.registry import ActorRegistry
+from detente.stances import StanceEngine, UnprocessableArticle
+
+BATCH_SIZE = 64
+
+
+def _read_articles(handle: TextIO, name: str) -> Iterator[tuple[int, Article | str]]:
+    for number, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            yield number, Article.model_validate_json(line)
+        except ValidationError as exc:
+            yield number, f"{name}:{number}: invalid article: {exc.errors()[0]['msg']}"
+
+
+def _classify(args: argparse.Namespace) -> int:
+    engine = StanceEngine.create(ActorRegistry.load(args.registry), StanceModel.load(args.model))
+    handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    failures = 0
+    batch: list[Article] = []
+
+    def flush() -> None:
+        for result in engine.classify_many(batch):
+            payload = result.model_dump(mode="json", include={"id", "actors"})
+            payload["model_version"] = result.model_version
+            print(json.dumps(payload, ensure_ascii=False))
+        batch.clear()
+
+    started = time.perf_counter()
+    count = 0
+    with handle:
+        for _, item in _read_articles(handle, args.file):
+            if isinstance(item, str):
+                print(item, file=sys.stderr)
+                failures += 1
+                continue
+            try:
+                engine.check(item)
+            except UnprocessableArticle as exc:
+                print(f"{item.id}: {exc.reason}: {exc}", file=sys.stderr)
+                failures += 1
+                continue
+            batch.append(item)
+            count += 1
+            if len(batch) >= BATCH_SIZE:
+                flush()
+        flush()
+    if args.timing:
+        elapsed = time.perf_counter() - started
+        print(json.dumps({"articles": count, "seconds": round(elapsed, 4)}), file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from detente import corpora, training
+
+    registry = ActorRegistry.load(args.registry)
+    statements = list(corpora.read_own(args.statements))
+    sources = {"own": len(statements)}
+    if args.plover:
+        extra = list(corpora.read_plover(args.plover))
+        statements += extra
+        sources["plover"] = len(extra)
+    if args.unscon:
+        extra = list(corpora.read_unscon(args.unscon))
+        statements += extra
+        sources["unscon"] = len(extra)
+    split = training.split_by_crisis(statements)
+    print(f"training on {len(split.train)} statements {sources}; "
+          f"holding out {len(split.test)} from crises {sorted(training.TEST_CRISES)}", file=sys.stderr)  # fmt: skip
+    pipeline = training.fit(split.train, registry)
+    held_out = training.evaluate_statements(pipeline, split.test, registry)
+    metadata = {"model": training.MODEL_NAME, "sources": sources, "held_out_crises": held_out}
+    training.save(pipeline, args.out, metadata)
+    print(json.dumps(metadata, indent=2))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from detente import corpora, evaluation, training
+
+    registry = ActorRegistry.load(args.registry)
+    model = StanceModel.load(args.model)
+    report: dict[str, object] = {"model_version": model.version}
+    if args.statements:
+        test = training.split_by_crisis(list(corpora.read_own(args.statements))).test
+        report["held_out_crises"] = training.evaluate_statements(model.pipeline, test, registry)
+    if args.news:
+        engine = StanceEngine.create(registry, model)
+        report["news_dev"] = evaluation.evaluate_news(engine, args.news)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="detente", description=__doc__)
+    parser.add_argument("--registry", type=Path, default=None, help="actor registry TOML")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="skops model file")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    classify = commands.add_parser("classify", help="article events (JSON Lines) → stances")
+    classify.add_argument("file", nargs="?", default="-", help="JSON Lines file, or - for stdin")
+    classify.add_argument("--timing", action="store_true", help="print throughput to stderr")
+    classify.set_defaults(run=_classify)
+
+    train = commands.add_parser("train", help="train the stance model")
+    train.add_argument("--statements", type=Path, default=Path("data/training/statements"))
+    train.add_argument("--plover", type=Path, help="PLOVER_GSR_CAMEO.txt")
+    train.add_argument("--unscon", type=Path, help="UNSCon conflict_annotations.csv")
+    train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="scores on held-out crises and real news")
+    evaluate.add_argument("--statements", type=Path, default=Path("data/training/statements"))
+    evaluate.add_argument("--news", type=Path, help="news-dev.jsonl (actor-level labels)")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (OSError, ValueError) as exc:
+        print(f"detente {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

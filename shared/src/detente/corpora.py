@@ -1,0 +1,91 @@
+"""Labelled statements for training and evaluation, read from files given by path.
+
+Our own corpus lives in the project (data/training/statements/*.jsonl). Public corpora stay
+in the team folder and are read from there: PLOVER gold-standard sentences, mapped to the two
+classes by PLOVER's own cooperation/conflict grouping, and UNSCon segments joined into
+sentences with their conflict label.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from detente.events import Stance
+
+PLOVER_COOPERATION = frozenset(
+    {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "INVESTIGATE"}
+)
+PLOVER_CONFLICT = frozenset(
+    {"DEMAND", "DISAPPROVE", "REJECT", "THREATEN", "SANCTION", "PROTEST", "MOBILIZE", "COERCE",
+     "ASSAULT", "FIGHT"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LabelledStatement:
+    text: str
+    label: Stance
+    speaker: str
+    crisis: str
+    source: str  # which corpus: "own", "plover", "unscon"
+    weight: float = 1.0
+
+
+def read_own(folder: Path) -> Iterator[LabelledStatement]:
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no *.jsonl statement files in {folder}")
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row["label"] not in ("hardline", "conciliatory") or not row.get("provenance"):
+                raise ValueError(f"{path}:{number}: bad label or missing provenance")
+            yield LabelledStatement(row["text"], row["label"], row["speaker"], row["crisis"], "own")
+
+
+def read_plover(path: Path) -> Iterator[LabelledStatement]:
+    for record in json.loads(path.read_text(encoding="utf-8")):
+        event = record.get("event")
+        text = record.get("text")
+        if not text or event not in PLOVER_COOPERATION | PLOVER_CONFLICT:
+            continue
+        sources = record.get("source") or [{}]
+        speaker = sources[0].get("actorText", "") if isinstance(sources, list) else ""
+        label: Stance = "conciliatory" if event in PLOVER_COOPERATION else "hardline"
+        yield LabelledStatement(text, label, speaker, "plover-gsr", "plover")
+
+
+def read_unscon(path: Path, weight: float = 0.5) -> Iterator[LabelledStatement]:
+    """UNSCon labels conflict (negative evaluation, challenge, correction) per discourse unit.
+
+    Units are joined back into sentences; a sentence with any conflict unit is hardline.
+    Conflict-free speech is mostly procedural rather than conciliatory, so those sentences
+    get a lower weight: they teach the model what is *not* hardline.
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    sentence: list[str] = []
+    conflict = False
+    current_file = None
+    for row in rows + [{"file_id": None, "EDU_text": "", "Binary_Conflict_score": "0"}]:
+        if row["file_id"] != current_file or (sentence and sentence[-1].rstrip().endswith((".", "?", "!"))):
+            if sentence and current_file:
+                text = " ".join(sentence).replace(" ,", ",").replace(" .", ".").strip()
+                speaker = current_file.split("_spch", 1)[-1].split("_", 1)[-1].rsplit("_", 2)[0]
+                if len(text.split()) >= 5:
+                    label: Stance = "hardline" if conflict else "conciliatory"
+                    yield LabelledStatement(
+                        text, label, speaker.replace("_", " "), "unscon-ukraine-2014", "unscon",
+                        1.0 if conflict else weight,
+                    )
+            sentence, conflict = [], False
+            current_file = row["file_id"]
+        if row["EDU_text"]:
+            sentence.append(row["EDU_text"])
+            conflict = conflict or row["Binary_Conflict_score"] == "1"

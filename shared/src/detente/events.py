@@ -1,0 +1,165 @@
+"""The event contract: one pydantic model per Kafka message, each JSON with `schema_version`.
+
+See docs/events.md for the topics that carry them.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION: Literal[1] = 1
+
+# Large enough for any real article, small enough that one message cannot exhaust memory.
+MAX_TEXT_CHARS = 200_000
+
+ArticleId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
+]
+Stance = Literal["conciliatory", "hardline"]
+ActorKind = Literal["person", "state", "organisation", "group"]
+SubjectKind = Literal["actor", "dyad", "global"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_json_bytes(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+class Article(_Event):
+    """A news article as it enters the pipeline (topic `articles`, key: `id`)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: ArticleId
+    published_at: AwareDatetime
+    source: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    title: Annotated[str, StringConstraints(max_length=1000)] = ""
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = "en"
+
+
+class DeadLetter(_Event):
+    """A record that could not be processed (topic `articles-dlq`), kept byte for byte."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    reason: str
+    detail: str = ""
+    source_topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key_base64: str | None = None
+    raw_base64: str
+    failed_at: AwareDatetime
+
+    @classmethod
+    def for_record(
+        cls,
+        *,
+        reason: str,
+        detail: str,
+        source_topic: str,
+        raw: bytes,
+        key: bytes | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> DeadLetter:
+        return cls(
+            reason=reason,
+            detail=detail[:2000],
+            source_topic=source_topic,
+            partition=partition,
+            offset=offset,
+            key_base64=base64.b64encode(key).decode() if key is not None else None,
+            raw_base64=base64.b64encode(raw).decode(),
+            failed_at=datetime.now(UTC),
+        )
+
+    def raw(self) -> bytes:
+        return base64.b64decode(self.raw_base64)
+
+
+class ActorStance(BaseModel):
+    """One actor's stance in one article, as the API and `detente classify` show it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    actor: str
+    name: str
+    kind: ActorKind
+    affiliation: str | None
+    stance: Stance
+    p_hardline: Annotated[float, Field(ge=0.0, le=1.0)]
+    statements: int
+    evidence: list[str]
+
+
+class ArticleStances(BaseModel):
+    """Everything the stance engine says about one article."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    published_at: AwareDatetime
+    title: str = ""
+    model_version: str
+    actors: list[ActorStance]
+
+
+class StanceEvent(_Event):
+    """One actor's stance in one article (topic `stances`, key: actor id)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    article_id: str
+    published_at: AwareDatetime
+    title: str = ""
+    model_version: str
+    stance: ActorStance
+    classified_at: AwareDatetime
+
+
+class Contribution(_Event):
+    """What one article adds to one index subject (internal repartition topic, key: subject).
+
+    The sums are additive, so replays in any order give the same totals.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    subject: str
+    subject_kind: SubjectKind
+    actors: list[str]
+    article_id: str
+    published_at: AwareDatetime
+    hardline_weight: float
+    weight: float
+    statements: int
+
+
+class WindowValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    index: float | None
+    statements: int
+    articles: int
+
+
+class IndexUpdate(_Event):
+    """The latest index of one subject (compacted topic `tension-indices`, key: subject)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    subject: str
+    subject_kind: SubjectKind
+    actors: list[str]
+    as_of: AwareDatetime
+    windows: dict[str, WindowValue]
+    ewma: float | None
+    ewma_half_life_hours: float
+    total_statements: int
+    total_articles: int
+    last_article_id: str
+    updated_at: AwareDatetime

@@ -1,0 +1,171 @@
+"""Tension index maths (definitions in docs/indices.md). Pure functions over plain data.
+
+A subject (an actor, a dyad, or the globe) keeps hourly event-time buckets of additive sums.
+Sums commute, so any arrival order within the lateness bound gives the same index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
+from typing import Any
+
+from detente.events import ArticleStances, Contribution, IndexUpdate, SubjectKind, WindowValue
+from detente.registry import ActorRegistry
+
+HOUR = 3600
+WINDOWS: dict[str, int] = {"1h": 1, "24h": 24, "7d": 24 * 7}
+RETENTION_HOURS = max(WINDOWS.values())
+EWMA_HALF_LIFE_HOURS = 24.0
+DEFAULT_ALLOWED_LATENESS = timedelta(hours=48)
+GLOBAL_SUBJECT = "global"
+# A wire story can name dozens of states; pairs grow quadratically, so cap the fan-out.
+MAX_DYAD_ACTORS = 8
+
+
+def confidence(p_hardline: float) -> float:
+    """How sure the model is, in [0.5, 1]: the weight of a statement in the index."""
+    return max(p_hardline, 1.0 - p_hardline)
+
+
+def actor_subject(actor_id: str) -> str:
+    return f"actor:{actor_id}"
+
+
+def dyad_subject(a: str, b: str) -> str:
+    first, second = sorted((a, b))
+    return f"dyad:{first}|{second}"
+
+
+@dataclass(frozen=True)
+class _Sums:
+    hardline_weight: float
+    weight: float
+    statements: int
+
+    def __add__(self, other: _Sums) -> _Sums:
+        return _Sums(
+            self.hardline_weight + other.hardline_weight,
+            self.weight + other.weight,
+            self.statements + other.statements,
+        )
+
+
+def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Contribution]:
+    """What one article adds to each subject it touches.
+
+    Each actor counts for itself and rolls up its lineage (Putin and Lavrov count toward
+    Russia). Dyads pair the principals (top of lineage) seen in the same article and are
+    symmetric; the global subject takes every statement once.
+    """
+    own: dict[str, _Sums] = {}
+    for stance in stances.actors:
+        weight = confidence(stance.p_hardline)
+        sums = _Sums(weight if stance.stance == "hardline" else 0.0, weight, 1)
+        own[stance.actor] = sums
+    rolled: dict[str, _Sums] = {}
+    for actor_id, sums in own.items():
+        for subject in registry.lineage(actor_id):
+            rolled[subject] = rolled[subject] + sums if subject in rolled else sums
+    principals = sorted({registry.principal(a) for a in own})
+
+    def make(subject: str, kind: SubjectKind, actors: list[str], sums: _Sums) -> Contribution:
+        return Contribution(
+            subject=subject,
+            subject_kind=kind,
+            actors=actors,
+            article_id=stances.id,
+            published_at=stances.published_at,
+            hardline_weight=round(sums.hardline_weight, 6),
+            weight=round(sums.weight, 6),
+            statements=sums.statements,
+        )
+
+    out = [make(actor_subject(a), "actor", [a], s) for a, s in sorted(rolled.items())]
+    top = sorted(principals, key=lambda p: -rolled[p].statements)[:MAX_DYAD_ACTORS]
+    for a, b in combinations(sorted(top), 2):
+        out.append(make(dyad_subject(a, b), "dyad", [a, b], rolled[a] + rolled[b]))
+    if own:
+        total = sum(own.values(), _Sums(0.0, 0.0, 0))
+        out.append(make(GLOBAL_SUBJECT, "global", [], total))
+    return out
+
+
+def _hour(moment: datetime) -> int:
+    return int(moment.timestamp()) // HOUR
+
+
+def empty_state() -> dict[str, Any]:
+    """The per-subject state kept in the worker's table (JSON-friendly)."""
+    return {"buckets": [], "watermark_hour": None, "statements": 0, "articles": 0, "last": ""}
+
+
+def is_late(state: dict[str, Any], published_at: datetime, lateness: timedelta) -> bool:
+    watermark = state.get("watermark_hour")
+    if watermark is None:
+        return False
+    return _hour(published_at) < watermark - int(lateness.total_seconds()) // HOUR
+
+
+def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
+    """A new state with `contribution` added; buckets older than the longest window are dropped."""
+    hour = _hour(contribution.published_at)
+    buckets = {int(b[0]): list(b) for b in state["buckets"]}
+    bucket = buckets.setdefault(hour, [hour, 0.0, 0.0, 0, 0])
+    bucket[1] = round(bucket[1] + contribution.hardline_weight, 6)
+    bucket[2] = round(bucket[2] + contribution.weight, 6)
+    bucket[3] += contribution.statements
+    bucket[4] += 1
+    watermark = max(hour, state["watermark_hour"] if state["watermark_hour"] is not None else hour)
+    horizon = watermark - RETENTION_HOURS - 1
+    kept = sorted((b for h, b in buckets.items() if h > horizon), key=lambda b: b[0])
+    return {
+        "buckets": kept,
+        "watermark_hour": watermark,
+        "statements": state["statements"] + contribution.statements,
+        "articles": state["articles"] + 1,
+        "last": contribution.article_id,
+    }
+
+
+def window_value(buckets: Iterable[list[Any]], as_of_hour: int, hours: int) -> WindowValue:
+    hard = weight = 0.0
+    statements = articles = 0
+    for hour, hard_w, w, n, a in buckets:
+        if as_of_hour - hours < hour <= as_of_hour:
+            hard, weight, statements, articles = hard + hard_w, weight + w, statements + n, articles + a
+    index = round(100.0 * hard / weight, 2) if weight > 0 else None
+    return WindowValue(index=index, statements=statements, articles=articles)
+
+
+def ewma(buckets: Iterable[list[Any]], as_of_hour: int, half_life_hours: float) -> float | None:
+    hard = weight = 0.0
+    for hour, hard_w, w, _, _ in buckets:
+        if hour > as_of_hour:
+            continue
+        decay = 0.5 ** ((as_of_hour - hour) / half_life_hours)
+        hard, weight = hard + hard_w * decay, weight + w * decay
+    return round(100.0 * hard / weight, 2) if weight > 0 else None
+
+
+def index_update(
+    subject: str, kind: SubjectKind, actors: list[str], state: dict[str, Any]
+) -> IndexUpdate:
+    """The published index of a subject, as of its event-time watermark."""
+    as_of_hour: int = state["watermark_hour"]
+    buckets = state["buckets"]
+    return IndexUpdate(
+        subject=subject,
+        subject_kind=kind,
+        actors=actors,
+        as_of=datetime.fromtimestamp((as_of_hour + 1) * HOUR, UTC),
+        windows={name: window_value(buckets, as_of_hour, h) for name, h in WINDOWS.items()},
+        ewma=ewma(buckets, as_of_hour, EWMA_HALF_LIFE_HOURS),
+        ewma_half_life_hours=EWMA_HALF_LIFE_HOURS,
+        total_statements=state["statements"],
+        total_articles=state["articles"],
+        last_article_id=state["last"],
+        updated_at=datetime.now(UTC),
+    )

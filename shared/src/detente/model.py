@@ -1,0 +1,58 @@
+"""The stance classifier: a scikit-learn pipeline persisted with skops, never with pickle."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "stance.skops"
+
+# skops refuses to load any type not listed here, so a tampered artifact cannot run code.
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+class ModelError(RuntimeError):
+    pass
+
+
+class Classifier(Protocol):
+    def predict_proba(self, texts: Sequence[str]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class StanceModel:
+    """Probability that a masked statement is hardline; `version` identifies the artifact."""
+
+    pipeline: Classifier
+    version: str
+    hardline_column: int
+
+    def p_hardline(self, texts: Sequence[str]) -> list[float]:
+        if not texts:
+            return []
+        proba = np.asarray(self.pipeline.predict_proba(list(texts)))
+        return [float(p) for p in proba[:, self.hardline_column]]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> StanceModel:
+        import skops.io as sio
+
+        path = path or DEFAULT_MODEL_PATH
+        if not path.exists():
+            raise ModelError(f"no stance model at {path}: run `detente train` (see models/README.md)")
+        untrusted = sio.get_untrusted_types(file=path)
+        refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if refused:
+            raise ModelError(f"refusing to load {path}: untrusted types {refused}")
+        bundle = sio.load(path, trusted=untrusted)
+        pipeline = bundle["pipeline"]
+        classes = [str(c) for c in pipeline.classes_]
+        if "hardline" not in classes:
+            raise ModelError(f"model at {path} has classes {classes}, expected 'hardline'")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        return cls(pipeline, f"{bundle['name']}-{digest}", classes.index("hardline"))

@@ -1,0 +1,164 @@
+"""The actor registry: who the political actors are, what they are called, whom they belong to.
+
+Loaded from `detente/data/actors.toml` (or a file given by path) and validated at load time:
+a registry with a duplicate or ambiguous alias, or a dangling affiliation, refuses to load.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, get_args
+
+from detente.events import ActorKind
+
+_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KINDS: tuple[str, ...] = get_args(ActorKind)
+
+
+class RegistryError(ValueError):
+    """The actor registry is inconsistent; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+    kind: ActorKind
+    affiliation: str | None
+    aliases: tuple[str, ...]
+
+
+def _fold_table() -> dict[int, str]:
+    table = {ord("’"): "'", ord("‘"): "'", ord("“"): '"', ord("”"): '"', ord("«"): '"', ord("»"): '"'}
+    for code in range(0xC0, 0x180):
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+# One character to one character, so offsets in folded text are offsets in the original.
+FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Fold quotes and Latin accents: "Élysée" and "Elysee" match the same alias."""
+    return text.translate(FOLD)
+
+
+def alias_key(alias: str) -> str:
+    """Aliases match case-sensitively except for their first letter ("the Kremlin", "The Kremlin")."""
+    alias = " ".join(fold(alias).split())
+    return alias[:1].lower() + alias[1:]
+
+
+class ActorRegistry:
+    def __init__(self, actors: Iterable[Actor]) -> None:
+        self._actors: dict[str, Actor] = {}
+        self._by_alias: dict[str, str] = {}
+        problems: list[str] = []
+        for actor in actors:
+            if actor.id in self._actors:
+                problems.append(f"duplicate actor id {actor.id!r}")
+            self._actors[actor.id] = actor
+        lowered: dict[str, str] = {}
+        for actor in self._actors.values():
+            if not _ID_PATTERN.match(actor.id):
+                problems.append(f"actor id {actor.id!r} is not a lowercase slug")
+            if actor.kind not in _KINDS:
+                problems.append(f"actor {actor.id!r} has unknown kind {actor.kind!r}")
+            if actor.affiliation is not None and actor.affiliation not in self._actors:
+                problems.append(f"actor {actor.id!r} has unknown affiliation {actor.affiliation!r}")
+            for alias in {alias_key(a) for a in (actor.name, *actor.aliases)}:
+                if not alias.strip():
+                    problems.append(f"actor {actor.id!r} has an empty alias")
+                    continue
+                other = lowered.get(alias.lower())
+                if other is not None and other != actor.id:
+                    problems.append(f"alias {alias!r} is ambiguous: {other!r} and {actor.id!r}")
+                    continue
+                lowered[alias.lower()] = actor.id
+                self._by_alias[alias] = actor.id
+        for actor in self._actors.values():
+            seen = {actor.id}
+            parent = actor.affiliation
+            while parent is not None and parent in self._actors:
+                if parent in seen:
+                    problems.append(f"affiliation cycle through {actor.id!r}")
+                    break
+                seen.add(parent)
+                parent = self._actors[parent].affiliation
+        if problems:
+            raise RegistryError("invalid actor registry:\n  " + "\n  ".join(sorted(problems)))
+
+    @classmethod
+    def from_toml(cls, text: str) -> ActorRegistry:
+        try:
+            data: dict[str, Any] = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RegistryError(f"actor registry is not valid TOML: {exc}") from exc
+        actors = []
+        for i, row in enumerate(data.get("actor", [])):
+            unknown = set(row) - {"id", "name", "kind", "affiliation", "aliases"}
+            if unknown or not {"id", "name", "kind"} <= set(row):
+                raise RegistryError(f"actor entry {i} ({row.get('id')!r}) has bad fields")
+            actors.append(
+                Actor(
+                    id=row["id"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    affiliation=row.get("affiliation"),
+                    aliases=tuple(row.get("aliases", ())),
+                )
+            )
+        return cls(actors)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ActorRegistry:
+        """The registry shipped with the package, or the one at `path`."""
+        if path is not None:
+            return cls.from_toml(path.read_text(encoding="utf-8"))
+        text = resources.files("detente").joinpath("data/actors.toml").read_text(encoding="utf-8")
+        return cls.from_toml(text)
+
+    def __len__(self) -> int:
+        return len(self._actors)
+
+    def __iter__(self) -> Iterator[Actor]:
+        return iter(self._actors.values())
+
+    def __contains__(self, actor_id: object) -> bool:
+        return actor_id in self._actors
+
+    def get(self, actor_id: str) -> Actor:
+        return self._actors[actor_id]
+
+    def aliases(self) -> dict[str, str]:
+        """Normalised alias → actor id."""
+        return dict(self._by_alias)
+
+    def lookup(self, name: str) -> Actor | None:
+        """The actor that a display name, alias or id refers to, if any."""
+        if name in self._actors:
+            return self._actors[name]
+        actor_id = self._by_alias.get(alias_key(name))
+        return self._actors[actor_id] if actor_id else None
+
+    def lineage(self, actor_id: str) -> list[str]:
+        """The actor and everything it rolls up to: Putin → [vladimir-putin, russia]."""
+        chain = [actor_id]
+        parent = self._actors[actor_id].affiliation
+        while parent is not None:
+            chain.append(parent)
+            parent = self._actors[parent].affiliation
+        return chain
+
+    def principal(self, actor_id: str) -> str:
+        """The top of an actor's lineage: the state or organisation it speaks for."""
+        return self.lineage(actor_id)[-1]

@@ -1,0 +1,289 @@
+"""From raw article text to who-said-what: sentences, actor mentions and attribution.
+
+Rule-based on purpose: every decision can be traced to a cue ("said X", "according to X",
+a pronoun carried over from the last speaker), and every statement keeps its sentence as
+evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from detente.registry import FOLD as _NORMALISE
+from detente.registry import ActorRegistry, alias_key
+
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "adm", "sen", "rep",
+    "gov", "pres", "prof", "st", "jr", "sr", "no", "vol", "fig", "approx", "etc", "vs", "inc",
+    "ltd", "co", "corp", "dept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.u", "e.g", "i.e", "a.m", "p.m",
+}  # fmt: skip
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+|[.!?]+[\"')\]]*$|\n+")
+
+REPORTING_VERBS = frozenset(
+    """said says say told tells warned warns added adds stressed stresses insisted insists
+    urged urges called calls demanded demands accused accuses rejected rejects threatened
+    threatens announced announces vowed vows pledged pledges agreed agrees offered offers
+    welcomed welcomes condemned condemns proposed proposes repeated repeats argued argues
+    noted notes declared declares reiterated reiterates claimed claims denied denies
+    expressed expresses underlined underlines emphasised emphasized emphasises emphasizes
+    affirmed affirms reaffirmed reaffirms assured assures hoped hopes suggested suggests
+    signalled signaled signals appealed appeals criticised criticized criticises criticizes
+    slammed slams blamed blames dismissed dismisses refused refuses ordered orders
+    launched launches deployed deploys imposed imposes expelled expels explained explains
+    asserted asserts maintained maintains replied replies responded responds countered
+    counters acknowledged acknowledges admitted admits confirmed confirms promised promises
+    cautioned cautions vowed insisted wrote writes tweeted posted recalled recalls
+    pointed points observed observes believes believed wants wanted sought seeks committed
+    commits supported supports backed backs opposed opposes pressed presses renewed renews
+    voiced voices regretted regrets deplored deplores denounced denounces praised praises
+    thanked thanks hailed hails vetoed vetoes recognised recognized reaffirmed stated states
+    indicated indicates announced mobilised mobilized attacked attacks struck strikes
+    sanctioned sanctions summoned summons insists declined declines""".split()
+)
+_AUXILIARIES = frozenset(
+    "has have had is was were are will would also again repeatedly further then later "
+    "once has already firmly strongly publicly sharply openly on".split()
+)
+_ROLE_NOUNS = frozenset(
+    """representative representatives delegate delegation ambassador envoy spokesman
+    spokeswoman spokesperson minister ministry president prime leader leaders government
+    foreign defence defense office chief head secretary mission officials official
+    authorities army military forces""".split()
+)
+_PRONOUN_STARTS = re.compile(
+    r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"
+    r"spokeswoman|spokesperson|ministry|chancellor|leader|envoy|ambassador|official|"
+    r"statement|government|representative|delegate|secretary-general|Secretary-General|"
+    r"foreign minister|defence minister|defense minister|head of state))\b"
+)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Mention:
+    actor: str
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass
+class Statement:
+    """One sentence attributed to one actor, with the cue that attributed it."""
+
+    actor: str
+    sentence: Sentence
+    cue: str
+
+
+@dataclass
+class Attribution:
+    sentences: list[Sentence]
+    mentions: list[Mention]
+    statements: list[Statement] = field(default_factory=list)
+
+    def by_actor(self) -> dict[str, list[Statement]]:
+        grouped: dict[str, list[Statement]] = defaultdict(list)
+        for statement in self.statements:
+            grouped[statement.actor].append(statement)
+        return dict(grouped)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split on sentence-final punctuation and line breaks, sparing abbreviations and initials."""
+    sentences: list[Sentence] = []
+    start = 0
+    paragraph = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if "\n" not in match.group() and match.group()[0] == ".":
+            before = text[start : match.start()].rsplit(None, 1)
+            last = before[-1].lower().lstrip("(\"'") if before else ""
+            following = text[end : end + 1]
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue
+            if following and not (following.isupper() or following in "\"'“‘(" or following.isdigit()):
+                continue
+        chunk = text[start:end]
+        stripped = chunk.strip()
+        if stripped:
+            offset = start + (len(chunk) - len(chunk.lstrip()))
+            sentences.append(Sentence(len(sentences), offset, offset + len(stripped), stripped, paragraph))
+        if "\n" in match.group():
+            paragraph += 1
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        offset = start + (len(text[start:]) - len(text[start:].lstrip()))
+        sentences.append(Sentence(len(sentences), offset, offset + len(tail), tail, paragraph))
+    return sentences
+
+
+class MentionFinder:
+    """Longest-match alias lookup at word starts; aliases are indexed by their first word."""
+
+    def __init__(self, registry: ActorRegistry) -> None:
+        self._by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for alias, actor_id in registry.aliases().items():
+            first = _WORD.match(alias)
+            if first is None:
+                continue
+            self._by_first_word[first.group()].append((alias, actor_id))
+        for candidates in self._by_first_word.values():
+            candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
+
+    def find(self, text: str) -> list[Mention]:
+        normalised = text.translate(_NORMALISE)
+        mentions: list[Mention] = []
+        position = 0
+        for word in _WORD.finditer(normalised):
+            if word.start() < position or (word.start() > 0 and normalised[word.start() - 1].isalnum()):
+                continue
+            token = word.group()
+            key = token[:1].lower() + token[1:]
+            for alias, actor_id in self._by_first_word.get(key, ()):
+                end = word.start() + len(alias)
+                candidate = normalised[word.start() : end]
+                if alias_key(candidate) != alias:
+                    continue
+                if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
+                    continue
+                mentions.append(Mention(actor_id, word.start(), end, text[word.start() : end]))
+                position = end
+                break
+        return mentions
+
+
+def _quote_mask(sentence: str, inside_at_start: bool) -> tuple[list[bool], bool]:
+    """For each character, whether it is inside a quotation; and the state at the end."""
+    inside = inside_at_start
+    mask = []
+    for char in sentence.translate(_NORMALISE):
+        if char == '"':
+            inside = not inside
+            mask.append(True)
+            continue
+        mask.append(inside)
+    return mask, inside
+
+
+def _words_between(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _speaks_after(rest: str) -> bool:
+    """`rest` (text right after a mention) opens with an optional auxiliary then a reporting verb."""
+    words = _words_between(rest[:80])
+    if words and words[0] == "s":  # possessive: "Russia's foreign minister said"
+        return False
+    for word in words[:4]:
+        if word in REPORTING_VERBS:
+            return True
+        if word not in _AUXILIARIES and word not in {"not", "n't", "t", "never"}:
+            return False
+    return False
+
+
+_CLAUSE_END = re.compile(r"^(?:'s)?\s*(?:statement|spokesman|spokeswoman|spokesperson|said)?\s*(?:[,.;:!?)\-–—]|$)")
+
+
+def _speaks_before(before: str, rest: str) -> bool:
+    """An inverted cue ends the clause: "..., said the Kremlin." but not "he told Macron that"."""
+    if not _CLAUSE_END.match(rest):
+        return False
+    words = _words_between(before[-40:])
+    tail = [w for w in words[-3:] if w not in {"the", "also", "further", "then"}]
+    return bool(tail) and tail[-1] in REPORTING_VERBS
+
+
+def _role_of(before: str, rest: str) -> bool:
+    """"the representative of France said", "Russia's foreign minister told"."""
+    words_before = _words_between(before[-40:])
+    if len(words_before) >= 2 and words_before[-1] in {"of", "for"} and words_before[-2] in _ROLE_NOUNS:
+        return True
+    words_after = _words_between(rest[:60])
+    return bool(words_after) and words_after[0] == "s" and any(w in _ROLE_NOUNS for w in words_after[1:4])
+
+
+def _coordinated(gap: str) -> bool:
+    return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?", gap) is not None
+
+
+def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
+    """Attribute each sentence of `title` + `text` to the actors whose statement or deed it is."""
+    full = f"{title}\n\n{text}" if title else text
+    sentences = split_sentences(full)
+    mentions = finder.find(full)
+    result = Attribution(sentences=sentences, mentions=mentions)
+
+    by_sentence: dict[int, list[Mention]] = defaultdict(list)
+    cursor = 0
+    for mention in mentions:
+        while cursor < len(sentences) and sentences[cursor].end <= mention.start:
+            cursor += 1
+        if cursor < len(sentences):
+            by_sentence[cursor].append(mention)
+
+    last_speakers: list[str] = []
+    inside_quote = False
+    paragraph = -1
+    for sentence in sentences:
+        if sentence.paragraph != paragraph:
+            paragraph = sentence.paragraph
+            inside_quote = False
+        mask, inside_after = _quote_mask(sentence.text, inside_quote)
+        speakers: dict[str, str] = {}
+        outside = [
+            m for m in by_sentence.get(sentence.index, []) if not mask[m.start - sentence.start]
+        ]
+        for mention in outside:
+            local_start = mention.start - sentence.start
+            local_end = mention.end - sentence.start
+            before, rest = sentence.text[:local_start], sentence.text[local_end:]
+            if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
+                speakers.setdefault(mention.actor, "according to")
+            elif _role_of(before, rest):
+                speakers.setdefault(mention.actor, "role of actor")
+            elif _speaks_after(rest):
+                speakers.setdefault(mention.actor, "reporting verb")
+            elif _speaks_before(before, rest):
+                speakers.setdefault(mention.actor, "inverted reporting verb")
+        # "Macron and Putin agreed ...": a coordinated subject speaks together.
+        for left, right in reversed(list(zip(outside, outside[1:], strict=False))):
+            if speakers.get(right.actor) in {"reporting verb", "sentence subject"} and _coordinated(
+                full[left.end : right.start]
+            ):
+                speakers.setdefault(left.actor, speakers[right.actor])
+        if not speakers and outside:
+            first = outside[0]
+            lead = sentence.text[: first.start - sentence.start]
+            if len(_WORD.findall(lead)) <= 3 and '"' not in lead.translate(_NORMALISE):
+                speakers[first.actor] = "sentence subject"
+                for other in outside[1:]:
+                    if not _coordinated(full[first.end : other.start]):
+                        break
+                    speakers[other.actor] = "sentence subject"
+                    first = other
+        if not speakers and last_speakers:
+            starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
+            if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
+                speakers = dict.fromkeys(last_speakers, "carried over")
+        for actor_id, cue in speakers.items():
+            result.statements.append(Statement(actor_id, sentence, cue))
+        if speakers:
+            last_speakers = list(speakers)
+        inside_quote = inside_after
+    return result

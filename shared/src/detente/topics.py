@@ -1,0 +1,90 @@
+"""The single source of truth for the project's Kafka topics.
+
+The producer's `detente-topics` command creates them from here, the worker and the API read
+their names from here, and the Kubernetes `KafkaTopic` manifests are checked against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """Topic names under an optional prefix, so tests and tenants never share topics."""
+
+    prefix: str = ""
+
+    @property
+    def articles(self) -> str:
+        return f"{self.prefix}articles"
+
+    @property
+    def articles_dlq(self) -> str:
+        return f"{self.prefix}articles-dlq"
+
+    @property
+    def stances(self) -> str:
+        return f"{self.prefix}stances"
+
+    @property
+    def contributions(self) -> str:
+        return f"{self.prefix}index-contributions"
+
+    @property
+    def indices(self) -> str:
+        return f"{self.prefix}tension-indices"
+
+
+def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
+    """Every topic the pipeline needs, with its partitions and retention policy.
+
+    Partitions bound the number of worker processes that can share the work, so all
+    keyed topics use the same count.
+    """
+    return [
+        TopicSpec(
+            names.articles,
+            partitions,
+            {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)},
+            "Article events from producers, key: article id.",
+        ),
+        TopicSpec(
+            names.articles_dlq,
+            1,
+            {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)},
+            "Records the worker could not process: raw bytes plus the reason.",
+        ),
+        TopicSpec(
+            names.stances,
+            partitions,
+            {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)},
+            "One stance per actor per article, key: actor id.",
+        ),
+        TopicSpec(
+            names.contributions,
+            partitions,
+            {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)},
+            "Per-article contributions re-keyed by index subject (repartition topic).",
+        ),
+        TopicSpec(
+            names.indices,
+            partitions,
+            {
+                "cleanup.policy": "compact",
+                "min.compaction.lag.ms": "60000",
+                "segment.ms": str(DAY_MS),
+            },
+            "Latest tension index per subject (actor, dyad, global), key: subject.",
+        ),
+    ]

@@ -1,0 +1,124 @@
+"""Training and held-out evaluation of the stance classifier (`detente train`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from detente.corpora import LabelledStatement
+from detente.registry import ActorRegistry
+from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN
+from detente.text import MentionFinder
+
+MODEL_NAME = "detente-stance-v1"
+# Crises held out of training entirely, so scores show generalisation to unseen crises.
+TEST_CRISES = frozenset({"georgia-2008", "libya", "myanmar", "somalia", "serbia-kosovo"})
+SEED = 20260127
+
+
+def mask_training_text(statement: LabelledStatement, finder: MentionFinder, registry: ActorRegistry) -> str:
+    """Mask actor names as the engine does at run time: the speaker, and everybody else."""
+    speaker = registry.lookup(statement.speaker) if statement.speaker else None
+    speaker_lineage = set(registry.lineage(speaker.id)) if speaker else set()
+    pieces: list[str] = []
+    cursor = 0
+    for mention in finder.find(statement.text):
+        pieces.append(statement.text[cursor : mention.start])
+        is_speaker = mention.actor in speaker_lineage or (
+            speaker is not None and speaker.id in registry.lineage(mention.actor)
+        )
+        pieces.append(SPEAKER_TOKEN if is_speaker else OTHER_ACTOR_TOKEN)
+        cursor = mention.end
+    pieces.append(statement.text[cursor:])
+    return "".join(pieces)
+
+
+def build_pipeline() -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=60_000),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
+                    max_features=60_000,
+                ),
+            ),
+        ]
+    )
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced"),
+        method="sigmoid",
+        cv=5,
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+@dataclass
+class Split:
+    train: list[LabelledStatement] = field(default_factory=list)
+    test: list[LabelledStatement] = field(default_factory=list)
+
+
+def split_by_crisis(statements: Sequence[LabelledStatement]) -> Split:
+    split = Split()
+    for statement in statements:
+        (split.test if statement.crisis in TEST_CRISES else split.train).append(statement)
+    return split
+
+
+def class_report(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
+    """Per-class precision, recall and F1, and their macro average."""
+    report: dict[str, Any] = {}
+    for label in ("conciliatory", "hardline"):
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[label] = {"precision": round(precision, 4), "recall": round(recall, 4),
+                         "f1": round(f1, 4), "support": tp + fn}  # fmt: skip
+    report["macro_f1"] = round((report["conciliatory"]["f1"] + report["hardline"]["f1"]) / 2, 4)
+    report["n"] = len(gold)
+    return report
+
+
+def fit(statements: Sequence[LabelledStatement], registry: ActorRegistry) -> Any:
+    finder = MentionFinder(registry)
+    texts = [mask_training_text(s, finder, registry) for s in statements]
+    labels = [s.label for s in statements]
+    weights = [s.weight for s in statements]
+    pipeline = build_pipeline()
+    pipeline.fit(texts, labels, classifier__sample_weight=weights)
+    return pipeline
+
+
+def evaluate_statements(
+    pipeline: Any, statements: Sequence[LabelledStatement], registry: ActorRegistry
+) -> dict[str, Any]:
+    finder = MentionFinder(registry)
+    texts = [mask_training_text(s, finder, registry) for s in statements]
+    predicted = [str(p) for p in pipeline.predict(texts)]
+    return class_report([s.label for s in statements], predicted)
+
+
+def save(pipeline: Any, path: Path, metadata: dict[str, Any]) -> None:
+    import skops.io as sio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump({"pipeline": pipeline, "name": MODEL_NAME}, path)
+    path.with_suffix(".metrics.json").write_text(
+        json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+from detente.registry import ActorRegistry
+
+SMALL_REGISTRY = """
+[[actor]]
+id = "russia"
+name = "Russia"
+kind = "state"
+aliases = ["Moscow", "Russian Federation", "the Russian Federation"]
+
+[[actor]]
+id = "kremlin"
+name = "the Kremlin"
+kind = "organisation"
+affiliation = "russia"
+
+[[actor]]
+id = "vladimir-putin"
+name = "Vladimir Putin"
+kind = "person"
+affiliation = "russia"
+aliases = ["Putin", "President Putin"]
+
+[[actor]]
+id = "sergei-lavrov"
+name = "Sergei Lavrov"
+kind = "person"
+affiliation = "russia"
+aliases = ["Lavrov", "Sergey Lavrov"]
+
+[[actor]]
+id = "france"
+name = "France"
+kind = "state"
+aliases = ["Paris"]
+
+[[actor]]
+id = "elysee"
+name = "Élysée"
+kind = "organisation"
+affiliation = "france"
+aliases = ["the Élysée"]
+
+[[actor]]
+id = "emmanuel-macron"
+name = "Emmanuel Macron"
+kind = "person"
+affiliation = "france"
+aliases = ["Macron", "President Macron"]
+
+[[actor]]
+id = "nato"
+name = "NATO"
+kind = "organisation"
+
+[[actor]]
+id = "ukraine"
+name = "Ukraine"
+kind = "state"
+aliases = ["Kyiv", "Kiev"]
+"""
+
+
+@pytest.fixture(scope="session")
+def registry() -> ActorRegistry:
+    return ActorRegistry.from_toml(SMALL_REGISTRY)

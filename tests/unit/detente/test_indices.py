@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from detente import indices
+from detente.events import ActorStance, ArticleStances, Contribution
+from detente.registry import ActorRegistry
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def stance(actor: str, kind: str, affiliation: str | None, p: float) -> ActorStance:
+    return ActorStance(
+        actor=actor, name=actor, kind=kind, affiliation=affiliation,  # type: ignore[arg-type]
+        stance="hardline" if p >= 0.5 else "conciliatory", p_hardline=p, statements=1, evidence=[],
+    )  # fmt: skip
+
+
+def article(article_id: str, when: datetime, *stances: ActorStance) -> ArticleStances:
+    return ArticleStances(id=article_id, published_at=when, model_version="t", actors=list(stances))
+
+
+def test_people_roll_up_and_dyads_pair_principals(registry: ActorRegistry) -> None:
+    result = indices.contributions(
+        article(
+            "a1", T0,
+            stance("vladimir-putin", "person", "russia", 0.9),
+            stance("kremlin", "organisation", "russia", 0.8),
+            stance("emmanuel-macron", "person", "france", 0.1),
+        ),  # fmt: skip
+        registry,
+    )
+    by_subject = {c.subject: c for c in result}
+    assert set(by_subject) == {
+        "actor:vladimir-putin", "actor:kremlin", "actor:russia", "actor:emmanuel-macron",
+        "actor:france", "dyad:france|russia", "global",
+    }  # fmt: skip
+    russia = by_subject["actor:russia"]
+    assert russia.statements == 2
+    assert russia.hardline_weight == russia.weight == pytest.approx(1.7)
+    france = by_subject["actor:france"]
+    assert france.hardline_weight == 0.0 and france.weight == 0.9
+    assert by_subject["dyad:france|russia"].statements == 3
+    assert by_subject["global"].statements == 3
+
+
+def contribution(article_id: str, when: datetime, hard: float, weight: float) -> Contribution:
+    return Contribution(
+        subject="actor:russia", subject_kind="actor", actors=["russia"], article_id=article_id,
+        published_at=when, hardline_weight=hard, weight=weight, statements=1,
+    )  # fmt: skip
+
+
+def replay(events: list[Contribution]) -> dict[str, object]:
+    state = indices.empty_state()
+    for event in events:
+        state = indices.apply(state, event)
+    update = indices.index_update("actor:russia", "actor", ["russia"], state)
+    return update.model_dump(mode="json", exclude={"updated_at", "last_article_id"})
+
+
+def test_windows_are_event_time_and_order_independent() -> None:
+    events = [
+        contribution("a", T0 - timedelta(days=3), 0.0, 1.0),  # only in 7d
+        contribution("b", T0 - timedelta(hours=5), 0.9, 0.9),  # 24h and 7d
+        contribution("c", T0, 0.8, 0.8),  # every window
+        contribution("d", T0 + timedelta(minutes=10), 0.0, 0.6),  # same clock hour as "c"
+    ]
+    ordered = replay(events)
+    windows: dict[str, dict[str, float]] = ordered["windows"]  # type: ignore[assignment]
+    assert windows["1h"]["index"] == round(100 * 0.8 / (0.8 + 0.6), 2)
+    assert windows["24h"]["index"] == round(100 * 1.7 / 2.3, 2)
+    assert windows["7d"]["index"] == round(100 * 1.7 / 3.3, 2)
+    assert windows["7d"]["articles"] == 4
+    shuffled = events[:]
+    random.Random(7).shuffle(shuffled)
+    assert replay(shuffled) == ordered
+
+
+def test_ewma_decays_with_its_half_life() -> None:
+    old = contribution("a", T0 - timedelta(hours=24), 1.0, 1.0)
+    new = contribution("b", T0, 0.0, 1.0)
+    value = replay([old, new])["ewma"]
+    assert value == round(100 * 0.5 / 1.5, 2)
+
+
+def test_lateness_and_bucket_expiry() -> None:
+    state = indices.apply(indices.empty_state(), contribution("a", T0, 1.0, 1.0))
+    lateness = timedelta(hours=48)
+    assert not indices.is_late(state, T0 - timedelta(hours=47), lateness)
+    assert indices.is_late(state, T0 - timedelta(hours=50), lateness)
+    later = indices.apply(state, contribution("b", T0 + timedelta(days=9), 0.0, 1.0))
+    assert len(later["buckets"]) == 1  # the bucket 9 days back fell out of every window
