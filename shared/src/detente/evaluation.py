@@ -29,7 +29,9 @@ def read_labelled_news(path: Path) -> Iterable[tuple[Article, list[dict[str, str
         if not line.strip():
             continue
         row = json.loads(line)
-        published = datetime.fromisoformat(row["published"]).replace(tzinfo=UTC)
+        # Some items carry no date; event time does not matter for stance scoring.
+        date = str(row.get("published") or "2000-01-01")[:10]
+        published = datetime.fromisoformat(date).replace(tzinfo=UTC)
         article = Article(
             id=row["id"],
             published_at=published,

@@ -53,7 +53,7 @@ def fold(text: str) -> str:
 
 
 def alias_key(alias: str) -> str:
-    """Aliases match case-sensitively except for their first letter ("the Kremlin", "The Kremlin")."""
+    """The form under which two aliases count as the same name (first letter's case ignored)."""
     alias = " ".join(fold(alias).split())
     return alias[:1].lower() + alias[1:]
 
@@ -62,6 +62,7 @@ class ActorRegistry:
     def __init__(self, actors: Iterable[Actor]) -> None:
         self._actors: dict[str, Actor] = {}
         self._by_alias: dict[str, str] = {}
+        self._surfaces: dict[str, str] = {}
         problems: list[str] = []
         for actor in actors:
             if actor.id in self._actors:
@@ -75,7 +76,8 @@ class ActorRegistry:
                 problems.append(f"actor {actor.id!r} has unknown kind {actor.kind!r}")
             if actor.affiliation is not None and actor.affiliation not in self._actors:
                 problems.append(f"actor {actor.id!r} has unknown affiliation {actor.affiliation!r}")
-            for alias in {alias_key(a) for a in (actor.name, *actor.aliases)}:
+            for surface in {" ".join(fold(a).split()) for a in (actor.name, *actor.aliases)}:
+                alias = alias_key(surface)
                 if not alias.strip():
                     problems.append(f"actor {actor.id!r} has an empty alias")
                     continue
@@ -85,6 +87,7 @@ class ActorRegistry:
                     continue
                 lowered[alias.lower()] = actor.id
                 self._by_alias[alias] = actor.id
+                self._surfaces[surface] = actor.id
         for actor in self._actors.values():
             seen = {actor.id}
             parent = actor.affiliation
@@ -140,8 +143,8 @@ class ActorRegistry:
         return self._actors[actor_id]
 
     def aliases(self) -> dict[str, str]:
-        """Normalised alias → actor id."""
-        return dict(self._by_alias)
+        """Every alias as written (accents folded, spaces collapsed) → actor id."""
+        return dict(self._surfaces)
 
     def lookup(self, name: str) -> Actor | None:
         """The actor that a display name, alias or id refers to, if any."""

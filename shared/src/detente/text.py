@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from detente.registry import FOLD as _NORMALISE
-from detente.registry import ActorRegistry, alias_key
+from detente.registry import ActorRegistry
 
 
 _ABBREVIATIONS = {
@@ -153,11 +153,15 @@ class MentionFinder:
             if word.start() < position or (word.start() > 0 and normalised[word.start() - 1].isalnum()):
                 continue
             token = word.group()
-            key = token[:1].lower() + token[1:]
-            for alias, actor_id in self._by_first_word.get(key, ()):
+            # "the Kremlin" also matches "The Kremlin", but "Putin" never matches "putin".
+            candidates = list(self._by_first_word.get(token, ()))
+            if token[:1].isupper():
+                candidates += self._by_first_word.get(token[:1].lower() + token[1:], ())
+                candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
+            for alias, actor_id in candidates:
                 end = word.start() + len(alias)
                 candidate = normalised[word.start() : end]
-                if alias_key(candidate) != alias:
+                if candidate != alias and candidate != alias[:1].upper() + alias[1:]:
                     continue
                 if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
                     continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ def build_pipeline() -> Any:
         LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced"),
         method="sigmoid",
         cv=5,
+        ensemble=False,  # one model on all data, calibrated on cross-validated scores
     )
     return Pipeline([("features", features), ("classifier", classifier)])
 
@@ -102,6 +104,11 @@ def fit(statements: Sequence[LabelledStatement], registry: ActorRegistry) -> Any
     weights = [s.weight for s in statements]
     pipeline = build_pipeline()
     pipeline.fit(texts, labels, classifier__sample_weight=weights)
+    # The vectorisers keep every pruned term for introspection only; drop them (tens of MB).
+    # numpy ints in the vocabulary would each become a file in the skops archive.
+    for _, vectoriser in pipeline.named_steps["features"].transformer_list:
+        vectoriser.stop_words_ = None
+        vectoriser.vocabulary_ = {term: int(i) for term, i in vectoriser.vocabulary_.items()}
     return pipeline
 
 
@@ -118,7 +125,7 @@ def save(pipeline: Any, path: Path, metadata: dict[str, Any]) -> None:
     import skops.io as sio
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump({"pipeline": pipeline, "name": MODEL_NAME}, path)
+    sio.dump({"pipeline": pipeline, "name": MODEL_NAME}, path, compression=zipfile.ZIP_DEFLATED)
     path.with_suffix(".metrics.json").write_text(
         json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

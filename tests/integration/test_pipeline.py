@@ -1,0 +1,152 @@
+"""The whole pipeline on a real broker: producer CLI → Faust worker → API, plus the DLQ."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import BIN, ROOT, Services, http_get, produce, read_all, wait_for
+
+from detente.events import DeadLetter, IndexUpdate
+from detente.topics import TopicNames
+
+SAMPLE = ROOT / "data" / "sample" / "articles.jsonl"
+SEED_DIR = ROOT.parent / "shared" / "seed"
+
+
+def run_producer(bootstrap: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "detente-produce"), "--no-progress", "--bootstrap", bootstrap, *args],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_articles_flow_to_stances_indices_and_the_api(
+    bootstrap: str, topics: TopicNames, services: Services, tmp_path: Path
+) -> None:
+    services.worker()
+    api = services.api()
+    sample = [json.loads(line) for line in SAMPLE.read_text().splitlines() if line.strip()]
+    done = run_producer(bootstrap, "--topic", topics.articles, str(SAMPLE))
+    assert done.returncode == 0, done.stderr
+
+    try:
+        # Every sample article names actors, so each must get an article view.
+        def all_articles_shown() -> bool:
+            return all(http_get(f"{api}/v1/articles/{a['id']}")[0] == 200 for a in sample)
+
+        wait_for(all_articles_shown, 180, "every sample article in the API")
+    except AssertionError:
+        print(services.logs())
+        raise
+
+    status, article = http_get(f"{api}/v1/articles/{sample[0]['id']}")
+    assert status == 200
+    assert article["id"] == sample[0]["id"]
+    for actor in article["actors"]:
+        assert actor["stance"] in ("hardline", "conciliatory")
+        assert 0.0 <= actor["p_hardline"] <= 1.0
+        assert actor["evidence"], actor
+        assert all(sentence in sample[0]["title"] + "\n\n" + sample[0]["text"] for sentence in actor["evidence"])
+
+    status, actors = http_get(f"{api}/v1/actors?limit=1000")
+    assert status == 200
+    items = actors["items"] if isinstance(actors, dict) else actors
+    by_id = {a["actor"]: a for a in items}
+    assert "russia" in by_id and by_id["russia"]["statements"] > 0
+    assert by_id["vladimir-putin"]["affiliation"] == "russia"
+
+    # The compacted indices topic holds one subject per key, including dyads and the global index.
+    updates = [IndexUpdate.model_validate_json(v) for _, v in read_all(bootstrap, topics.indices)]
+    kinds = {u.subject_kind for u in updates}
+    assert kinds == {"actor", "dyad", "global"}
+    assert all(u.windows["7d"].statements >= 1 for u in updates)
+
+    status, missing = http_get(f"{api}/v1/articles/no-such-article")
+    assert status == 404 and "detail" in missing
+
+
+def test_the_seed_article_shows_putin_hardline_and_macron_conciliatory(
+    bootstrap: str, topics: TopicNames, services: Services
+) -> None:
+    if not SEED_DIR.is_dir():
+        import pytest
+
+        pytest.skip("../shared/seed is not beside the checkout")
+    services.worker()
+    api = services.api()
+    done = run_producer(bootstrap, "--topic", topics.articles, "--published-at", "now", str(SEED_DIR))
+    assert done.returncode == 0, done.stderr
+    seed_file = sorted(SEED_DIR.glob("*.txt"))[0]
+    import hashlib
+
+    seed_id = "txt-" + hashlib.sha256(seed_file.read_bytes()).hexdigest()[:16]
+    try:
+        article = wait_for(
+            lambda: (r := http_get(f"{api}/v1/articles/{seed_id}"))[0] == 200 and r[1], 120, "seed article"
+        )
+    except AssertionError:
+        print(services.logs())
+        raise
+    stances = {a["actor"]: a["stance"] for a in article["actors"]}
+    print("seed article stances:", stances)
+    assert "hardline" in {stances.get("vladimir-putin"), stances.get("russia")}
+    assert "conciliatory" in {stances.get("emmanuel-macron"), stances.get("france")}
+
+    def indices_ready() -> dict[str, float] | None:
+        _, payload = http_get(f"{api}/v1/actors?limit=1000")
+        items = payload["items"] if isinstance(payload, dict) else payload or []
+        found = {a["actor"]: a["index"] for a in items if a["index"] is not None}
+        return found if {"russia", "france"} <= found.keys() else None
+
+    index = wait_for(indices_ready, 60, "Russia and France indices")
+    print("indices:", index)
+    assert index["russia"] > index["france"]
+
+
+def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
+    bootstrap: str, topics: TopicNames, services: Services
+) -> None:
+    services.worker()
+    good = json.loads(SAMPLE.read_text().splitlines()[0])
+    poison = {
+        "invalid_json": b"{this is not json",
+        "unsupported_schema_version": json.dumps({**good, "schema_version": 99}).encode(),
+        "invalid_schema": json.dumps({**good, "published_at": "someday"}).encode(),
+        "unsupported_language": json.dumps({**good, "id": "x-fr", "language": "fr"}).encode(),
+        "binary": bytes(range(256)),
+    }
+    produce(bootstrap, topics.articles, [(b"poison", raw) for raw in poison.values()])
+    produce(bootstrap, topics.articles, [(good["id"].encode(), json.dumps(good).encode())])
+    try:
+        letters = wait_for(
+            lambda: (r := read_all(bootstrap, topics.articles_dlq)) if len(r) >= len(poison) else None,
+            120, "dead letters",
+        )  # fmt: skip
+        # The partition keeps flowing after the poison: the good article is classified.
+        wait_for(lambda: read_all(bootstrap, topics.stances), 60, "stances after poison")
+    except AssertionError:
+        print(services.logs())
+        raise
+    parsed = [DeadLetter.model_validate_json(v) for _, v in letters]
+    by_raw = {letter.raw(): letter.reason for letter in parsed}
+    for expected_reason, raw in poison.items():
+        reason = by_raw[raw]
+        print(f"{expected_reason:28} -> {reason}")
+        if expected_reason == "binary":
+            assert reason == "invalid_json"
+        else:
+            assert reason == expected_reason
+    assert all(letter.source_topic == topics.articles and letter.offset is not None for letter in parsed)
+
+
+def test_producer_reports_unreachable_broker_and_invalid_records(tmp_path: Path) -> None:
+    unreachable = run_producer("127.0.0.1:1", str(SAMPLE))
+    assert unreachable.returncode == 2
+    assert "no Kafka broker at 127.0.0.1:1" in unreachable.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "only-an-id"}\n')
+    invalid = run_producer("127.0.0.1:1", str(bad))
+    assert invalid.returncode == 1
+    assert f"invalid record {bad}:1" in invalid.stderr
