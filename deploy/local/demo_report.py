@@ -59,7 +59,8 @@ def main() -> int:
 
         print(
             f"{actor['name'][:27]:<28}{actor['kind']:<14}"
-            f"{fmt(windows.get('24h', {}).get('index')):>7}{fmt(windows.get('7d', {}).get('index')):>7}"
+            f"{fmt(windows.get('24h', {}).get('index')):>7}"
+            f"{fmt(windows.get('7d', {}).get('index')):>7}"
             f"{fmt(actor.get('ewma')):>7}{actor.get('statements', 0):>12}"
         )
     if args.seed:
@@ -68,7 +69,10 @@ def main() -> int:
         if status == 200 and isinstance(article, dict):
             print(f"\nSeed article {seed_id}:")
             for actor in article["actors"]:
-                print(f"  {actor['name']:<26} {actor['stance']:<13} p_hardline={actor['p_hardline']:.2f}")
+                print(
+                    f"  {actor['name']:<26} {actor['stance']:<13} "
+                    f"p_hardline={actor['p_hardline']:.2f}"
+                )
     print(f"\nAPI: {args.api}  (docs {args.api}/docs, metrics {args.api}/metrics)")
     print("Stop everything with: make down")
     return 0 if shown else 1

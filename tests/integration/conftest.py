@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient
-
 from detente.topics import TopicNames, topic_specs
 from detente_producer.topics_admin import ensure_topics
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -126,7 +125,10 @@ class Services:
                 process.wait()
 
     def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for _, log in self.processes)
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
+            for _, log in self.processes
+        )
 
 
 @pytest.fixture
@@ -165,7 +167,9 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]
     producer.close()
 
 
-def read_all(bootstrap: str, topic: str, timeout_ms: int = 3000) -> list[tuple[bytes | None, bytes]]:
+def read_all(
+    bootstrap: str, topic: str, timeout_ms: int = 3000
+) -> list[tuple[bytes | None, bytes]]:
     """Every record currently in `topic`, from the beginning, without a consumer group."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 from conftest import BIN, ROOT, Services, http_get, produce, read_all, wait_for
-
 from detente.events import DeadLetter, IndexUpdate
 from detente.topics import TopicNames
 
@@ -48,7 +47,10 @@ def test_articles_flow_to_stances_indices_and_the_api(
         assert actor["stance"] in ("hardline", "conciliatory")
         assert 0.0 <= actor["p_hardline"] <= 1.0
         assert actor["evidence"], actor
-        assert all(sentence in sample[0]["title"] + "\n\n" + sample[0]["text"] for sentence in actor["evidence"])
+        assert all(
+            sentence in sample[0]["title"] + "\n\n" + sample[0]["text"]
+            for sentence in actor["evidence"]
+        )
 
     status, actors = http_get(f"{api}/v1/actors?limit=1000")
     assert status == 200
@@ -76,7 +78,9 @@ def test_the_seed_article_shows_putin_hardline_and_macron_conciliatory(
         pytest.skip("../shared/seed is not beside the checkout")
     services.worker()
     api = services.api()
-    done = run_producer(bootstrap, "--topic", topics.articles, "--published-at", "now", str(SEED_DIR))
+    done = run_producer(
+        bootstrap, "--topic", topics.articles, "--published-at", "now", str(SEED_DIR)
+    )
     assert done.returncode == 0, done.stderr
     seed_file = sorted(SEED_DIR.glob("*.txt"))[0]
     import hashlib
@@ -84,7 +88,9 @@ def test_the_seed_article_shows_putin_hardline_and_macron_conciliatory(
     seed_id = "txt-" + hashlib.sha256(seed_file.read_bytes()).hexdigest()[:16]
     try:
         article = wait_for(
-            lambda: (r := http_get(f"{api}/v1/articles/{seed_id}"))[0] == 200 and r[1], 120, "seed article"
+            lambda: (r := http_get(f"{api}/v1/articles/{seed_id}"))[0] == 200 and r[1],
+            120,
+            "seed article",
         )
     except AssertionError:
         print(services.logs())
@@ -120,10 +126,12 @@ def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
     produce(bootstrap, topics.articles, [(b"poison", raw) for raw in poison.values()])
     produce(bootstrap, topics.articles, [(good["id"].encode(), json.dumps(good).encode())])
     try:
-        letters = wait_for(
-            lambda: (r := read_all(bootstrap, topics.articles_dlq)) if len(r) >= len(poison) else None,
-            120, "dead letters",
-        )  # fmt: skip
+
+        def all_dead_letters() -> list[tuple[bytes | None, bytes]] | None:
+            records = read_all(bootstrap, topics.articles_dlq)
+            return records if len(records) >= len(poison) else None
+
+        letters = wait_for(all_dead_letters, 120, "dead letters")
         # The partition keeps flowing after the poison: the good article is classified.
         wait_for(lambda: read_all(bootstrap, topics.stances), 60, "stances after poison")
     except AssertionError:
@@ -138,7 +146,9 @@ def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
             assert reason == "invalid_json"
         else:
             assert reason == expected_reason
-    assert all(letter.source_topic == topics.articles and letter.offset is not None for letter in parsed)
+    assert all(
+        letter.source_topic == topics.articles and letter.offset is not None for letter in parsed
+    )
 
 
 def test_producer_reports_unreachable_broker_and_invalid_records(tmp_path: Path) -> None:

@@ -83,8 +83,12 @@ def _train(args: argparse.Namespace) -> int:
         statements += extra
         sources["unscon"] = len(extra)
     split = training.split_by_crisis(statements)
-    print(f"training on {len(split.train)} statements {sources}; "
-          f"holding out {len(split.test)} from crises {sorted(training.TEST_CRISES)}", file=sys.stderr)  # fmt: skip
+    test_crises = sorted(training.TEST_CRISES)
+    print(
+        f"training on {len(split.train)} statements {sources}; "
+        f"holding out {len(split.test)} from crises {test_crises}",
+        file=sys.stderr,
+    )
     pipeline = training.fit(split.train, registry)
     held_out = training.evaluate_statements(pipeline, split.test, registry)
     metadata = {"model": training.MODEL_NAME, "sources": sources, "held_out_crises": held_out}

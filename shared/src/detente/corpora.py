@@ -73,15 +73,22 @@ def read_unscon(path: Path, weight: float = 0.5) -> Iterator[LabelledStatement]:
     sentence: list[str] = []
     conflict = False
     current_file = None
-    for row in rows + [{"file_id": None, "EDU_text": "", "Binary_Conflict_score": "0"}]:
-        if row["file_id"] != current_file or (sentence and sentence[-1].rstrip().endswith((".", "?", "!"))):
+    end_marker = {"file_id": None, "EDU_text": "", "Binary_Conflict_score": "0"}
+    for row in [*rows, end_marker]:
+        if row["file_id"] != current_file or (
+            sentence and sentence[-1].rstrip().endswith((".", "?", "!"))
+        ):
             if sentence and current_file:
                 text = " ".join(sentence).replace(" ,", ",").replace(" .", ".").strip()
                 speaker = current_file.split("_spch", 1)[-1].split("_", 1)[-1].rsplit("_", 2)[0]
                 if len(text.split()) >= 5:
                     label: Stance = "hardline" if conflict else "conciliatory"
                     yield LabelledStatement(
-                        text, label, speaker.replace("_", " "), "unscon-ukraine-2014", "unscon",
+                        text,
+                        label,
+                        speaker.replace("_", " "),
+                        "unscon-ukraine-2014",
+                        "unscon",
                         1.0 if conflict else weight,
                     )
             sentence, conflict = [], False

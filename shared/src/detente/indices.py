@@ -19,7 +19,7 @@ HOUR = 3600
 WINDOWS: dict[str, int] = {"1h": 1, "24h": 24, "7d": 24 * 7}
 RETENTION_HOURS = max(WINDOWS.values())
 EWMA_HALF_LIFE_HOURS = 24.0
-DEFAULT_ALLOWED_LATENESS = timedelta(hours=48)
+DEFAULT_ALLOWED_LATENESS = timedelta(hours=RETENTION_HOURS)
 GLOBAL_SUBJECT = "global"
 # A wire story can name dozens of states; pairs grow quadratically, so cap the fan-out.
 MAX_DYAD_ACTORS = 8
@@ -103,7 +103,7 @@ def empty_state() -> dict[str, Any]:
 
 
 def is_late(state: dict[str, Any], published_at: datetime, lateness: timedelta) -> bool:
-    watermark = state.get("watermark_hour")
+    watermark: int | None = state.get("watermark_hour")
     if watermark is None:
         return False
     return _hour(published_at) < watermark - int(lateness.total_seconds()) // HOUR
@@ -135,7 +135,12 @@ def window_value(buckets: Iterable[list[Any]], as_of_hour: int, hours: int) -> W
     statements = articles = 0
     for hour, hard_w, w, n, a in buckets:
         if as_of_hour - hours < hour <= as_of_hour:
-            hard, weight, statements, articles = hard + hard_w, weight + w, statements + n, articles + a
+            hard, weight, statements, articles = (
+                hard + hard_w,
+                weight + w,
+                statements + n,
+                articles + a,
+            )
     index = round(100.0 * hard / weight, 2) if weight > 0 else None
     return WindowValue(index=index, statements=statements, articles=articles)
 

@@ -44,7 +44,9 @@ class StanceModel:
 
         path = path or DEFAULT_MODEL_PATH
         if not path.exists():
-            raise ModelError(f"no stance model at {path}: run `detente train` (see models/README.md)")
+            raise ModelError(
+                f"no stance model at {path}: run `detente train` (see models/README.md)"
+            )
         untrusted = sio.get_untrusted_types(file=path)
         refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
         if refused:

@@ -35,7 +35,14 @@ class Actor:
 
 
 def _fold_table() -> dict[int, str]:
-    table = {ord("’"): "'", ord("‘"): "'", ord("“"): '"', ord("”"): '"', ord("«"): '"', ord("»"): '"'}
+    table = {
+        ord("’"): "'",
+        ord("‘"): "'",
+        ord("“"): '"',
+        ord("”"): '"',
+        ord("«"): '"',
+        ord("»"): '"',
+    }
     for code in range(0xC0, 0x180):
         base = unicodedata.normalize("NFD", chr(code))[0]
         if base.isascii() and base.isalpha():

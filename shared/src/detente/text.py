@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from detente.registry import FOLD as _NORMALISE
 from detente.registry import ActorRegistry
-
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "adm", "sen", "rep",
@@ -24,35 +24,42 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+|[.!?]+[\"')\]]*$|\n+")
 
 REPORTING_VERBS = frozenset(
-    """said says say told tells warned warns added adds stressed stresses insisted insists
-    urged urges called calls demanded demands accused accuses rejected rejects threatened
-    threatens announced announces vowed vows pledged pledges agreed agrees offered offers
-    welcomed welcomes condemned condemns proposed proposes repeated repeats argued argues
-    noted notes declared declares reiterated reiterates claimed claims denied denies
-    expressed expresses underlined underlines emphasised emphasized emphasises emphasizes
-    affirmed affirms reaffirmed reaffirms assured assures hoped hopes suggested suggests
-    signalled signaled signals appealed appeals criticised criticized criticises criticizes
-    slammed slams blamed blames dismissed dismisses refused refuses ordered orders
-    launched launches deployed deploys imposed imposes expelled expels explained explains
-    asserted asserts maintained maintains replied replies responded responds countered
-    counters acknowledged acknowledges admitted admits confirmed confirms promised promises
-    cautioned cautions vowed insisted wrote writes tweeted posted recalled recalls
-    pointed points observed observes believes believed wants wanted sought seeks committed
-    commits supported supports backed backs opposed opposes pressed presses renewed renews
-    voiced voices regretted regrets deplored deplores denounced denounces praised praises
-    thanked thanks hailed hails vetoed vetoes recognised recognized reaffirmed stated states
-    indicated indicates announced mobilised mobilized attacked attacks struck strikes
-    sanctioned sanctions summoned summons insists declined declines""".split()
+    """
+    accused accuses acknowledged acknowledges added adds admits admitted affirmed
+    affirms agreed agrees announced announces appealed appeals argued argues asserted
+    asserts assured assures attacked attacks backed backs believed believes blamed
+    blames called calls cautioned cautions claimed claims commits committed condemned
+    condemns confirmed confirms countered counters criticised criticises criticized
+    criticizes declared declares declined declines demanded demands denied denies
+    denounced denounces deplored deplores deployed deploys dismissed dismisses
+    emphasised emphasises emphasized emphasizes expelled expels explained explains
+    expressed expresses hailed hails hoped hopes imposed imposes indicated indicates
+    insisted insists launched launches maintained maintains mobilised mobilized noted
+    notes observed observes offered offers opposed opposes ordered orders pledged
+    pledges pointed points posted praised praises pressed presses promised promises
+    proposed proposes reaffirmed reaffirms recalled recalls recognised recognized
+    refused refuses regrets regretted reiterated reiterates rejected rejects renewed
+    renews repeated repeats replied replies responded responds said sanctioned sanctions
+    say says seeks signaled signalled signals slammed slams sought stated states
+    stressed stresses strikes struck suggested suggests summoned summons supported
+    supports tells thanked thanks threatened threatens told tweeted underlined
+    underlines urged urges vetoed vetoes voiced voices vowed vows wanted wants warned
+    warns welcomed welcomes writes wrote
+    """.split()
 )
 _AUXILIARIES = frozenset(
-    "has have had is was were are will would also again repeatedly further then later "
-    "once has already firmly strongly publicly sharply openly on".split()
+    """
+    again already also are firmly further had has have is later on once openly publicly
+    repeatedly sharply strongly then was were will would
+    """.split()
 )
 _ROLE_NOUNS = frozenset(
-    """representative representatives delegate delegation ambassador envoy spokesman
-    spokeswoman spokesperson minister ministry president prime leader leaders government
-    foreign defence defense office chief head secretary mission officials official
-    authorities army military forces""".split()
+    """
+    ambassador army authorities chief defence defense delegate delegation envoy forces
+    foreign government head leader leaders military minister ministry mission office
+    official officials president prime representative representatives secretary
+    spokesman spokesperson spokeswoman
+    """.split()
 )
 _PRONOUN_STARTS = re.compile(
     r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"
@@ -115,13 +122,17 @@ def split_sentences(text: str) -> list[Sentence]:
             following = text[end : end + 1]
             if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
                 continue
-            if following and not (following.isupper() or following in "\"'“‘(" or following.isdigit()):
+            if following and not (
+                following.isupper() or following in "\"'“‘(" or following.isdigit()
+            ):
                 continue
         chunk = text[start:end]
         stripped = chunk.strip()
         if stripped:
             offset = start + (len(chunk) - len(chunk.lstrip()))
-            sentences.append(Sentence(len(sentences), offset, offset + len(stripped), stripped, paragraph))
+            sentences.append(
+                Sentence(len(sentences), offset, offset + len(stripped), stripped, paragraph)
+            )
         if "\n" in match.group():
             paragraph += 1
         start = end
@@ -150,7 +161,9 @@ class MentionFinder:
         mentions: list[Mention] = []
         position = 0
         for word in _WORD.finditer(normalised):
-            if word.start() < position or (word.start() > 0 and normalised[word.start() - 1].isalnum()):
+            if word.start() < position or (
+                word.start() > 0 and normalised[word.start() - 1].isalnum()
+            ):
                 continue
             token = word.group()
             # "the Kremlin" also matches "The Kremlin", but "Putin" never matches "putin".
@@ -189,7 +202,7 @@ def _words_between(text: str) -> list[str]:
 
 
 def _speaks_after(rest: str) -> bool:
-    """`rest` (text right after a mention) opens with an optional auxiliary then a reporting verb."""
+    """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?"""
     words = _words_between(rest[:80])
     if words and words[0] == "s":  # possessive: "Russia's foreign minister said"
         return False
@@ -201,7 +214,9 @@ def _speaks_after(rest: str) -> bool:
     return False
 
 
-_CLAUSE_END = re.compile(r"^(?:'s)?\s*(?:statement|spokesman|spokeswoman|spokesperson|said)?\s*(?:[,.;:!?)\-–—]|$)")
+_CLAUSE_END = re.compile(
+    r"^(?:'s)?\s*(?:statement|spokesman|spokeswoman|spokesperson|said)?\s*(?:[,.;:!?)\-–—]|$)"
+)
 
 
 def _speaks_before(before: str, rest: str) -> bool:
@@ -214,12 +229,20 @@ def _speaks_before(before: str, rest: str) -> bool:
 
 
 def _role_of(before: str, rest: str) -> bool:
-    """"the representative of France said", "Russia's foreign minister told"."""
+    """ "the representative of France said", "Russia's foreign minister told"."""
     words_before = _words_between(before[-40:])
-    if len(words_before) >= 2 and words_before[-1] in {"of", "for"} and words_before[-2] in _ROLE_NOUNS:
+    if (
+        len(words_before) >= 2
+        and words_before[-1] in {"of", "for"}
+        and words_before[-2] in _ROLE_NOUNS
+    ):
         return True
     words_after = _words_between(rest[:60])
-    return bool(words_after) and words_after[0] == "s" and any(w in _ROLE_NOUNS for w in words_after[1:4])
+    return (
+        bool(words_after)
+        and words_after[0] == "s"
+        and any(w in _ROLE_NOUNS for w in words_after[1:4])
+    )
 
 
 def _coordinated(gap: str) -> bool:
@@ -266,7 +289,7 @@ def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
             elif _speaks_before(before, rest):
                 speakers.setdefault(mention.actor, "inverted reporting verb")
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
-        for left, right in reversed(list(zip(outside, outside[1:], strict=False))):
+        for left, right in reversed(list(pairwise(outside))):
             if speakers.get(right.actor) in {"reporting verb", "sentence subject"} and _coordinated(
                 full[left.end : right.start]
             ):

@@ -20,7 +20,9 @@ TEST_CRISES = frozenset({"georgia-2008", "libya", "myanmar", "somalia", "serbia-
 SEED = 20260127
 
 
-def mask_training_text(statement: LabelledStatement, finder: MentionFinder, registry: ActorRegistry) -> str:
+def mask_training_text(
+    statement: LabelledStatement, finder: MentionFinder, registry: ActorRegistry
+) -> str:
     """Mask actor names as the engine does at run time: the speaker, and everybody else."""
     speaker = registry.lookup(statement.speaker) if statement.speaker else None
     speaker_lineage = set(registry.lineage(speaker.id)) if speaker else set()
@@ -47,12 +49,17 @@ def build_pipeline() -> Any:
         [
             (
                 "words",
-                TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=60_000),
+                TfidfVectorizer(
+                    ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=60_000
+                ),
             ),
             (
                 "chars",
                 TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
+                    analyzer="char_wb",
+                    ngram_range=(3, 5),
+                    min_df=3,
+                    sublinear_tf=True,
                     max_features=60_000,
                 ),
             ),

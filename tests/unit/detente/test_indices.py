@@ -25,11 +25,12 @@ def article(article_id: str, when: datetime, *stances: ActorStance) -> ArticleSt
 def test_people_roll_up_and_dyads_pair_principals(registry: ActorRegistry) -> None:
     result = indices.contributions(
         article(
-            "a1", T0,
+            "a1",
+            T0,
             stance("vladimir-putin", "person", "russia", 0.9),
             stance("kremlin", "organisation", "russia", 0.8),
             stance("emmanuel-macron", "person", "france", 0.1),
-        ),  # fmt: skip
+        ),
         registry,
     )
     by_subject = {c.subject: c for c in result}

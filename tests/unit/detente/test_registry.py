@@ -34,7 +34,10 @@ def test_lookup_by_name_alias_and_id(registry: ActorRegistry) -> None:
             '[[actor]]\nid="b"\nname="B"\nkind="state"\naffiliation="a"\n',
             "cycle",
         ),
-        ('[[actor]]\nid="a"\nname="A"\nkind="state"\n[[actor]]\nid="a"\nname="C"\nkind="state"\n', "duplicate"),
+        (
+            '[[actor]]\nid="a"\nname="A"\nkind="state"\n[[actor]]\nid="a"\nname="C"\nkind="state"\n',
+            "duplicate",
+        ),
     ],
 )
 def test_invalid_registries_are_refused(toml: str, problem: str) -> None:

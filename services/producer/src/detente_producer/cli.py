@@ -8,12 +8,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from kafka import KafkaProducer
-from kafka.errors import KafkaError, NoBrokersAvailable
-from tqdm import tqdm
-
 from detente.events import Article
 from detente.topics import TopicNames
+from kafka import KafkaProducer
+from kafka.errors import KafkaError, KafkaTimeoutError
+from tqdm import tqdm
+
 from detente_producer.reader import InvalidRecord, read_articles
 from detente_producer.settings import Settings
 
@@ -29,13 +29,17 @@ def _published_at(value: str) -> datetime:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="detente-produce", description=__doc__)
-    parser.add_argument("paths", nargs="+", type=Path, help=".jsonl files, .json/.txt files, folders")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, help=".jsonl files, .json/.txt files, folders"
+    )
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default from settings)")
     parser.add_argument("--topic", help="target topic (default: the articles topic)")
-    parser.add_argument("--rate", type=float, default=0.0, help="articles per second (0: as fast as possible)")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="articles per second (0: as fast as possible)"
+    )
     parser.add_argument(
         "--published-at", type=_published_at, default=None,
-        help="override published_at of .txt files: RFC 3339 or 'now' (default: date in file name, else mtime)",
+        help="published_at of .txt files: RFC 3339 or 'now' (default: date in name, else mtime)",
     )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -69,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             max_request_size=4 * 1024 * 1024,
             request_timeout_ms=15_000,
         )
-    except NoBrokersAvailable:
+    except KafkaTimeoutError:
         print(f"detente-produce: no Kafka broker at {kafka.bootstrap_servers}", file=sys.stderr)
         return 2
 
@@ -82,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
                 delay = started + n * interval - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            futures.append(producer.send(topic, key=article.id.encode(), value=article.to_json_bytes()))
+            futures.append(
+                producer.send(topic, key=article.id.encode(), value=article.to_json_bytes())
+            )
         producer.flush(timeout=60)
         for future in futures:
             future.get(timeout=30)
@@ -91,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         producer.close(timeout=10)
-    print(f"sent {len(articles)} article(s) to {topic} on {kafka.bootstrap_servers}", file=sys.stderr)
+    print(
+        f"sent {len(articles)} article(s) to {topic} on {kafka.bootstrap_servers}", file=sys.stderr
+    )
     return 0
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from detente.events import Article
+from pydantic import ValidationError
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -89,5 +87,3 @@ def read_articles(
                 for number, line in enumerate(handle, 1):
                     if line.strip():
                         yield _from_json(line, f"{path}:{number}")
-
-

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from detente.kafka_config import KafkaConnection
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Producer settings from DETENTE_* environment variables (e.g. DETENTE_KAFKA__BOOTSTRAP_SERVERS)."""
+    """Producer settings from DETENTE_* variables, e.g. DETENTE_KAFKA__BOOTSTRAP_SERVERS."""
 
     model_config = SettingsConfigDict(env_prefix="DETENTE_", env_nested_delimiter="__")
 

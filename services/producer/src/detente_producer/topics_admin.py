@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
-
 from detente.topics import TopicNames, TopicSpec, topic_specs
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+
 from detente_producer.settings import Settings
 
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     specs = topic_specs(TopicNames(prefix), args.partitions or settings.partitions)
     try:
         admin = KafkaAdminClient(**kafka.client_options(), client_id="detente-topics")
-    except NoBrokersAvailable:
+    except KafkaTimeoutError:
         print(f"detente-topics: no Kafka broker at {kafka.bootstrap_servers}", file=sys.stderr)
         return 2
     try:

@@ -12,11 +12,11 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
-
 from detente import indices
 from detente.events import Article, Contribution, DeadLetter, StanceEvent
 from detente.stances import UnprocessableArticle
+from pydantic import ValidationError
+
 from detente_worker import metrics
 from detente_worker.app import app
 from detente_worker.engine import allowed_lateness, get_engine
@@ -47,7 +47,9 @@ def parse_article(raw: bytes) -> Article:
     return Article.model_validate_json(raw)
 
 
-async def handle_article(raw: bytes, key: bytes | None, topic: str, partition: int, offset: int) -> None:
+async def handle_article(
+    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int
+) -> None:
     """Classify one raw article record; anything wrong goes to the DLQ, never up the stack."""
     metrics.CONSUMED.labels(topic=topic).inc()
     try:
@@ -96,14 +98,17 @@ async def handle_contribution(
     try:
         contribution = Contribution.model_validate_json(raw)
     except ValidationError as exc:
-        await dead_letter("invalid_contribution", str(exc)[:2000], raw, key, topic, partition, offset)
+        await dead_letter(
+            "invalid_contribution", str(exc)[:2000], raw, key, topic, partition, offset
+        )
         return
     state = index_state.get(contribution.subject) or indices.empty_state()
     if indices.is_late(state, contribution.published_at, allowed_lateness()):
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
         await dead_letter(
             "late_event",
-            f"{contribution.subject}: published_at {contribution.published_at.isoformat()} is older "
+            f"{contribution.subject}: published_at {contribution.published_at.isoformat()} is "
+            "older "
             f"than the subject's watermark minus the allowed lateness",
             raw, key, topic, partition, offset,
         )  # fmt: skip
@@ -121,7 +126,9 @@ async def handle_contribution(
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
     async for event in stream.events():
         message = event.message
-        await handle_article(event.value, event.key, message.topic, message.partition, message.offset)
+        await handle_article(
+            event.value, event.key, message.topic, message.partition, message.offset
+        )
 
 
 @app.agent(contributions_topic)

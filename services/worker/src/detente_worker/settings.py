@@ -3,9 +3,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from detente.kafka_config import KafkaConnection
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -25,7 +24,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".run/worker")
     model_path: Path | None = None
     registry_path: Path | None = None
-    allowed_lateness_hours: float = 48.0
+    # Up to the longest window: an older event could not change any published index.
+    allowed_lateness_hours: float = 168.0
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 

@@ -10,8 +10,6 @@ seen_articles = app.Table(
     key_type=str,
     value_type=str,
     partitions=settings.partitions,
-    key_serializer="json",
-    value_serializer="json",
 )
 
 # Index subject ("actor:russia", "dyad:france|russia", "global") → hourly event-time buckets.
@@ -20,6 +18,4 @@ index_state = app.Table(
     key_type=str,
     value_type=dict,
     partitions=settings.partitions,
-    key_serializer="json",
-    value_serializer="json",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from detente.topics import TopicNames
+
 from detente_worker.app import app, settings
 
 names = TopicNames(settings.kafka.topic_prefix)
@@ -12,7 +13,11 @@ articles_topic = app.topic(
     names.articles, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
 )
 dead_letters_topic = app.topic(
-    names.articles_dlq, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    names.articles_dlq,
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
 )
 stances_topic = app.topic(
     names.stances, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"

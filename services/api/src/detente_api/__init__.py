@@ -1,0 +1,1 @@
+"""Détente HTTP API: tension indices and article stances from an in-memory view of Kafka."""

@@ -1,0 +1,1 @@
+"""One `APIRouter` per resource; `main.create_app` includes them all."""
