@@ -24,7 +24,12 @@ start_process() {  # name, command...
   local name=$1; shift
   local pidfile="$RUN/$name.pid"
   if running "$pidfile"; then say "$name already running (pid $(cat "$pidfile"))"; return; fi
-  (cd "$ROOT" && setsid nohup "$@" >>"$RUN/logs/$name.log" 2>&1 & echo $! >"$pidfile")
+  # Monitor mode puts the job in its own process group (pgid = pid), so `down` can stop
+  # it and anything it spawned with one signal; nohup execs, so $! is the program itself.
+  set -m
+  (cd "$ROOT" && exec nohup "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null) &
+  echo $! >"$pidfile"
+  set +m
   say "$name started (pid $(cat "$pidfile")), log: $RUN/logs/$name.log"
 }
 

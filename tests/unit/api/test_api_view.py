@@ -244,3 +244,15 @@ def test_readiness_latches(view):
     view.set_progress(lag=0, ready=True)
     view.set_progress(lag=None, ready=False)
     assert (view.ready, view.lag) == (True, None)
+
+
+def test_retention_counts_from_classification_so_backfilled_news_stays(api_registry, make_stance):
+    view = TensionView(api_registry, retention=timedelta(days=30), max_articles=1000)
+    classified = T0 + timedelta(days=400)
+    view.apply_stance(make_stance("fresh", "russia", published_at=classified - timedelta(hours=1)))
+    backfill = make_stance(
+        "archive", "france", published_at=T0, classified_at=classified + timedelta(minutes=2)
+    )
+
+    assert view.apply_stance(backfill) is True
+    assert view.article("archive") is not None and view.article("fresh") is not None

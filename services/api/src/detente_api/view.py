@@ -80,8 +80,8 @@ class TensionView:
         self._dyads: dict[str, IndexUpdate] = {}  # subject -> update
         self._global: IndexUpdate | None = None
         self._articles: dict[str, _Article] = {}
-        # Min-heap of (published_at timestamp, sequence, article id); entries whose key no
-        # longer matches the article (deleted, or re-dated) are stale and skipped.
+        # Min-heap of (classified_at timestamp, sequence, article id); entries whose key no
+        # longer matches the article (deleted, or reclassified) are stale and skipped.
         self._heap: list[tuple[float, int, str]] = []
         self._seq = 0
         self._newest: datetime | None = None
@@ -121,32 +121,35 @@ class TensionView:
             self._dyads.pop(subject, None)
 
     def apply_stance(self, event: StanceEvent) -> bool:
-        """Add one actor's stance to its article; False if the article is too old to keep."""
-        published = event.published_at
-        newest = min(published, self._clock() + _FUTURE_SLACK)
+        """Add one actor's stance to its article; False if the article is too old to keep.
+
+        Retention counts from when the worker classified the article, not from when it was
+        published: a backfill of old news stays visible, and every replica evicts alike.
+        """
+        stamp = event.classified_at
+        newest = min(stamp, self._clock() + _FUTURE_SLACK)
         if self._newest is None or newest > self._newest:
             self._newest = newest
-        if published < self._horizon():
+        if stamp < self._horizon():
             return False
         article = self._articles.get(event.article_id)
         if article is None:
             article = _Article(
                 id=event.article_id,
-                published_at=published,
+                published_at=event.published_at,
                 title=event.title,
                 model_version=event.model_version,
-                classified_at=event.classified_at,
-                heap_key=self._push(published, event.article_id),
+                classified_at=stamp,
+                heap_key=self._push(stamp, event.article_id),
             )
             self._articles[event.article_id] = article
-        elif event.classified_at >= article.classified_at:
+        elif stamp > article.classified_at:
             # The latest classification of the article defines its header.
             article.title = event.title
             article.model_version = event.model_version
-            article.classified_at = event.classified_at
-            if published != article.published_at:
-                article.published_at = published
-                article.heap_key = self._push(published, event.article_id)
+            article.published_at = event.published_at
+            article.classified_at = stamp
+            article.heap_key = self._push(stamp, event.article_id)
         actor_id = event.stance.actor
         previous = article.stances.get(actor_id)
         if previous is None or event.classified_at >= previous[0]:

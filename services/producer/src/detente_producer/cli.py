@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
             max_request_size=4 * 1024 * 1024,
             request_timeout_ms=15_000,
+            bootstrap_timeout_ms=10_000,
         )
     except KafkaTimeoutError:
         print(f"detente-produce: no Kafka broker at {kafka.bootstrap_servers}", file=sys.stderr)

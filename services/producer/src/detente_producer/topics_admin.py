@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     prefix = args.prefix if args.prefix is not None else kafka.topic_prefix
     specs = topic_specs(TopicNames(prefix), args.partitions or settings.partitions)
     try:
-        admin = KafkaAdminClient(**kafka.client_options(), client_id="detente-topics")
+        admin = KafkaAdminClient(
+            **kafka.client_options(), client_id="detente-topics", bootstrap_timeout_ms=10_000
+        )
     except KafkaTimeoutError:
         print(f"detente-topics: no Kafka broker at {kafka.bootstrap_servers}", file=sys.stderr)
         return 2
