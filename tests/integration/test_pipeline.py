@@ -6,9 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import BIN, ROOT, Services, http_get, produce, read_all, wait_for
+import pytest
 from detente.events import DeadLetter, IndexUpdate
 from detente.topics import TopicNames
+from harness import BIN, ROOT, Services, http_get, produce, read_all, wait_for
+
+pytestmark = pytest.mark.integration
 
 SAMPLE = ROOT / "data" / "sample" / "articles.jsonl"
 SEED_DIR = ROOT.parent / "shared" / "seed"

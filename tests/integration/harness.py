@@ -1,0 +1,151 @@
+"""Helpers for integration tests: real broker, real subprocesses, real Kafka clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from detente.topics import TopicNames
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+KAFKA_SH = ROOT / "deploy" / "local" / "kafka" / "kafka.sh"
+TEST_PORT = int(os.environ.get("DETENTE_TEST_KAFKA_PORT", "19092"))
+TEST_RUN_DIR = ROOT / ".run" / "test-kafka"
+PARTITIONS = 4
+
+
+def kafka_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DETENTE_RUN_DIR": str(TEST_RUN_DIR),
+        "KAFKA_PORT": str(TEST_PORT),
+        "KAFKA_CONTROLLER_PORT": str(TEST_PORT + 1),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def service_env(bootstrap: str, names: TopicNames, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DETENTE_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+        "DETENTE_KAFKA__TOPIC_PREFIX": names.prefix,
+        "DETENTE_PARTITIONS": str(PARTITIONS),
+        **extra,
+    }
+
+
+class Services:
+    """Starts worker and API processes for one test and stops them all afterwards."""
+
+    def __init__(self, bootstrap: str, names: TopicNames, log_dir: Path) -> None:
+        self.bootstrap = bootstrap
+        self.names = names
+        self.log_dir = log_dir
+        self.processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+        self.app_id = f"detente-worker-{names.prefix.strip('-')}"
+
+    def _start(self, args: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+        log = self.log_dir / f"{name}.log"
+        handle = log.open("wb")
+        process = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.processes.append((process, log))
+        return process
+
+    def worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
+        env = service_env(
+            self.bootstrap, self.names,
+            DETENTE_APP_ID=self.app_id,
+            DETENTE_WEB_PORT=str(free_port()),
+            DETENTE_METRICS_PORT=str(free_port()),
+            DETENTE_DATA_DIR=str(self.log_dir / f"{name}-data"),
+            DETENTE_SESSION_TIMEOUT_SECONDS="6",
+        )  # fmt: skip
+        return self._start([str(BIN / "detente-worker")], env, name)
+
+    def api(self, name: str = "api") -> str:
+        port = free_port()
+        env = service_env(self.bootstrap, self.names, DETENTE_PORT=str(port))
+        self._start([str(BIN / "detente-api")], env, name)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: http_get(f"{url}/healthz")[0] == 200, 60, "API /healthz")
+        return url
+
+    def stop(self) -> None:
+        for process, _ in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process, _ in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
+            for _, log in self.processes
+        )
+
+
+def http_get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        return exc.code, json.loads(body) if body else None
+    except (urllib.error.URLError, OSError):
+        return 0, None
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for key, value in records:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def read_all(
+    bootstrap: str, topic: str, timeout_ms: int = 3000
+) -> list[tuple[bytes | None, bytes]]:
+    """Every record currently in `topic`, from the beginning, without a consumer group."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    end = consumer.end_offsets(partitions)
+    records: list[tuple[bytes | None, bytes]] = []
+    deadline = time.monotonic() + timeout_ms / 1000 + 10
+    while any(consumer.position(tp) < end[tp] for tp in partitions) and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            records.extend((r.key, r.value) for r in batch)
+    consumer.close()
+    return records
