@@ -9,6 +9,7 @@ id = "russia"
 name = "Russia"
 kind = "state"
 aliases = ["Moscow", "Russian Federation", "the Russian Federation"]
+demonyms = ["Russian"]
 
 [[actor]]
 id = "kremlin"
@@ -60,6 +61,7 @@ id = "ukraine"
 name = "Ukraine"
 kind = "state"
 aliases = ["Kyiv", "Kiev"]
+demonyms = ["Ukrainian"]
 """
 
 

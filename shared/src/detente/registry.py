@@ -32,6 +32,8 @@ class Actor:
     kind: ActorKind
     affiliation: str | None
     aliases: tuple[str, ...]
+    # Adjectives ("Russian") that name the actor only before a role noun ("Russian officials").
+    demonyms: tuple[str, ...] = ()
 
 
 def _fold_table() -> dict[int, str]:
@@ -95,6 +97,13 @@ class ActorRegistry:
                 lowered[alias.lower()] = actor.id
                 self._by_alias[alias] = actor.id
                 self._surfaces[surface] = actor.id
+        self._demonyms: dict[str, str] = {}
+        for actor in self._actors.values():
+            for demonym in (" ".join(fold(d).split()) for d in actor.demonyms):
+                owner = lowered.get(demonym.lower()) or self._demonyms.get(demonym)
+                if owner is not None and owner != actor.id:
+                    problems.append(f"demonym {demonym!r} of {actor.id!r} clashes with {owner!r}")
+                self._demonyms[demonym] = actor.id
         for actor in self._actors.values():
             seen = {actor.id}
             parent = actor.affiliation
@@ -115,7 +124,7 @@ class ActorRegistry:
             raise RegistryError(f"actor registry is not valid TOML: {exc}") from exc
         actors = []
         for i, row in enumerate(data.get("actor", [])):
-            unknown = set(row) - {"id", "name", "kind", "affiliation", "aliases"}
+            unknown = set(row) - {"id", "name", "kind", "affiliation", "aliases", "demonyms"}
             if unknown or not {"id", "name", "kind"} <= set(row):
                 raise RegistryError(f"actor entry {i} ({row.get('id')!r}) has bad fields")
             actors.append(
@@ -125,6 +134,7 @@ class ActorRegistry:
                     kind=row["kind"],
                     affiliation=row.get("affiliation"),
                     aliases=tuple(row.get("aliases", ())),
+                    demonyms=tuple(row.get("demonyms", ())),
                 )
             )
         return cls(actors)
@@ -152,6 +162,10 @@ class ActorRegistry:
     def aliases(self) -> dict[str, str]:
         """Every alias as written (accents folded, spaces collapsed) → actor id."""
         return dict(self._surfaces)
+
+    def demonyms(self) -> dict[str, str]:
+        """Demonym as written → actor id."""
+        return dict(self._demonyms)
 
     def lookup(self, name: str) -> Actor | None:
         """The actor that a display name, alias or id refers to, if any."""

@@ -53,9 +53,30 @@ _AUXILIARIES = frozenset(
     repeatedly sharply strongly then was were will would
     """.split()
 )
+_NEGATIONS = frozenset({"not", "n't", "t", "never", "no", "longer"})
+# Finite verbs that make the word before them a clause subject.
+_FINITE = frozenset(
+    """
+    has have had is was were are will would must should could can may might does did do
+    """.split()
+)
+# Deeds count as much as words: what an actor does shows its stance.
+ACTION_VERBS = frozenset(
+    """
+    began begins broke breaks brought built buys bought came comes cut cuts drew draws
+    fought fights fired fires froze freezes gave gives held holds hit hits kept keeps
+    led leads left leaves lost made makes meets met paid pays ran runs sent sends set
+    shot sought spoke speaks stood stands struck strikes took takes threw throws wants
+    went withdrew withdraws won wins seized seizes shelled shells invaded invades bombed
+    bombs captured captures killed kills released releases signed signs agreed agrees
+    continued continues refused refuses rejected rejects remains remained resumed resumes
+    """.split()
+)
 _ROLE_NOUNS = frozenset(
     """
     ambassador army authorities chief defence defense delegate delegation envoy forces
+    fighters troops militants militias diplomats negotiators navy lawmakers parliament
+    spokesman spokeswoman spokesperson commanders commander leadership regime cabinet
     foreign government head leader leaders military minister ministry mission office
     official officials president prime representative representatives secretary
     spokesman spokesperson spokeswoman
@@ -68,6 +89,13 @@ _PRONOUN_STARTS = re.compile(
     r"foreign minister|defence minister|defense minister|head of state))\b"
 )
 _WORD = re.compile(r"\w+")
+_ROLE_AFTER = re.compile(
+    r"\s+(?:foreign |defen[cs]e |prime |security |armed |military |government |state )?"
+    r"(?:officials?|forces|troops|government|authorities|military|army|navy|diplomats?|"
+    r"ministry|spokes(?:man|woman|person)|president|minister|delegation|delegates?|"
+    r"representatives?|ambassador|envoy|leaders?|leadership|militants|fighters|negotiators|"
+    r"parliament|lawmakers|regime|commanders?|media|statement)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -153,6 +181,11 @@ class MentionFinder:
             if first is None:
                 continue
             self._by_first_word[first.group()].append((alias, actor_id))
+        for demonym, actor_id in registry.demonyms().items():
+            first = _WORD.match(demonym)
+            if first is not None:
+                self._by_first_word[first.group()].append((demonym, actor_id))
+        self._demonyms = set(registry.demonyms())
         for candidates in self._by_first_word.values():
             candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
 
@@ -177,6 +210,8 @@ class MentionFinder:
                 if candidate != alias and candidate != alias[:1].upper() + alias[1:]:
                     continue
                 if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
+                    continue
+                if alias in self._demonyms and not _ROLE_AFTER.match(normalised, end):
                     continue
                 mentions.append(Mention(actor_id, word.start(), end, text[word.start() : end]))
                 position = end
@@ -203,13 +238,28 @@ def _words_between(text: str) -> list[str]:
 
 def _speaks_after(rest: str) -> bool:
     """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?"""
-    words = _words_between(rest[:80])
-    if words and words[0] == "s":  # possessive: "Russia's foreign minister said"
+    return _verb_after(rest, REPORTING_VERBS)
+
+
+def _acts_after(rest: str) -> bool:
+    """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?"""
+    return _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
+
+
+def _verb_after(rest: str, verbs: frozenset[str], finite_ok: bool = False) -> bool:
+    words = _words_between(rest[:100])
+    if words and words[0] == "s":  # possessive: "Russia's foreign minister said" is a role
         return False
-    for word in words[:4]:
-        if word in REPORTING_VERBS:
+    # "Houthi fighters said", "the Taliban government announced": skip a role noun or two.
+    skipped = 0
+    while skipped < 2 and words[skipped : skipped + 1] and words[skipped] in _ROLE_NOUNS:
+        skipped += 1
+    for word in words[skipped : skipped + 4]:
+        if word in verbs:
             return True
-        if word not in _AUXILIARIES and word not in {"not", "n't", "t", "never"}:
+        if finite_ok and (word in _FINITE or (len(word) > 4 and word.endswith("ed"))):
+            return True
+        if word not in _AUXILIARIES and word not in _NEGATIONS:
             return False
     return False
 
@@ -245,6 +295,62 @@ def _role_of(before: str, rest: str) -> bool:
     )
 
 
+_DEED_NOUNS = (
+    "attacks?|offensives?|strikes?|air ?strikes?|shelling|bombardments?|bombings?|assaults?|"
+    "incursions?|invasion|aggression|advances?|provocations?|threats?|demands?|ultimatums?|"
+    "sanctions|violations|crackdown|repression|suppression|build-?up|mobili[sz]ation|"
+    "occupation|annexation|blockade|efforts?|proposals?|offers?|initiatives?|mediation|"
+    "commitments?|pledges?|assistance|cooperation|engagement|restraint|withdrawal"
+)
+_DEED_AFTER = re.compile(rf"^(?:'s)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEED_NOUNS})\b")
+_AGENT_BEFORE = re.compile(
+    r"\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$", re.IGNORECASE
+)
+_CLAUSE_BEFORE = re.compile(r"(?:[,;]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b)\s*(?:the\s+)?$")
+_STATEMENT_BEFORE = re.compile(
+    r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
+    r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
+    re.IGNORECASE,
+)
+_APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
+
+
+_SUBJECT_CUES = frozenset(
+    {"reporting verb", "sentence subject", "subject with appositive", "clause subject"}
+)
+
+
+def _outside_quotes(text: str, mask: list[bool]) -> str:
+    return "".join(char for char, quoted in zip(text, mask, strict=True) if not quoted)
+
+
+def _cue(before: str, rest: str) -> str | None:
+    """Why the mention between `before` and `rest` is the actor of its sentence, if it is."""
+    if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
+        return "according to"
+    if _STATEMENT_BEFORE.search(before[-80:]):
+        return "statement by"
+    if _role_of(before, rest):
+        return "role of actor"
+    if _speaks_after(rest):
+        return "reporting verb"
+    if _speaks_before(before, rest):
+        return "inverted reporting verb"
+    appositive = _APPOSITIVE.match(rest)
+    if appositive and _acts_after(rest[appositive.end() :]):
+        return "subject with appositive"
+    if _AGENT_BEFORE.search(before[-60:]):
+        return "agent (by)"
+    deed = _DEED_AFTER.match(rest)
+    # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
+    if deed and not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS):
+        return "deed"
+    if _CLAUSE_BEFORE.search(before[-12:]) and _acts_after(rest):
+        return "clause subject"
+    return None
+
+
 def _coordinated(gap: str) -> bool:
     return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?", gap) is not None
 
@@ -265,6 +371,7 @@ def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
             by_sentence[cursor].append(mention)
 
     last_speakers: list[str] = []
+    document_speaker: str | None = None  # "Statement by X": its "I" and "we" are X
     inside_quote = False
     paragraph = -1
     for sentence in sentences:
@@ -277,33 +384,39 @@ def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
             m for m in by_sentence.get(sentence.index, []) if not mask[m.start - sentence.start]
         ]
         for mention in outside:
-            local_start = mention.start - sentence.start
-            local_end = mention.end - sentence.start
-            before, rest = sentence.text[:local_start], sentence.text[local_end:]
-            if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
-                speakers.setdefault(mention.actor, "according to")
-            elif _role_of(before, rest):
-                speakers.setdefault(mention.actor, "role of actor")
-            elif _speaks_after(rest):
-                speakers.setdefault(mention.actor, "reporting verb")
-            elif _speaks_before(before, rest):
-                speakers.setdefault(mention.actor, "inverted reporting verb")
+            before = sentence.text[: mention.start - sentence.start]
+            rest = sentence.text[mention.end - sentence.start :]
+            cue = _cue(before, rest)
+            if cue:
+                speakers.setdefault(mention.actor, cue)
+                if cue == "statement by":
+                    document_speaker = mention.actor
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         for left, right in reversed(list(pairwise(outside))):
-            if speakers.get(right.actor) in {"reporting verb", "sentence subject"} and _coordinated(
+            if speakers.get(right.actor) in _SUBJECT_CUES and _coordinated(
                 full[left.end : right.start]
             ):
                 speakers.setdefault(left.actor, speakers[right.actor])
         if not speakers and outside:
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]
-            if len(_WORD.findall(lead)) <= 3 and '"' not in lead.translate(_NORMALISE):
+            after = sentence.text[first.end - sentence.start :]
+            short_lead = len(_WORD.findall(lead)) <= 3
+            # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
+            intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and _acts_after(after)
+            if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):
                 speakers[first.actor] = "sentence subject"
                 for other in outside[1:]:
                     if not _coordinated(full[first.end : other.start]):
                         break
                     speakers[other.actor] = "sentence subject"
                     first = other
+        if (
+            not speakers
+            and document_speaker
+            and _FIRST_PERSON.search(_outside_quotes(sentence.text, mask))
+        ):
+            speakers = {document_speaker: "first person of the statement's author"}
         if not speakers and last_speakers:
             starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
             if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):

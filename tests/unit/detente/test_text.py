@@ -77,10 +77,58 @@ def test_role_of_actor_and_coordinated_subjects(registry: ActorRegistry) -> None
         ("vladimir-putin", "reporting verb"),
     ]
     assert sorted(speakers(registry, "Macron and Putin, after weeks of silence, met.")) == [
-        ("emmanuel-macron", "sentence subject"),
-        ("vladimir-putin", "sentence subject"),
+        ("emmanuel-macron", "subject with appositive"),
+        ("vladimir-putin", "subject with appositive"),
     ]
 
 
 def test_a_mere_mention_late_in_a_sentence_is_not_a_statement(registry: ActorRegistry) -> None:
     assert speakers(registry, "Heavy snow fell for days across the plains near Kyiv.") == []
+
+
+def test_demonyms_name_an_actor_only_before_a_role_noun(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    assert [m.actor for m in finder.find("Russian officials said talks were over.")] == ["russia"]
+    assert finder.find("Russian novels and Ukrainian songs were played.") == []
+    assert speakers(registry, "Ukrainian troops shelled the bridge overnight.") == [
+        ("ukraine", "sentence subject")
+    ]
+    assert speakers(registry, "In Geneva, Russian diplomats rejected the plan.") == [
+        ("russia", "reporting verb")
+    ]
+
+
+def test_deeds_after_an_introductory_phrase_are_attributed(registry: ActorRegistry) -> None:
+    text = "After weeks of quiet along the border, on Tuesday morning, NATO deployed jets."
+    assert speakers(registry, text) == [("nato", "reporting verb")]
+    text = "For the first time in a decade of talks over the dam, Ukraine has walked out."
+    assert speakers(registry, text) == [("ukraine", "clause subject")]
+
+
+def test_demonym_clashing_with_an_alias_is_refused() -> None:
+    import pytest
+
+    from detente.registry import RegistryError
+
+    toml = (
+        '[[actor]]\nid="a"\nname="Chad"\nkind="state"\n'
+        '[[actor]]\nid="b"\nname="B"\nkind="state"\ndemonyms=["Chad"]\n'
+    )
+    with pytest.raises(RegistryError, match="demonym"):
+        ActorRegistry.from_toml(toml)
+
+
+def test_agents_deeds_appositives_and_statement_authors(registry: ActorRegistry) -> None:
+    assert speakers(
+        registry, "The Council condemned the shelling of the port by Russian forces."
+    ) == [("russia", "agent (by)")]
+    assert speakers(registry, "Observers counted three NATO air strikes before dawn.") == [
+        ("nato", "deed")
+    ]
+    text = "Sergei Lavrov, the veteran minister, rejected the offer."
+    assert speakers(registry, text) == [("sergei-lavrov", "subject with appositive")]
+    text = "The following is a statement by President Macron.\n\nWe will keep talking."
+    assert speakers(registry, text) == [
+        ("emmanuel-macron", "statement by"),
+        ("emmanuel-macron", "first person of the statement's author"),
+    ]
