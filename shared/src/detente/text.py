@@ -316,6 +316,7 @@ _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
+_LIST_CUES = frozenset({"agent (by)", "according to", "statement by"})
 _SUBJECT_CUES = frozenset(
     {"reporting verb", "sentence subject", "subject with appositive", "clause subject"}
 )
@@ -392,6 +393,10 @@ def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
                 if cue == "statement by":
                     document_speaker = mention.actor
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
+        # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
+        for left, right in pairwise(outside):
+            if speakers.get(left.actor) in _LIST_CUES and _coordinated(full[left.end : right.start]):
+                speakers.setdefault(right.actor, speakers[left.actor])
         for left, right in reversed(list(pairwise(outside))):
             if speakers.get(right.actor) in _SUBJECT_CUES and _coordinated(
                 full[left.end : right.start]

@@ -1,0 +1,119 @@
+"""`make bench`: throughput of the stance engine, written to bench/results.json.
+
+Speed targets live here, never in pass/fail tests: the machine is shared and noisy, so
+every figure is the median of several runs, and every speed-up is quoted as a ratio to a
+baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from detente.events import Article
+from detente.model import StanceModel
+from detente.registry import ActorRegistry
+from detente.stances import StanceEngine
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "articles.jsonl"
+
+
+def machine() -> dict[str, object]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+def timed(function, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
+    load_started = time.perf_counter()
+    engine = StanceEngine.create(ActorRegistry.load(), StanceModel.load())
+    load_seconds = time.perf_counter() - load_started
+
+    def batched() -> None:
+        for start in range(0, len(articles), 64):
+            engine.classify_many(articles[start : start + 64])
+
+    def one_by_one() -> None:
+        for article in articles:
+            engine.classify(article)
+
+    one_by_one()  # warm caches before measuring either
+    per_article = timed(one_by_one, runs)
+    per_batch = timed(batched, runs)
+    median_batched = statistics.median(per_batch)
+    median_single = statistics.median(per_article)
+    return {
+        "articles": len(articles),
+        "runs": runs,
+        "model_and_registry_load_seconds": round(load_seconds, 3),
+        "batched_articles_per_second": round(len(articles) / median_batched, 1),
+        "one_by_one_articles_per_second": round(len(articles) / median_single, 1),
+        "batching_speedup": round(median_single / median_batched, 2),
+        "batched_seconds": [round(s, 4) for s in per_batch],
+        "one_by_one_seconds": [round(s, 4) for s in per_article],
+    }
+
+
+def bench_cli(corpus: Path, runs: int) -> dict[str, object]:
+    """`detente classify` end to end: process start, model load, then the whole file."""
+    command = [str(Path(sys.executable).parent / "detente"), "classify", str(corpus)]
+    seconds = timed(
+        lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL), runs
+    )
+    count = sum(1 for line in corpus.read_text().splitlines() if line.strip())
+    return {
+        "articles": count,
+        "runs": runs,
+        "median_seconds": round(statistics.median(seconds), 3),
+        "articles_per_second_including_start": round(count / statistics.median(seconds), 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=10, help="copies of the sample corpus")
+    args = parser.parse_args()
+
+    sample = [Article.model_validate_json(line) for line in SAMPLE.read_text().splitlines()]
+    articles = sample * args.repeat
+    corpus = args.out.parent / "classify-corpus.jsonl.tmp"
+    corpus.write_text("".join(a.model_dump_json() + "\n" for a in articles))
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "classify": bench_classify(articles, args.runs),
+        "classify_cli": bench_cli(corpus, max(3, args.runs // 2)),
+    }
+    corpus.unlink()
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
