@@ -80,9 +80,7 @@ def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
 def bench_cli(corpus: Path, runs: int) -> dict[str, object]:
     """`detente classify` end to end: process start, model load, then the whole file."""
     command = [str(Path(sys.executable).parent / "detente"), "classify", str(corpus)]
-    seconds = timed(
-        lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL), runs
-    )
+    seconds = timed(lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL), runs)
     count = sum(1 for line in corpus.read_text().splitlines() if line.strip())
     return {
         "articles": count,

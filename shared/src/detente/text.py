@@ -395,7 +395,9 @@ def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):
-            if speakers.get(left.actor) in _LIST_CUES and _coordinated(full[left.end : right.start]):
+            if speakers.get(left.actor) in _LIST_CUES and _coordinated(
+                full[left.end : right.start]
+            ):
                 speakers.setdefault(right.actor, speakers[left.actor])
         for left, right in reversed(list(pairwise(outside))):
             if speakers.get(right.actor) in _SUBJECT_CUES and _coordinated(
