@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from detente.topics import TopicNames, topic_specs
-from detente_producer.topics_admin import ensure_topics
-from harness import KAFKA_SH, PARTITIONS, TEST_PORT, Services, kafka_env
-from kafka.admin import KafkaAdminClient
+from detente.topics import TopicNames
+from harness import KAFKA_SH, TEST_PORT, Services, create_topics, kafka_env
 
 
 @pytest.fixture(scope="session")
@@ -27,11 +25,7 @@ def bootstrap() -> Iterator[str]:
 def topics(bootstrap: str) -> TopicNames:
     """Fresh topics under a prefix unique to this test."""
     names = TopicNames(f"it-{uuid.uuid4().hex[:10]}-")
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="detente-tests")
-    try:
-        ensure_topics(admin, topic_specs(names, PARTITIONS))
-    finally:
-        admin.close()
+    create_topics(bootstrap, names)
     return names
 
 

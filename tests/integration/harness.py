@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from detente.topics import TopicNames
+from detente.topics import TopicNames, topic_specs
+from detente_producer.topics_admin import ensure_topics
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -32,6 +34,27 @@ def kafka_env() -> dict[str, str]:
         "KAFKA_PORT": str(TEST_PORT),
         "KAFKA_CONTROLLER_PORT": str(TEST_PORT + 1),
     }
+
+
+def create_topics(bootstrap: str, names: TopicNames) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="detente-tests")
+    try:
+        ensure_topics(admin, topic_specs(names, PARTITIONS))
+    finally:
+        admin.close()
+
+
+def settled(read: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Read until two reads a second apart agree: the stream has stopped changing it."""
+    previous = read()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        current = read()
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError(f"{what} kept changing for {timeout:.0f}s")
 
 
 def free_port() -> int:
