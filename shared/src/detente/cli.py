@@ -74,6 +74,10 @@ def _train(args: argparse.Namespace) -> int:
     registry = ActorRegistry.load(args.registry)
     statements = list(corpora.read_own(args.statements))
     sources = {"own": len(statements)}
+    if args.neutral and args.neutral.is_dir():
+        extra = list(corpora.read_own(args.neutral, labels=(corpora.NEUTRAL,)))
+        statements += extra
+        sources["own_neutral"] = len(extra)
     if args.plover:
         extra = list(corpora.read_plover(args.plover))
         statements += extra
@@ -105,11 +109,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = StanceModel.load(args.model)
     report: dict[str, object] = {"model_version": model.version}
     if args.statements:
-        test = training.split_by_crisis(list(corpora.read_own(args.statements))).test
+        own = list(corpora.read_own(args.statements))
+        if args.neutral and args.neutral.is_dir():
+            own += list(corpora.read_own(args.neutral, labels=(corpora.NEUTRAL,)))
+        test = training.split_by_crisis(own).test
         report["held_out_crises"] = training.evaluate_statements(model.pipeline, test, registry)
     if args.news:
         engine = StanceEngine.create(registry, model)
         report["news_dev"] = evaluation.evaluate_news(engine, args.news)
+        report["news_dev_baselines"] = {
+            method: evaluation.evaluate_news(engine, args.news, method)
+            for method in ("sentences", "article")
+        }
     print(json.dumps(report, indent=2))
     return 0
 
@@ -127,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train the stance model")
     train.add_argument("--statements", type=Path, default=Path("data/training/statements"))
+    train.add_argument(
+        "--neutral", type=Path, default=Path("data/training/neutral"),
+        help="our procedural/descriptive statements (third class), if the folder exists",
+    )  # fmt: skip
     train.add_argument("--plover", type=Path, help="PLOVER_GSR_CAMEO.txt")
     train.add_argument("--unscon", type=Path, help="UNSCon conflict_annotations.csv")
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
@@ -134,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="scores on held-out crises and real news")
     evaluate.add_argument("--statements", type=Path, default=Path("data/training/statements"))
+    evaluate.add_argument("--neutral", type=Path, default=Path("data/training/neutral"))
     evaluate.add_argument("--news", type=Path, help="news-dev.jsonl (actor-level labels)")
     evaluate.set_defaults(run=_evaluate)
     return parser

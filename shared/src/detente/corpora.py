@@ -13,8 +13,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from detente.events import Stance
+
+# Procedural or descriptive statements ("the ministers met on Monday") show no stance; the
+# model learns them as a third class so they neither dilute nor tilt an actor's stance.
+NEUTRAL = "neutral"
+Label = Literal["hardline", "conciliatory", "neutral"]
 
 PLOVER_COOPERATION = frozenset(
     {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "INVESTIGATE"}
@@ -28,14 +34,16 @@ PLOVER_CONFLICT = frozenset(
 @dataclass(frozen=True)
 class LabelledStatement:
     text: str
-    label: Stance
+    label: Label
     speaker: str
     crisis: str
     source: str  # which corpus: "own", "plover", "unscon"
     weight: float = 1.0
 
 
-def read_own(folder: Path) -> Iterator[LabelledStatement]:
+def read_own(
+    folder: Path, labels: tuple[str, ...] = ("hardline", "conciliatory")
+) -> Iterator[LabelledStatement]:
     files = sorted(folder.glob("*.jsonl"))
     if not files:
         raise FileNotFoundError(f"no *.jsonl statement files in {folder}")
@@ -44,8 +52,8 @@ def read_own(folder: Path) -> Iterator[LabelledStatement]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            if row["label"] not in ("hardline", "conciliatory") or not row.get("provenance"):
-                raise ValueError(f"{path}:{number}: bad label or missing provenance")
+            if row["label"] not in labels or not row.get("provenance"):
+                raise ValueError(f"{path}:{number}: label not in {labels} or missing provenance")
             yield LabelledStatement(row["text"], row["label"], row["speaker"], row["crisis"], "own")
 
 

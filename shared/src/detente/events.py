@@ -97,6 +97,9 @@ class ActorStance(BaseModel):
     p_hardline: Annotated[float, Field(ge=0.0, le=1.0)]
     statements: int
     evidence: list[str]
+    # "statements": sentences the actor said or did; "mentions": the actor is only named, so
+    # its stance comes from the sentences naming it and weighs half in the indices.
+    basis: Literal["statements", "mentions"] = "statements"
 
 
 class ArticleStances(BaseModel):

@@ -62,7 +62,7 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     """
     own: dict[str, _Sums] = {}
     for stance in stances.actors:
-        weight = confidence(stance.p_hardline)
+        weight = confidence(stance.p_hardline) * (1.0 if stance.basis == "statements" else 0.5)
         sums = _Sums(weight if stance.stance == "hardline" else 0.0, weight, 1)
         own[stance.actor] = sums
     rolled: dict[str, _Sums] = {}

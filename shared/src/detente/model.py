@@ -26,17 +26,30 @@ class Classifier(Protocol):
 
 @dataclass(frozen=True)
 class StanceModel:
-    """Probability that a masked statement is hardline; `version` identifies the artifact."""
+    """Scores masked statements; `version` identifies the artifact.
+
+    A model may know a third class, neutral (procedural or descriptive statements).
+    `p_hardline` is then the share of hardline among the two stance classes, and the
+    statement's weight is how likely it shows a stance at all.
+    """
 
     pipeline: Classifier
     version: str
-    hardline_column: int
+    classes: tuple[str, ...]
 
-    def p_hardline(self, texts: Sequence[str]) -> list[float]:
+    def scores(self, texts: Sequence[str]) -> list[tuple[float, float]]:
+        """(p_hardline, weight) per statement."""
         if not texts:
             return []
         proba = np.asarray(self.pipeline.predict_proba(list(texts)))
-        return [float(p) for p in proba[:, self.hardline_column]]
+        hard = proba[:, self.classes.index("hardline")]
+        soft = proba[:, self.classes.index("conciliatory")]
+        stance = hard + soft
+        p_hardline = np.divide(hard, stance, out=np.full_like(hard, 0.5), where=stance > 0)
+        return [(float(p), float(w)) for p, w in zip(p_hardline, stance, strict=True)]
+
+    def p_hardline(self, texts: Sequence[str]) -> list[float]:
+        return [p for p, _ in self.scores(texts)]
 
     @classmethod
     def load(cls, path: Path | None = None) -> StanceModel:
@@ -53,8 +66,8 @@ class StanceModel:
             raise ModelError(f"refusing to load {path}: untrusted types {refused}")
         bundle = sio.load(path, trusted=untrusted)
         pipeline = bundle["pipeline"]
-        classes = [str(c) for c in pipeline.classes_]
-        if "hardline" not in classes:
-            raise ModelError(f"model at {path} has classes {classes}, expected 'hardline'")
+        classes = tuple(str(c) for c in pipeline.classes_)
+        if not {"hardline", "conciliatory"} <= set(classes):
+            raise ModelError(f"model at {path} has classes {classes}, expected both stances")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return cls(pipeline, f"{bundle['name']}-{digest}", classes.index("hardline"))
+        return cls(pipeline, f"{bundle['name']}-{digest}", classes)

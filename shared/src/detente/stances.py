@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from detente.events import ActorStance, Article, ArticleStances
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
-from detente.text import Attribution, MentionFinder, Statement, attribute
+from detente.text import MENTIONED_ONLY, Attribution, MentionFinder, Statement, attribute
 
 SUPPORTED_LANGUAGES = frozenset({"en"})
 MAX_EVIDENCE = 3
@@ -37,6 +37,15 @@ def mask_statement(statement: Statement, attribution: Attribution) -> str:
         cursor = mention.end - sentence.start
     pieces.append(sentence.text[cursor:])
     return "".join(pieces)
+
+
+def aggregate(scored: Sequence[tuple[float, float]]) -> float:
+    """An actor's p_hardline: its statements' p_hardline, weighted by how likely each one
+    carries a stance at all (a two-class model weighs them all alike)."""
+    total = sum(weight for _, weight in scored)
+    if total <= 0:
+        return 0.5
+    return sum(p * weight for p, weight in scored) / total
 
 
 @dataclass(frozen=True)
@@ -68,27 +77,29 @@ class StanceEngine:
         texts: list[str] = []
         for attribution in attributions:
             texts.extend(mask_statement(s, attribution) for s in attribution.statements)
-        probabilities = iter(self.model.p_hardline(texts))
+        scores = iter(self.model.scores(texts))
         results = []
         for article, attribution in zip(articles, attributions, strict=True):
-            scored = [(s, next(probabilities)) for s in attribution.statements]
+            scored = [(s, *next(scores)) for s in attribution.statements]
             results.append(self._article_stances(article, scored))
         return results
 
     def _article_stances(
-        self, article: Article, scored: list[tuple[Statement, float]]
+        self, article: Article, scored: list[tuple[Statement, float, float]]
     ) -> ArticleStances:
-        per_actor: dict[str, list[tuple[Statement, float]]] = {}
-        for statement, p in scored:
-            per_actor.setdefault(statement.actor, []).append((statement, p))
+        per_actor: dict[str, list[tuple[Statement, float, float]]] = {}
+        for statement, p, weight in scored:
+            per_actor.setdefault(statement.actor, []).append((statement, p, weight))
         actors = []
         for actor_id, items in per_actor.items():
             actor = self.registry.get(actor_id)
-            p_hardline = sum(p for _, p in items) / len(items)
+            p_hardline = aggregate([(p, w) for _, p, w in items])
             hardline = p_hardline >= 0.5
-            # Evidence: the sentences that most support the verdict, in reading order.
-            ranked = sorted(items, key=lambda sp: sp[1] if hardline else -sp[1], reverse=True)
-            chosen = sorted(ranked[:MAX_EVIDENCE], key=lambda sp: sp[0].sentence.start)
+
+            # Evidence: the stance-bearing sentences that most support the verdict.
+            sign = 1.0 if hardline else -1.0
+            ranked = sorted(items, key=lambda item: item[2] * sign * (item[1] - 0.5), reverse=True)
+            chosen = sorted(ranked[:MAX_EVIDENCE], key=lambda item: item[0].sentence.start)
             actors.append(
                 ActorStance(
                     actor=actor.id,
@@ -98,7 +109,12 @@ class StanceEngine:
                     stance="hardline" if hardline else "conciliatory",
                     p_hardline=round(p_hardline, 4),
                     statements=len(items),
-                    evidence=list(dict.fromkeys(s.sentence.text for s, _ in chosen)),
+                    evidence=list(dict.fromkeys(s.sentence.text for s, _, _ in chosen)),
+                    basis=(
+                        "mentions"
+                        if all(s.cue == MENTIONED_ONLY for s, _, _ in items)
+                        else "statements"
+                    ),
                 )
             )
         actors.sort(key=lambda a: (-a.statements, a.actor))

@@ -53,6 +53,18 @@ _AUXILIARIES = frozenset(
     repeatedly sharply strongly then was were will would
     """.split()
 )
+# Verbs that put the speaker after them ("..., said the Kremlin."); transitive ones such as
+# "warned" or "told" put their object there instead ("Putin warned Kyiv.").
+_INVERTED_VERBS = frozenset(
+    """
+    said says added adds noted notes wrote writes explained explains stressed stresses
+    insisted insists argued argues replied replies continued continues asserted asserts
+    declared declares concluded concludes recalled recalls underlined underlines observed
+    observes commented comments claimed claims countered counters remarked remarks
+    acknowledged acknowledges emphasised emphasises emphasized emphasizes regretted regrets
+    announced announces tweeted posted
+    """.split()
+)
 _NEGATIONS = frozenset({"not", "n't", "t", "never", "no", "longer"})
 # Finite verbs that make the word before them a clause subject.
 _FINITE = frozenset(
@@ -275,7 +287,7 @@ def _speaks_before(before: str, rest: str) -> bool:
         return False
     words = _words_between(before[-40:])
     tail = [w for w in words[-3:] if w not in {"the", "also", "further", "then"}]
-    return bool(tail) and tail[-1] in REPORTING_VERBS
+    return bool(tail) and tail[-1] in _INVERTED_VERBS
 
 
 def _role_of(before: str, rest: str) -> bool:
@@ -433,4 +445,18 @@ def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
         if speakers:
             last_speakers = list(speakers)
         inside_quote = inside_after
+    _add_mention_fallback(result, by_sentence)
     return result
+
+
+MENTIONED_ONLY = "mentioned only"
+
+
+def _add_mention_fallback(result: Attribution, by_sentence: dict[int, list[Mention]]) -> None:
+    """An actor named but never the actor of a sentence ("attacks on the port, blamed on the
+    Houthis") still gets a stance, from the sentences that name it; callers weigh it less."""
+    speaking = {statement.actor for statement in result.statements}
+    for sentence in result.sentences:
+        for actor_id in dict.fromkeys(m.actor for m in by_sentence.get(sentence.index, [])):
+            if actor_id not in speaking:
+                result.statements.append(Statement(actor_id, sentence, MENTIONED_ONLY))

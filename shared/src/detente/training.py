@@ -122,10 +122,30 @@ def fit(statements: Sequence[LabelledStatement], registry: ActorRegistry) -> Any
 def evaluate_statements(
     pipeline: Any, statements: Sequence[LabelledStatement], registry: ActorRegistry
 ) -> dict[str, Any]:
+    """Two-class scores on the stance-bearing statements; neutral recall when there are any.
+
+    The stance of a statement is whichever of hardline and conciliatory the model finds
+    more likely, exactly as `StanceModel.scores` decides at run time.
+    """
     finder = MentionFinder(registry)
+    classes = [str(c) for c in pipeline.classes_]
     texts = [mask_training_text(s, finder, registry) for s in statements]
-    predicted = [str(p) for p in pipeline.predict(texts)]
-    return class_report([s.label for s in statements], predicted)
+    proba = pipeline.predict_proba(texts) if texts else []
+    hard, soft = classes.index("hardline"), classes.index("conciliatory")
+    gold, predicted = [], []
+    neutral_total = neutral_hits = 0
+    for statement, row in zip(statements, proba, strict=True):
+        if statement.label == "neutral":
+            neutral_total += 1
+            neutral_hits += int(classes[int(row.argmax())] == "neutral")
+            continue
+        gold.append(statement.label)
+        predicted.append("hardline" if row[hard] >= row[soft] else "conciliatory")
+    report = class_report(gold, predicted)
+    if neutral_total:
+        report["neutral_recall"] = round(neutral_hits / neutral_total, 4)
+        report["neutral_support"] = neutral_total
+    return report
 
 
 def save(pipeline: Any, path: Path, metadata: dict[str, Any]) -> None:

@@ -128,6 +128,7 @@ def test_article_assembly_and_404(client, view, make_stance):
             "p_hardline": 0.3,
             "statements": 2,
             "evidence": ["Emmanuel Macron said no."],
+            "basis": "statements",
         },
         {
             "actor": "vladimir-putin",
@@ -138,6 +139,7 @@ def test_article_assembly_and_404(client, view, make_stance):
             "p_hardline": 0.9,
             "statements": 2,
             "evidence": ["Vladimir Putin said no."],
+            "basis": "statements",
         },
     ]
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from detente.registry import ActorRegistry
-from detente.text import MentionFinder, attribute, split_sentences
+from detente.text import MENTIONED_ONLY, MentionFinder, attribute, split_sentences
 
 
 def test_split_sentences_spares_abbreviations_and_initials() -> None:
@@ -33,8 +33,9 @@ def test_mentions_fold_accents_and_curly_quotes(registry: ActorRegistry) -> None
 
 
 def speakers(registry: ActorRegistry, text: str) -> list[tuple[str, str]]:
+    """Who acts in `text`, leaving out the fallback for actors who are only named."""
     result = attribute(text, MentionFinder(registry))
-    return [(s.actor, s.cue) for s in result.statements]
+    return [(s.actor, s.cue) for s in result.statements if s.cue != MENTIONED_ONLY]
 
 
 def test_reporting_verbs_in_both_orders(registry: ActorRegistry) -> None:
@@ -131,3 +132,13 @@ def test_agents_deeds_appositives_and_statement_authors(registry: ActorRegistry)
         ("emmanuel-macron", "statement by"),
         ("emmanuel-macron", "first person of the statement's author"),
     ]
+
+
+def test_actors_only_named_fall_back_to_the_sentences_that_name_them(
+    registry: ActorRegistry,
+) -> None:
+    text = "Putin warned Kyiv. Heavy snow fell near Kyiv again. Nobody spoke after that."
+    result = attribute(text, MentionFinder(registry))
+    fallback = [(s.actor, s.sentence.index) for s in result.statements if s.cue == MENTIONED_ONLY]
+    assert fallback == [("ukraine", 0), ("ukraine", 1)]
+    assert ("vladimir-putin", "reporting verb") in [(s.actor, s.cue) for s in result.statements]
