@@ -166,3 +166,24 @@ class IndexUpdate(_Event):
     total_articles: int
     last_article_id: str
     updated_at: AwareDatetime
+
+
+class TensionAlert(_Event):
+    """A spike (topic `tension-alerts`, key: subject)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    alert_id: str
+    kind: Literal["spike"] = "spike"
+    subject: str
+    subject_kind: SubjectKind
+    actors: list[str]
+    window: str
+    value: float
+    baseline: float
+    baseline_statements: int
+    rise: float
+    z: float
+    statements: int
+    article_ids: list[str]
+    as_of: AwareDatetime
+    raised_at: AwareDatetime

@@ -97,9 +97,21 @@ def _hour(moment: datetime) -> int:
     return int(moment.timestamp()) // HOUR
 
 
+# Articles remembered per subject to name what drove a spike; bounded, newest kept.
+RECENT_ARTICLES = 50
+
+
 def empty_state() -> dict[str, Any]:
     """The per-subject state kept in the worker's table (JSON-friendly)."""
-    return {"buckets": [], "watermark_hour": None, "statements": 0, "articles": 0, "last": ""}
+    return {
+        "buckets": [],
+        "watermark_hour": None,
+        "statements": 0,
+        "articles": 0,
+        "last": "",
+        "recent": [],  # [hour, article id, hardline weight, weight], newest last
+        "last_alert_hour": None,
+    }
 
 
 def is_late(state: dict[str, Any], published_at: datetime, lateness: timedelta) -> bool:
@@ -121,12 +133,17 @@ def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     watermark = max(hour, state["watermark_hour"] if state["watermark_hour"] is not None else hour)
     horizon = watermark - RETENTION_HOURS - 1
     kept = sorted((b for h, b in buckets.items() if h > horizon), key=lambda b: b[0])
+    entry = [hour, contribution.article_id, contribution.hardline_weight, contribution.weight]
+    # Ordered by (hour, article id), so the kept set does not depend on arrival order.
+    recent = sorted([*state.get("recent", []), entry], key=lambda e: (e[0], e[1]))
     return {
+        **state,
         "buckets": kept,
         "watermark_hour": watermark,
         "statements": state["statements"] + contribution.statements,
         "articles": state["articles"] + 1,
         "last": contribution.article_id,
+        "recent": [e for e in recent if e[0] > watermark - 24][-RECENT_ARTICLES:],
     }
 
 

@@ -45,6 +45,10 @@ class TopicNames:
     def indices(self) -> str:
         return f"{self.prefix}tension-indices"
 
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}tension-alerts"
+
 
 def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
     """Every topic the pipeline needs, with its partitions and retention policy.
@@ -86,5 +90,11 @@ def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
                 "segment.ms": str(DAY_MS),
             },
             "Latest tension index per subject (actor, dyad, global), key: subject.",
+        ),
+        TopicSpec(
+            names.alerts,
+            partitions,
+            {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)},
+            "Tension spikes with the articles that drove them, key: subject.",
         ),
     ]
