@@ -166,6 +166,10 @@ class IndexUpdate(_Event):
     total_articles: int
     last_article_id: str
     updated_at: AwareDatetime
+    # The hourly buckets behind the windows, [hour since epoch, hardline weight, weight,
+    # statements, articles]: any reader can rebuild the last 7 days of history from the
+    # compacted topic alone.
+    hourly: list[tuple[int, float, float, int, int]] = []
 
 
 class TensionAlert(_Event):

@@ -190,4 +190,36 @@ def index_update(
         total_articles=state["articles"],
         last_article_id=state["last"],
         updated_at=datetime.now(UTC),
+        hourly=[tuple(b) for b in buckets],
     )
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    as_of: datetime
+    index: float | None
+    statements: int
+
+
+def series(
+    hourly: Iterable[tuple[int, float, float, int, int]] | Iterable[list[Any]],
+    window: str,
+    since: datetime,
+    until: datetime,
+) -> list[HistoryPoint]:
+    """A window's index at the end of every clock hour from `since` to `until`.
+
+    Hours with no statements in the window give a null index, so a chart shows gaps.
+    """
+    buckets = [list(b) for b in hourly]
+    hours = WINDOWS[window]
+    first, last = _hour(since), _hour(until)
+    points = []
+    for hour in range(first, last + 1):
+        value = window_value(buckets, hour, hours)
+        points.append(
+            HistoryPoint(
+                datetime.fromtimestamp((hour + 1) * HOUR, UTC), value.index, value.statements
+            )
+        )
+    return points

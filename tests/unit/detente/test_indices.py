@@ -94,3 +94,23 @@ def test_lateness_and_bucket_expiry() -> None:
     assert indices.is_late(state, T0 - timedelta(hours=50), lateness)
     later = indices.apply(state, contribution("b", T0 + timedelta(days=9), 0.0, 1.0))
     assert len(later["buckets"]) == 1  # the bucket 9 days back fell out of every window
+
+
+def test_history_is_rebuilt_from_the_hourly_buckets_of_one_update() -> None:
+    events = [
+        contribution("a", T0 - timedelta(hours=30), 0.0, 1.0),
+        contribution("b", T0 - timedelta(hours=2), 1.0, 1.0),
+        contribution("c", T0, 1.0, 1.0),
+    ]
+    state = indices.empty_state()
+    for event in events:
+        state = indices.apply(state, event)
+    update = indices.index_update("actor:russia", "actor", ["russia"], state)
+    points = indices.series(update.hourly, "24h", T0 - timedelta(hours=3), T0)
+    assert [p.index for p in points] == [None, 100.0, 100.0, 100.0]
+    assert [p.statements for p in points] == [0, 1, 1, 2]
+    # The last point is the published 24h window itself.
+    assert points[-1].index == update.windows["24h"].index
+    assert points[-1].as_of == update.as_of
+    long_view = indices.series(update.hourly, "7d", T0 - timedelta(hours=1), T0)
+    assert [p.index for p in long_view] == [50.0, round(100 * 2 / 3, 2)]
