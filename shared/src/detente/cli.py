@@ -139,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the stance model")
     train.add_argument("--statements", type=Path, default=Path("data/training/statements"))
     train.add_argument(
-        "--neutral", type=Path, default=Path("data/training/neutral"),
-        help="our procedural/descriptive statements (third class), if the folder exists",
+        "--neutral", type=Path, default=None,
+        help="add our procedural statements (data/training/neutral) as a third class",
     )  # fmt: skip
     train.add_argument("--plover", type=Path, help="PLOVER_GSR_CAMEO.txt")
     train.add_argument("--unscon", type=Path, help="UNSCon conflict_annotations.csv")
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="scores on held-out crises and real news")
     evaluate.add_argument("--statements", type=Path, default=Path("data/training/statements"))
-    evaluate.add_argument("--neutral", type=Path, default=Path("data/training/neutral"))
+    evaluate.add_argument("--neutral", type=Path, default=None, help="also score neutral recall")
     evaluate.add_argument("--news", type=Path, help="news-dev.jsonl (actor-level labels)")
     evaluate.set_defaults(run=_evaluate)
     return parser
