@@ -6,7 +6,7 @@ VENV := .venv/bin
 SEED_DIR ?= ../shared/seed
 API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
 
-.PHONY: help setup up down demo test test-unit test-integration lint format bench train evaluate
+.PHONY: help setup dashboard up down demo test test-unit test-integration test-e2e lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -15,6 +15,10 @@ setup: ## Create the venv (uv workspace, locked) and fetch the Kafka jars
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked --all-packages
 	bash deploy/local/kafka/kafka.sh fetch
+	$(MAKE) --no-print-directory dashboard
+
+dashboard: ## Build the dashboard bundle (npm ci, then copy into the API package)
+	cd services/api/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 
 up: setup ## Start Kafka, create topics, start worker and API in the background
 	bash deploy/local/stack.sh up
@@ -27,8 +31,8 @@ demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../sha
 	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi
 	$(VENV)/python deploy/local/demo_report.py --api $(API_URL) --sample data/sample/articles.jsonl $(if $(wildcard $(SEED_DIR)),--seed $(SEED_DIR))
 
-test: setup ## Unit and integration tests (integration starts its own real Kafka broker)
-	$(VENV)/pytest tests/unit tests/integration
+test: setup ## Unit, integration and end-to-end tests (they start their own real Kafka broker)
+	$(VENV)/pytest tests/unit tests/integration tests/e2e
 
 test-unit: ## Unit tests only (no broker)
 	$(VENV)/pytest tests/unit
@@ -36,10 +40,18 @@ test-unit: ## Unit tests only (no broker)
 test-integration: ## Integration tests only, against a real broker they start
 	$(VENV)/pytest tests/integration
 
+test-e2e: ## Dashboard in headless Chromium against a real stack
+	$(VENV)/pytest tests/e2e
+
 lint: ## ruff (lint + format check) and mypy (strict on shared/)
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy shared/src
+	promtool check rules deploy/prometheus/rules/*.yml
+
+rules: ## Prometheus config, rules and their promtool unit tests
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool test rules deploy/prometheus/tests/*.yml
 
 format: ## Apply ruff formatting and safe fixes
 	$(VENV)/ruff check --fix .

@@ -16,9 +16,13 @@ from harness import KAFKA_SH, TEST_PORT, Services, create_topics, kafka_env
 @pytest.fixture(scope="session")
 def bootstrap() -> Iterator[str]:
     """A dedicated single-node KRaft broker for the test session, apart from `make up`'s."""
+    status = subprocess.run(["bash", str(KAFKA_SH), "status"], env=kafka_env(), timeout=60)
+    already_running = status.returncode == 0
     subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=kafka_env(), timeout=300)
     yield f"127.0.0.1:{TEST_PORT}"
-    subprocess.run(["bash", str(KAFKA_SH), "stop"], check=False, env=kafka_env(), timeout=120)
+    # Leave a broker that another test session started to that session.
+    if not already_running:
+        subprocess.run(["bash", str(KAFKA_SH), "stop"], check=False, env=kafka_env(), timeout=120)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka" / "kafka.sh"
 TEST_PORT = int(os.environ.get("DETENTE_TEST_KAFKA_PORT", "19092"))
-TEST_RUN_DIR = ROOT / ".run" / "test-kafka"
+TEST_RUN_DIR = ROOT / ".run" / f"test-kafka-{TEST_PORT}"
 PARTITIONS = 4
 
 

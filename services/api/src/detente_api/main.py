@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from detente_api.consumer import ViewConsumer
 from detente_api.metrics import ApiMetrics, MetricsMiddleware
-from detente_api.routes import actors, articles, dyads, global_index, health
+from detente_api.routes import actors, articles, dashboard, dyads, global_index, health
 from detente_api.settings import Settings
 from detente_api.view import TensionView
 
@@ -85,7 +85,7 @@ def create_app(
     app.state.registry = registry
     app.state.view = view
     app.state.metrics = metrics
-    for module in (health, actors, dyads, global_index, articles):
+    for module in (health, actors, dyads, global_index, articles, dashboard):
         app.include_router(module.router)
     if settings.cors_origins:
         app.add_middleware(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,6 +55,14 @@ class ApiMetrics:
             registry=registry,
         )
         articles.set_function(lambda: float(view.article_count))
+        # Set by the server-sent events route (/v1/stream): inc() on connect, dec() on close.
+        self.sse_subscribers = Gauge(
+            "detente_api_sse_subscribers",
+            "Clients connected to the server-sent events stream",
+            registry=registry,
+        )
+        # process_* (CPU, memory, open files), as the worker gets from the default registry.
+        ProcessCollector(registry=registry)
 
     def record_consumed(self, topic: str, result: str) -> None:
         self.records.labels(topic, result).inc()

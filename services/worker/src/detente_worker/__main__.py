@@ -8,11 +8,21 @@ from prometheus_client import start_http_server
 
 
 def main() -> None:
-    from detente_worker import agents  # noqa: F401  (registers the agents on the app)
+    from detente_worker import agents, metrics  # noqa: F401  (registers the agents on the app)
     from detente_worker.app import app, settings
     from detente_worker.engine import get_engine
+    from detente_worker.tables import index_state, seen_articles
+    from detente_worker.topics import articles_topic, contributions_topic
 
-    get_engine()  # fail fast on a missing model or a bad registry, before joining the group
+    # Fail fast on a missing model or a bad registry, before joining the group; this also
+    # publishes the model version.
+    metrics.instrumented(get_engine())
+    metrics.METRICS.install(
+        app,
+        sources=[articles_topic.get_topic_name(), contributions_topic.get_topic_name()],
+        subjects_topic=contributions_topic.get_topic_name(),
+        tables={table.name: table for table in (index_state, seen_articles)},
+    )
     start_http_server(settings.metrics_port, addr=settings.web_host)
     sys.argv = [sys.argv[0], "worker", "--loglevel", "info", *sys.argv[1:]]
     app.main()

@@ -48,8 +48,9 @@ def parse_article(raw: bytes) -> Article:
 
 
 async def handle_article(
-    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int
-) -> None:
+    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int,
+    *, produced_at: float | None = None,
+) -> None:  # fmt: skip
     """Classify one raw article record; anything wrong goes to the DLQ, never up the stack."""
     metrics.CONSUMED.labels(topic=topic).inc()
     try:
@@ -65,7 +66,7 @@ async def handle_article(
     if article.id in seen_articles:
         metrics.DUPLICATES.inc()
         return
-    engine = get_engine()
+    engine = metrics.instrumented(get_engine())
     try:
         with metrics.PROCESSING_SECONDS.time():
             stances = engine.classify(article)
@@ -86,14 +87,20 @@ async def handle_article(
         await stances_topic.send(key=stance.actor.encode(), value=event.to_json_bytes())
         metrics.PRODUCED.labels(topic=stances_topic.get_topic_name()).inc()
     for contribution in indices.contributions(stances, engine.registry):
+        # The article's Kafka timestamp carries over, as Kafka Streams does when it
+        # repartitions: the end-to-end delay counts from when the article was produced.
         await contributions_topic.send(
-            key=contribution.subject.encode(), value=contribution.to_json_bytes()
+            key=contribution.subject.encode(),
+            value=contribution.to_json_bytes(),
+            timestamp=produced_at,
         )
+        metrics.PRODUCED.labels(topic=contributions_topic.get_topic_name()).inc()
 
 
 async def handle_contribution(
-    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int
-) -> None:
+    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int,
+    *, produced_at: float | None = None,
+) -> None:  # fmt: skip
     metrics.CONSUMED.labels(topic=topic).inc()
     try:
         contribution = Contribution.model_validate_json(raw)
@@ -120,6 +127,10 @@ async def handle_contribution(
     )
     await indices_topic.send(key=contribution.subject.encode(), value=update.to_json_bytes())
     metrics.PRODUCED.labels(topic=indices_topic.get_topic_name()).inc()
+    metrics.observe_index(
+        update, partition=partition, produced_at=produced_at,
+        published_at=contribution.published_at,
+    )  # fmt: skip
 
 
 @app.agent(articles_topic)
@@ -127,8 +138,9 @@ async def classify_articles(stream):  # type: ignore[no-untyped-def]
     async for event in stream.events():
         message = event.message
         await handle_article(
-            event.value, event.key, message.topic, message.partition, message.offset
-        )
+            event.value, event.key, message.topic, message.partition, message.offset,
+            produced_at=message.timestamp,
+        )  # fmt: skip
 
 
 @app.agent(contributions_topic)
@@ -136,5 +148,6 @@ async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
     async for event in stream.events():
         message = event.message
         await handle_contribution(
-            event.value, event.key, message.topic, message.partition, message.offset
-        )
+            event.value, event.key, message.topic, message.partition, message.offset,
+            produced_at=message.timestamp,
+        )  # fmt: skip

@@ -1,20 +1,396 @@
-"""Worker metrics (documented in docs/metrics.md), served on the worker's own port."""
+"""Worker metrics (documented in docs/metrics.md), served on the worker's own port.
+
+Everything is built by `WorkerMetrics` on a registry it is given, so tests use their own
+`CollectorRegistry`; the process uses one instance on the default registry, whose collectors
+the agents reach through the module-level names below (`CONSUMED`, `observe_index`, ...).
+
+Per-subject tension gauges have bounded cardinality: `SubjectGauges` keeps series only for
+the K most active subjects (statements in their 24 h window), an operator allow-list and
+`global`, and removes the series of a subject that falls out.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
-CONSUMED = Counter("detente_worker_events_consumed_total", "Records consumed", ["topic"])
-PRODUCED = Counter("detente_worker_events_produced_total", "Records produced", ["topic"])
-DEAD_LETTERS = Counter(
-    "detente_worker_dead_letters_total", "Records sent to the dead-letter topic", ["reason"]
-)
-LATE_EVENTS = Counter(
-    "detente_worker_late_events_total", "Contributions older than the allowed lateness",
-    ["subject_kind"],
-)  # fmt: skip
-DUPLICATES = Counter("detente_worker_duplicate_articles_total", "Articles seen before, skipped")
-PROCESSING_SECONDS = Histogram(
-    "detente_worker_article_processing_seconds", "Time to classify one article",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-)  # fmt: skip
+from detente.alerts import BASELINE_HOURS, SHORT_HOURS
+from detente.events import IndexUpdate
+from detente.indices import GLOBAL_SUBJECT, HOUR, WINDOWS, window_value
+from detente.stances import StanceEngine
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+# Label values of `window` on the tension gauges: the index windows, the EWMA, and the
+# subject's own baseline (the 6 days before its 24 h window, as the spike detector uses).
+EWMA_WINDOW = "ewma"
+BASELINE_WINDOW = "baseline"
+INDEX_WINDOWS: tuple[str, ...] = (*WINDOWS, EWMA_WINDOW, BASELINE_WINDOW)
+STATEMENT_WINDOWS: tuple[str, ...] = (*WINDOWS, BASELINE_WINDOW)
+# What ranks subjects for the top-K: statements in this window as of their latest update.
+ACTIVITY_WINDOW = "24h"
+
+_SECONDS_FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+_SECONDS_PIPELINE = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600)
+_SECONDS_NEWS = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400,
+                 7 * 86400, 30 * 86400)  # fmt: skip
+
+
+class MetricsSettings(BaseSettings):
+    """DETENTE_METRICS_* variables (DETENTE_METRICS_PORT belongs to the worker's Settings)."""
+
+    model_config = SettingsConfigDict(env_prefix="DETENTE_METRICS_")
+
+    # Subjects with per-subject tension series, besides the allow-list and `global`.
+    top_subjects: int = Field(default=50, ge=0)
+    # Always exported (JSON list): DETENTE_METRICS_SUBJECTS='["actor:russia","dyad:nato|russia"]'
+    subjects: list[str] = []
+    # A subject without updates for this long (wall clock) loses its series.
+    subject_idle_hours: float = Field(default=24.0, gt=0)
+    # How often consumer lag and table sizes are refreshed.
+    refresh_seconds: float = Field(default=10.0, gt=0)
+
+
+@dataclasses.dataclass
+class _Tracked:
+    kind: str
+    activity: int
+    seen: float
+    partition: int | None
+    index_windows: set[str] = dataclasses.field(default_factory=set)
+    statement_windows: set[str] = dataclasses.field(default_factory=set)
+
+
+class SubjectGauges:
+    """Tension gauges for a bounded set of subjects: never one series per input string.
+
+    A subject is exported if it is pinned (allow-list, `global`) or among the `top` most
+    active; a newcomer displaces the least active exported subject only if strictly more
+    active. Series of subjects that go idle, are displaced, or whose partition moved to
+    another worker are removed.
+    """
+
+    def __init__(
+        self,
+        index: Gauge,
+        statements: Gauge,
+        exported: Gauge,
+        dropped: Counter,
+        *,
+        top: int,
+        pinned: Iterable[str] = (),
+        idle_seconds: float = 24 * 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._index = index
+        self._statements = statements
+        self._exported = exported
+        self._dropped = dropped
+        self._top = top
+        self._pinned = frozenset(pinned) | {GLOBAL_SUBJECT}
+        self._idle = idle_seconds
+        self._clock = clock
+        self._tracked: dict[str, _Tracked] = {}
+
+    @property
+    def subjects(self) -> set[str]:
+        return set(self._tracked)
+
+    def observe(self, update: IndexUpdate, partition: int | None = None) -> bool:
+        """Export `update` if its subject qualifies; True if it has series now."""
+        window = update.windows.get(ACTIVITY_WINDOW)
+        activity = window.statements if window is not None else 0
+        entry = self._tracked.get(update.subject)
+        if entry is None:
+            if update.subject not in self._pinned and not self._make_room(activity):
+                return False
+            entry = _Tracked(update.subject_kind, activity, self._clock(), partition)
+            self._tracked[update.subject] = entry
+        entry.activity, entry.seen = activity, self._clock()
+        if partition is not None:
+            entry.partition = partition
+        self._set(update, entry)
+        self._exported.set(len(self._tracked))
+        return True
+
+    def sweep(self) -> None:
+        """Remove subjects without an update for longer than the idle time."""
+        horizon = self._clock() - self._idle
+        for subject in [s for s, e in self._tracked.items() if e.seen < horizon]:
+            self._drop(subject, "idle")
+
+    def retain_partitions(self, partitions: Iterable[int]) -> None:
+        """After a rebalance: drop subjects whose partition this process no longer owns."""
+        owned = set(partitions)
+        for subject in [
+            s
+            for s, e in self._tracked.items()
+            if e.partition is not None and e.partition not in owned
+        ]:
+            self._drop(subject, "revoked")
+
+    def _make_room(self, activity: int) -> bool:
+        ranked = [
+            (e.activity, e.seen, s) for s, e in self._tracked.items() if s not in self._pinned
+        ]
+        if len(ranked) < self._top:
+            return True
+        if not ranked:
+            return False
+        weakest_activity, _, weakest = min(ranked)
+        if activity <= weakest_activity:
+            return False
+        self._drop(weakest, "displaced")
+        return True
+
+    def _set(self, update: IndexUpdate, entry: _Tracked) -> None:
+        labels = (update.subject, update.subject_kind)
+        baseline = _baseline(update)
+        indices: dict[str, float | None] = {w: v.index for w, v in update.windows.items()}
+        indices[EWMA_WINDOW] = update.ewma
+        indices[BASELINE_WINDOW] = baseline.index if baseline is not None else None
+        counts: dict[str, int | None] = {w: v.statements for w, v in update.windows.items()}
+        counts[BASELINE_WINDOW] = baseline.statements if baseline is not None else None
+        for gauge, values, names, present in (
+            (self._index, indices, INDEX_WINDOWS, entry.index_windows),
+            (self._statements, counts, STATEMENT_WINDOWS, entry.statement_windows),
+        ):
+            for name in names:  # only the known windows: the label stays bounded
+                value = values.get(name)
+                if value is None:
+                    if name in present:
+                        gauge.remove(*labels, name)
+                        present.discard(name)
+                else:
+                    gauge.labels(*labels, name).set(value)
+                    present.add(name)
+
+    def _drop(self, subject: str, reason: str) -> None:
+        entry = self._tracked.pop(subject)
+        for name in entry.index_windows:
+            self._index.remove(subject, entry.kind, name)
+        for name in entry.statement_windows:
+            self._statements.remove(subject, entry.kind, name)
+        self._dropped.labels(reason=reason).inc()
+        self._exported.set(len(self._tracked))
+
+
+def _baseline(update: IndexUpdate) -> Any:
+    """The subject's index over the 6 days before its 24 h window (None without buckets)."""
+    if not update.hourly:
+        return None
+    as_of_hour = int(update.as_of.timestamp()) // HOUR - 1
+    return window_value(update.hourly, as_of_hour - SHORT_HOURS, BASELINE_HOURS - SHORT_HOURS)
+
+
+class _TimedClassifier:
+    """Wraps the model's pipeline so each `predict_proba` call is timed."""
+
+    def __init__(self, inner: Any, histogram: Histogram) -> None:
+        self._inner = inner
+        self._histogram = histogram
+
+    def predict_proba(self, texts: Sequence[str]) -> Any:
+        with self._histogram.time():
+            return self._inner.predict_proba(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class ConsumerLag:
+    """`detente_worker_consumer_lag_messages` per assigned source partition."""
+
+    def __init__(self, gauge: Gauge) -> None:
+        self._gauge = gauge
+        self._labels: set[tuple[str, str]] = set()
+
+    def set(self, lags: Mapping[tuple[str, int], int]) -> None:
+        labels = {(topic, str(partition)): lag for (topic, partition), lag in lags.items()}
+        for gone in self._labels - labels.keys():
+            self._gauge.remove(*gone)
+        for key, lag in labels.items():
+            self._gauge.labels(*key).set(lag)
+        self._labels = set(labels)
+
+
+class WorkerMetrics:
+    def __init__(
+        self, registry: CollectorRegistry = REGISTRY, settings: MetricsSettings | None = None
+    ) -> None:
+        settings = settings if settings is not None else MetricsSettings()
+        self.settings = settings
+
+        def counter(name: str, doc: str, labels: Sequence[str] = ()) -> Counter:
+            return Counter(name, doc, labels, registry=registry)
+
+        def gauge(name: str, doc: str, labels: Sequence[str] = ()) -> Gauge:
+            return Gauge(name, doc, labels, registry=registry)
+
+        def histogram(name: str, doc: str, buckets: Sequence[float]) -> Histogram:
+            return Histogram(name, doc, buckets=buckets, registry=registry)
+
+        self.consumed = counter("detente_worker_events_consumed", "Records consumed", ["topic"])
+        self.produced = counter("detente_worker_events_produced", "Records produced", ["topic"])
+        self.dead_letters = counter(
+            "detente_worker_dead_letters", "Records sent to the dead-letter topic", ["reason"]
+        )
+        self.late_events = counter(
+            "detente_worker_late_events", "Contributions older than the allowed lateness",
+            ["subject_kind"],
+        )  # fmt: skip
+        self.duplicates = counter(
+            "detente_worker_duplicate_articles", "Articles seen before, skipped"
+        )
+        self.processing = histogram(
+            "detente_worker_article_processing_seconds",
+            "Time to classify one article (attribution and model)", _SECONDS_FAST,
+        )  # fmt: skip
+        self.inference = histogram(
+            "detente_worker_model_inference_seconds",
+            "Time of one model call (predict_proba over an article's statements)", _SECONDS_FAST,
+        )  # fmt: skip
+        self.end_to_end = histogram(
+            "detente_worker_end_to_end_delay_seconds",
+            "From the article's Kafka timestamp (produce time) to each index update it causes",
+            _SECONDS_PIPELINE,
+        )  # fmt: skip
+        self.publication = histogram(
+            "detente_worker_publication_delay_seconds",
+            "From the article's published_at to each index update it causes", _SECONDS_NEWS,
+        )  # fmt: skip
+        self.model = Info("detente_worker_model", "The stance model in use", registry=registry)
+        self.table_keys = gauge(
+            "detente_worker_table_keys", "Keys in this process's local table store", ["table"]
+        )
+        lag = gauge(
+            "detente_worker_consumer_lag_messages",
+            "Records between the committed offset and the end of each assigned source partition",
+            ["topic", "partition"],
+        )  # fmt: skip
+        self.lag = ConsumerLag(lag)
+        labels = ["subject", "subject_kind", "window"]
+        self.subjects = SubjectGauges(
+            gauge(
+                "detente_worker_tension_index",
+                "Tension index (0-100) of an exported subject, per window, as of its latest event",
+                labels,
+            ),
+            gauge(
+                "detente_worker_tension_statements",
+                "Statements behind an exported subject's index, per window",
+                labels,
+            ),
+            gauge(
+                "detente_worker_tension_subjects_exported",
+                "Subjects with tension series (top-K most active, allow-list and global)",
+            ),
+            counter(
+                "detente_worker_tension_subjects_dropped",
+                "Subjects whose tension series were removed (displaced, idle, revoked)",
+                ["reason"],
+            ),
+            top=settings.top_subjects,
+            pinned=settings.subjects,
+            idle_seconds=settings.subject_idle_hours * 3600,
+        )
+        self._instrumented: tuple[StanceEngine, StanceEngine] | None = None
+
+    def instrumented(self, engine: StanceEngine) -> StanceEngine:
+        """`engine` with its model calls timed (built once), publishing the model version."""
+        if self._instrumented is None or self._instrumented[0] is not engine:
+            model = dataclasses.replace(
+                engine.model, pipeline=_TimedClassifier(engine.model.pipeline, self.inference)
+            )
+            self.model.info({"version": engine.model.version})
+            self._instrumented = (engine, dataclasses.replace(engine, model=model))
+        return self._instrumented[1]
+
+    def observe_index(
+        self,
+        update: IndexUpdate,
+        *,
+        partition: int | None = None,
+        produced_at: float | None = None,
+        published_at: datetime | None = None,
+        now: float | None = None,
+    ) -> None:
+        """One index update sent: the delays since its article was produced (Kafka
+        timestamp, seconds) and published, and the subject's gauges if it is exported."""
+        now = time.time() if now is None else now
+        if produced_at:
+            self.end_to_end.observe(max(0.0, now - produced_at))
+        if published_at is not None:
+            self.publication.observe(max(0.0, now - published_at.timestamp()))
+        self.subjects.observe(update, partition)
+
+    def set_table_sizes(self, tables: Mapping[str, Any]) -> None:
+        for name, table in tables.items():
+            self.table_keys.labels(table=name).set(len(table))
+
+    async def refresh(self, app: Any, sources: Iterable[str], tables: Mapping[str, Any]) -> None:
+        """Periodic (on the event loop): consumer lag, table sizes, idle subjects."""
+        self.subjects.sweep()
+        self.set_table_sizes(tables)
+        wanted = set(sources)
+        consumer = app.consumer
+        partitions = sorted(tp for tp in consumer.assignment() if tp.topic in wanted)
+        ends = await consumer.highwaters(*partitions) if partitions else {}
+        committed = app.monitor.tp_committed_offsets
+        lags: dict[tuple[str, int], int] = {}
+        for tp in partitions:
+            end = ends.get(tp)
+            position = committed.get(tp)
+            if position is None:  # nothing committed since start: where the consumer is
+                position = await consumer.position(tp)
+            if end is not None and position is not None:
+                lags[(tp.topic, tp.partition)] = max(0, end - position)
+        self.lag.set(lags)
+
+    def install(
+        self, app: Any, *, sources: Sequence[str], subjects_topic: str, tables: Mapping[str, Any]
+    ) -> None:
+        """Hook into the Faust app: a refresh timer, and dropping the subjects of partitions
+        of `subjects_topic` that a rebalance moved to another worker."""
+        for topic in sources:
+            self.consumed.labels(topic=topic)  # exported at 0 before the first record
+
+        failing = False
+
+        async def refresh_metrics() -> None:
+            nonlocal failing
+            try:
+                await self.refresh(app, sources, tables)
+            except Exception as exc:  # metrics must never take the worker down
+                if not failing:  # once per run of failures, not every tick
+                    log.warning("refreshing metrics failed: %r", exc)
+                failing = True
+            else:
+                failing = False
+
+        async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+            self.subjects.retain_partitions(
+                tp.partition for tp in assigned if tp.topic == subjects_topic
+            )
+
+        app.timer(self.settings.refresh_seconds, name="detente-metrics-refresh")(refresh_metrics)
+        app.on_partitions_assigned.connect(on_assigned)
+
+
+METRICS = WorkerMetrics()
+
+CONSUMED = METRICS.consumed
+PRODUCED = METRICS.produced
+DEAD_LETTERS = METRICS.dead_letters
+LATE_EVENTS = METRICS.late_events
+DUPLICATES = METRICS.duplicates
+PROCESSING_SECONDS = METRICS.processing
+instrumented = METRICS.instrumented
+observe_index = METRICS.observe_index
