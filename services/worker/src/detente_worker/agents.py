@@ -12,7 +12,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
-from detente import indices
+from detente import alerts, indices
 from detente.events import Article, Contribution, DeadLetter, StanceEvent
 from detente.stances import UnprocessableArticle
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from detente_worker.app import app
 from detente_worker.engine import allowed_lateness, get_engine
 from detente_worker.tables import index_state, seen_articles
 from detente_worker.topics import (
+    alerts_topic,
     articles_topic,
     contributions_topic,
     dead_letters_topic,
@@ -121,12 +122,18 @@ async def handle_contribution(
         )  # fmt: skip
         return
     state = indices.apply(state, contribution)
-    index_state[contribution.subject] = state
-    update = indices.index_update(
-        contribution.subject, contribution.subject_kind, contribution.actors, state
-    )
-    await indices_topic.send(key=contribution.subject.encode(), value=update.to_json_bytes())
+    subject, kind, actors = contribution.subject, contribution.subject_kind, contribution.actors
+    alert = alerts.detect_spike(subject, kind, actors, state)
+    if alert is not None:
+        state = alerts.mark_alerted(state)
+    index_state[subject] = state
+    update = indices.index_update(subject, kind, actors, state)
+    await indices_topic.send(key=subject.encode(), value=update.to_json_bytes())
     metrics.PRODUCED.labels(topic=indices_topic.get_topic_name()).inc()
+    if alert is not None:
+        await alerts_topic.send(key=subject.encode(), value=alert.to_json_bytes())
+        metrics.PRODUCED.labels(topic=alerts_topic.get_topic_name()).inc()
+        log.info("tension spike: %s %.1f over baseline %.1f", subject, alert.value, alert.baseline)
     metrics.observe_index(
         update, partition=partition, produced_at=produced_at,
         published_at=contribution.published_at,

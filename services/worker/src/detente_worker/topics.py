@@ -32,3 +32,6 @@ contributions_topic = app.topic(
 indices_topic = app.topic(
     names.indices, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
 )
+alerts_topic = app.topic(
+    names.alerts, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+)
