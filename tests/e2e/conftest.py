@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
 from detente.kafka_config import KafkaConnection
 from detente.topics import TopicNames
+
 from harness import ROOT, Services, free_port, http_get, wait_for
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def api(bootstrap: str, topics: TopicNames, services: Services) -> Iterator[str]
         return
 
     import uvicorn
+
     from detente_api.main import create_app
     from detente_api.routes import dashboard
     from detente_api.settings import Settings

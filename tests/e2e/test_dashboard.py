@@ -11,14 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from detente.events import Article
-from detente.topics import TopicNames
-from harness import ROOT, Services, http_get, produce, wait_for
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+
+from detente.events import Article
+from detente.topics import TopicNames
+
+from harness import ROOT, Services, http_get, produce, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from detente.topics import TopicNames
+
 from harness import KAFKA_SH, TEST_PORT, Services, create_topics, kafka_env
 
 

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from detente.topics import TopicNames, topic_specs
-from detente_producer.topics_admin import ensure_topics
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
+
+from detente.topics import TopicNames, topic_specs
+from detente_producer.topics_admin import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

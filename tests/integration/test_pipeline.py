@@ -7,8 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from detente.events import DeadLetter, IndexUpdate
 from detente.topics import TopicNames
+
 from harness import BIN, ROOT, Services, http_get, produce, read_all, wait_for
 
 pytestmark = pytest.mark.integration

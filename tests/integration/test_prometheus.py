@@ -22,7 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
+
 from detente.topics import TopicNames
+
 from harness import (
     BIN,
     ROOT,

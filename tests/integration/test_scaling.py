@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from detente.events import IndexUpdate
 from detente.topics import TopicNames
+
 from harness import ROOT, Services, create_topics, produce, read_all, settled, wait_for
 
 pytestmark = pytest.mark.integration

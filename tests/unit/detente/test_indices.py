@@ -4,6 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from detente import indices
 from detente.events import ActorStance, ArticleStances, Contribution
 from detente.registry import ActorRegistry

@@ -108,6 +108,7 @@ def test_deeds_after_an_introductory_phrase_are_attributed(registry: ActorRegist
 
 def test_demonym_clashing_with_an_alias_is_refused() -> None:
     import pytest
+
     from detente.registry import RegistryError
 
     toml = (

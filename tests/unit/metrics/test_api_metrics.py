@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from prometheus_client import CollectorRegistry
+
 from detente_api.metrics import ApiMetrics
 from detente_api.view import TensionView
-from prometheus_client import CollectorRegistry
 
 
 def test_sse_subscribers_gauge_is_exposed_at_zero_and_settable():

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+
 from detente_api.metrics import ApiMetrics
 from detente_api.view import TensionView
 from detente_worker.metrics import MetricsSettings, WorkerMetrics
-from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 ROOT = Path(__file__).resolve().parents[3]
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "detente.json"

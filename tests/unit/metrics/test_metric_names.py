@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+from prometheus_client.metrics_core import Metric
+
 from detente_api.metrics import ApiMetrics
 from detente_api.view import TensionView
 from detente_worker.metrics import MetricsSettings, WorkerMetrics
-from prometheus_client import CollectorRegistry
-from prometheus_client.metrics_core import Metric
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "metrics.md"

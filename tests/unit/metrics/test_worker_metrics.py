@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from prometheus_client import CollectorRegistry
+
 from detente.events import Article, IndexUpdate, WindowValue
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.stances import StanceEngine
 from detente_worker.metrics import MetricsSettings, WorkerMetrics
-from prometheus_client import CollectorRegistry
 
 NOW = datetime(2026, 3, 2, 12, 30, tzinfo=UTC)
 HOUR = 3600

@@ -10,6 +10,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+
 from detente.events import Contribution, DeadLetter, IndexUpdate, StanceEvent
 from detente_worker import agents, topics
 

@@ -8,12 +8,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from detente.events import Article
-from detente.topics import TopicNames
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
+from detente.events import Article
+from detente.topics import TopicNames
 from detente_producer.reader import InvalidRecord, read_articles
 from detente_producer.settings import Settings
 

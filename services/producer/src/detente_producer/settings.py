@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from detente.kafka_config import KafkaConnection
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from detente.kafka_config import KafkaConnection
 
 
 class Settings(BaseSettings):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from detente.topics import TopicNames, TopicSpec, topic_specs
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
+from detente.topics import TopicNames, TopicSpec, topic_specs
 from detente_producer.settings import Settings
 
 

@@ -12,11 +12,11 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from detente import alerts, indices
 from detente.events import Article, Contribution, DeadLetter, StanceEvent
 from detente.stances import UnprocessableArticle
-from pydantic import ValidationError
-
 from detente_worker import metrics
 from detente_worker.app import app
 from detente_worker.engine import allowed_lateness, get_engine

@@ -8,7 +8,6 @@ from functools import cache
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.stances import StanceEngine
-
 from detente_worker.settings import get_settings
 
 

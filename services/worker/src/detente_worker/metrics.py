@@ -18,13 +18,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from detente.alerts import BASELINE_HOURS, SHORT_HOURS
 from detente.events import IndexUpdate
 from detente.indices import GLOBAL_SUBJECT, HOUR, WINDOWS, window_value
 from detente.stances import StanceEngine
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
 

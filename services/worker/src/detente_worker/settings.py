@@ -3,8 +3,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from detente.kafka_config import KafkaConnection
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from detente.kafka_config import KafkaConnection
 
 
 class Settings(BaseSettings):

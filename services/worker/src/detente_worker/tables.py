@@ -1,4 +1,8 @@
-"""Faust tables: changelogged state, co-partitioned with the topic whose agent updates it."""
+"""Faust tables: changelogged state, co-partitioned with the topic whose agent updates it.
+
+Values are plain JSON (no `value_type`): Faust would call `.from_data` on a value type when
+it restores a table from its changelog, which builtins such as dict do not have.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from detente_worker.app import app, settings
 seen_articles = app.Table(
     "seen-articles",
     key_type=str,
-    value_type=str,
     partitions=settings.partitions,
 )
 
@@ -16,6 +19,5 @@ seen_articles = app.Table(
 index_state = app.Table(
     "index-state",
     key_type=str,
-    value_type=dict,
     partitions=settings.partitions,
 )

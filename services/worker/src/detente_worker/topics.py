@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from detente.topics import TopicNames
-
 from detente_worker.app import app, settings
 
 names = TopicNames(settings.kafka.topic_prefix)
