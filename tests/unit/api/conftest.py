@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+
 from detente.events import ActorStance, IndexUpdate, StanceEvent, WindowValue
 from detente.indices import actor_subject, dyad_subject
 from detente.registry import ActorRegistry
 from detente_api.main import create_app
 from detente_api.settings import Settings
 from detente_api.view import TensionView
-from fastapi.testclient import TestClient
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 

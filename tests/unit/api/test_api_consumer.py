@@ -11,13 +11,14 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError
 from aiokafka.structs import ConsumerRecord
+from fastapi.testclient import TestClient
+
 from detente.kafka_config import KafkaConnection
 from detente.topics import TopicNames
 from detente_api.consumer import ViewConsumer
 from detente_api.main import create_app
 from detente_api.settings import Settings
 from detente_api.view import TensionView
-from fastapi.testclient import TestClient
 
 TOPICS = TopicNames("t-")
 INDICES0 = TopicPartition(TOPICS.indices, 0)

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from detente_api.routes import dashboard
 from fastapi.testclient import TestClient
+
+from detente_api.routes import dashboard
 
 ROOT = Path(__file__).resolve().parents[3]
 DASHBOARD_SRC = ROOT / "services" / "api" / "dashboard" / "src"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from detente_api.main import create_app
 from detente_api.settings import Settings
 
@@ -60,6 +61,7 @@ def test_actors_list_sorted_filtered_and_paged(client, view, make_index):
         "windows",
         "ewma",
         "index",
+        "change",
         "statements",
         "as_of",
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from detente.registry import ActorRegistry
 from detente_api.view import TensionView
 

@@ -1,8 +1,11 @@
-"""Background task that replays the indices and stances topics into the `TensionView`.
+"""Background task that replays the indices, alerts and stances topics into the `TensionView`.
 
 No consumer group: every API replica reads every partition from the beginning, so any replica
 can answer any request and nothing is committed. The view is ready once each partition has
 been read up to where it ended when the consumer started.
+
+The alerts topic is newer than the others: while it does not exist the API serves without
+alerts (and says so in its log), checks again now and then, and reads it once it appears.
 """
 
 from __future__ import annotations
@@ -10,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.helpers import create_ssl_context
-from detente.events import IndexUpdate, StanceEvent
+
+from detente.events import IndexUpdate, StanceEvent, TensionAlert
 from detente.kafka_config import KafkaConnection
 from detente.topics import TopicNames
-
 from detente_api.view import TensionView
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,10 @@ RecordCallback = Callable[[str, str], None]
 
 class TopicsMissing(RuntimeError):
     """The pipeline's topics do not exist yet (the worker or `detente-topics` creates them)."""
+
+
+class TopicsAppeared(RuntimeError):
+    """An optional topic was created since we started: reassign, resuming where we were."""
 
 
 def kafka_consumer(kafka: KafkaConnection) -> AIOKafkaConsumer:
@@ -61,6 +69,7 @@ class ViewConsumer:
         retry_max_seconds: float = 30.0,
         poll_timeout_ms: int = 1000,
         max_records: int = 1000,
+        recheck_topics_seconds: float = 30.0,
     ) -> None:
         self._view = view
         self._topics = TopicNames(kafka.topic_prefix)
@@ -71,6 +80,8 @@ class ViewConsumer:
         self._poll_timeout_ms = poll_timeout_ms
         self._max_records = max_records
         self._delay = retry_initial_seconds
+        self._recheck_seconds = recheck_topics_seconds
+        self._missing_optional: list[str] = []
         # Where to resume after a reconnect: replaying from the start would briefly show
         # superseded indices (the compacted topic still holds uncompacted old values).
         self._positions: dict[TopicPartition, int] = {}
@@ -86,17 +97,24 @@ class ViewConsumer:
                 raise
             except TopicsMissing as exc:
                 log.warning("waiting for Kafka topics: %s", exc)
+            except TopicsAppeared as exc:
+                log.info("reading new topics: %s", exc)
+                continue  # at once, from where each partition was (after `finally`)
             except Exception as exc:  # the API keeps serving whatever the broker does
                 log.warning("Kafka consumer failed: %r", exc)
             finally:
-                try:
-                    await consumer.stop()
-                except Exception as exc:
-                    log.debug("error while stopping the Kafka consumer: %r", exc)
+                await self._stop(consumer)
             self._view.set_progress(lag=None, ready=False)
             log.info("reconnecting to Kafka in %.0fs", self._delay)
             await asyncio.sleep(self._delay)
             self._delay = min(self._delay * 2, self._retry_max)
+
+    @staticmethod
+    async def _stop(consumer: Any) -> None:
+        try:
+            await consumer.stop()
+        except Exception as exc:
+            log.debug("error while stopping the Kafka consumer: %r", exc)
 
     async def _consume(self, consumer: Any) -> None:
         partitions = await self._partitions(consumer)
@@ -112,7 +130,14 @@ class ViewConsumer:
         log.info("reading %d partitions up to %d records", len(partitions), sum(targets.values()))
         self._delay = self._retry_initial
         await self._update_progress(consumer, partitions, targets)
+        checked = time.monotonic()
         while True:
+            if self._missing_optional and time.monotonic() - checked >= self._recheck_seconds:
+                checked = time.monotonic()
+                cluster = await consumer._client.fetch_all_metadata()
+                appeared = [t for t in self._missing_optional if cluster.partitions_for_topic(t)]
+                if appeared:
+                    raise TopicsAppeared(", ".join(appeared))
             batches = await consumer.getmany(
                 timeout_ms=self._poll_timeout_ms, max_records=self._max_records
             )
@@ -133,6 +158,17 @@ class ViewConsumer:
             if not ids:
                 raise TopicsMissing(f"topic {topic!r} not found")
             partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+        alerts = cluster.partitions_for_topic(self._topics.alerts)
+        if alerts:
+            partitions += [TopicPartition(self._topics.alerts, p) for p in sorted(alerts)]
+            self._missing_optional = []
+        else:
+            if self._missing_optional != [self._topics.alerts]:
+                log.warning(
+                    "topic %r not found: serving without alerts until it exists",
+                    self._topics.alerts,
+                )
+            self._missing_optional = [self._topics.alerts]
         return partitions
 
     async def _update_progress(
@@ -159,6 +195,8 @@ class ViewConsumer:
                     self._view.remove_subject(record.key.decode("utf-8"))
             elif topic == self._topics.indices:
                 self._view.apply_index(IndexUpdate.model_validate_json(record.value))
+            elif topic == self._topics.alerts:
+                self._view.apply_alert(TensionAlert.model_validate_json(record.value))
             else:
                 self._view.apply_stance(StanceEvent.model_validate_json(record.value))
         except ValueError as exc:  # includes pydantic's ValidationError and bad UTF-8

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from detente.registry import ActorRegistry
 from fastapi import Depends, Request
 
+from detente.registry import ActorRegistry
+from detente_api.metrics import ApiMetrics
 from detente_api.settings import Settings
 from detente_api.view import TensionView
 
@@ -29,3 +30,11 @@ def get_settings(request: Request) -> Settings:
 ViewDep = Annotated[TensionView, Depends(get_view)]
 RegistryDep = Annotated[ActorRegistry, Depends(get_registry)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_metrics(request: Request) -> ApiMetrics:
+    metrics: ApiMetrics = request.app.state.metrics
+    return metrics
+
+
+MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]

@@ -8,15 +8,25 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 
-from detente.registry import ActorRegistry
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, make_asgi_app
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from detente.registry import ActorRegistry
 from detente_api.consumer import ViewConsumer
 from detente_api.metrics import ApiMetrics, MetricsMiddleware
-from detente_api.routes import actors, articles, dashboard, dyads, global_index, health
+from detente_api.routes import (
+    actors,
+    alerts,
+    articles,
+    dashboard,
+    dyads,
+    global_index,
+    health,
+    movers,
+    stream,
+)
 from detente_api.settings import Settings
 from detente_api.view import TensionView
 
@@ -57,6 +67,7 @@ def create_app(
             registry,
             retention=timedelta(hours=settings.stance_retention_hours),
             max_articles=settings.max_articles,
+            history_retention=timedelta(days=settings.history_retention_days),
         )
     prometheus = CollectorRegistry()
     metrics = ApiMetrics(prometheus, view)
@@ -85,7 +96,8 @@ def create_app(
     app.state.registry = registry
     app.state.view = view
     app.state.metrics = metrics
-    for module in (health, actors, dyads, global_index, articles, dashboard):
+    routers = (health, actors, dyads, global_index, movers, alerts, articles, stream, dashboard)
+    for module in routers:
         app.include_router(module.router)
     if settings.cors_origins:
         app.add_middleware(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detente.events import ActorKind, WindowValue
 from pydantic import BaseModel, ConfigDict
+
+from detente.events import ActorKind, SubjectKind, TensionAlert, WindowValue
 
 
 class _Body(BaseModel):
@@ -13,7 +14,8 @@ class _Body(BaseModel):
 
 
 class ActorIndex(_Body):
-    """One actor's tension index. `index` is the 24h window; nulls mean no data yet."""
+    """One actor's tension index. `index` is the requested window's (24h unless asked) and
+    `change` how much it moved over the 24 hours before `as_of`; nulls mean no data yet."""
 
     actor: str
     name: str
@@ -23,6 +25,7 @@ class ActorIndex(_Body):
     windows: dict[str, WindowValue]
     ewma: float | None
     index: float | None
+    change: float | None = None
     statements: int
     as_of: datetime | None
 
@@ -35,6 +38,7 @@ class DyadIndex(_Body):
     windows: dict[str, WindowValue]
     ewma: float | None
     index: float | None
+    change: float | None = None
     statements: int
     as_of: datetime | None
 
@@ -43,6 +47,7 @@ class GlobalIndex(_Body):
     windows: dict[str, WindowValue]
     ewma: float | None
     index: float | None
+    change: float | None = None
     statements: int
     as_of: datetime | None
 
@@ -59,3 +64,50 @@ class DyadPage(_Body):
     total: int
     limit: int
     offset: int
+
+
+class AlertPage(_Body):
+    """Alerts, newest (latest `as_of`) first."""
+
+    items: list[TensionAlert]
+    total: int
+    limit: int
+    offset: int
+
+
+class HistoryPoint(_Body):
+    as_of: datetime
+    index: float | None
+    statements: int
+
+
+class History(_Body):
+    """A window's index over time; `since` and `until` are the range actually covered."""
+
+    subject: str
+    window: str
+    step: str
+    since: datetime
+    until: datetime
+    points: list[HistoryPoint]
+
+
+class Mover(_Body):
+    """How far a subject's index moved over the 24 hours before its latest event."""
+
+    subject: str
+    subject_kind: SubjectKind
+    actors: list[str]
+    name: str
+    window: str
+    index: float | None
+    previous: float | None
+    change: float
+    as_of: datetime
+
+
+class Movers(_Body):
+    window: str
+    kind: SubjectKind
+    rises: list[Mover]
+    falls: list[Mover]

@@ -1,16 +1,19 @@
 """The API's in-memory read model, fed from Kafka by the consumer (pure Python, no Kafka here).
 
 It keeps the latest `IndexUpdate` per subject (a copy of the compacted `tension-indices`
-topic) and recent per-article stances (bounded by age and by count). Everything runs on the
-event loop, so the consumer and request handlers never touch it concurrently.
+topic) with a bounded archive of the values each subject published, the newest alerts, and
+recent per-article stances (bounded by age and by count). Every index update and alert it
+applies also goes to the event bus behind `/v1/stream`. Everything runs on the event loop,
+so the consumer and request handlers never touch it concurrently.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 from detente.events import (
     ActorKind,
@@ -18,12 +21,17 @@ from detente.events import (
     ArticleStances,
     IndexUpdate,
     StanceEvent,
+    SubjectKind,
+    TensionAlert,
     WindowValue,
 )
-from detente.indices import GLOBAL_SUBJECT, WINDOWS
+from detente.indices import GLOBAL_SUBJECT, WINDOWS, dyad_subject
 from detente.registry import ActorRegistry
-
-from detente_api.schemas import ActorIndex, DyadIndex, GlobalIndex
+from detente_api.history import Archive, Point, Step
+from detente_api.history import change as window_change
+from detente_api.history import history as rebuild_history
+from detente_api.schemas import ActorIndex, DyadIndex, GlobalIndex, Mover, Movers
+from detente_api.stream import DEFAULT_BUFFER, EventBus
 
 HEADLINE_WINDOW = "24h"
 _EMPTY_WINDOW = WindowValue(index=None, statements=0, articles=0)
@@ -31,6 +39,13 @@ _EMPTY_WINDOW = WindowValue(index=None, statements=0, articles=0)
 _FUTURE_SLACK = timedelta(days=1)
 # Names of actors missing from the registry, learnt from stance events; bounded like the rest.
 _MAX_LEARNT_ACTORS = 10_000
+# Alerts kept in memory: the newest (by `as_of`, then `raised_at`, then id) win.
+MAX_ALERTS = 1000
+
+Sort = Literal["index", "change", "statements", "name"]
+Order = Literal["asc", "desc"]
+_T = TypeVar("_T")
+_AlertKey = tuple[datetime, datetime, str]
 
 
 @dataclass
@@ -56,9 +71,30 @@ def _headline(update: IndexUpdate) -> float | None:
     return window.index if window is not None else None
 
 
-def _ranked(updates: Iterable[IndexUpdate]) -> list[IndexUpdate]:
-    """Highest 24h index first, subjects without one last, ties by subject id."""
-    return sorted(updates, key=lambda u: (_headline(u) is None, -(_headline(u) or 0.0), u.subject))
+def _window_index(update: IndexUpdate, window: str) -> float | None:
+    value = update.windows.get(window)
+    return value.index if value is not None else None
+
+
+def _ordered(
+    entries: Iterable[_T],
+    value: Callable[[_T], Any],
+    tiebreak: Callable[[_T], str],
+    descending: bool,
+) -> list[_T]:
+    """Sorted by `value` (nulls last in either order), ties by `tiebreak` ascending."""
+    present: list[_T] = []
+    missing: list[_T] = []
+    for entry in entries:
+        (missing if value(entry) is None else present).append(entry)
+    present.sort(key=tiebreak)
+    present.sort(key=value, reverse=descending)  # stable: ties keep the tiebreak order
+    missing.sort(key=tiebreak)
+    return present + missing
+
+
+def _alert_key(alert: TensionAlert) -> _AlertKey:
+    return (alert.as_of, alert.raised_at, alert.alert_id)
 
 
 class TensionView:
@@ -68,10 +104,24 @@ class TensionView:
         *,
         retention: timedelta = timedelta(days=30),
         max_articles: int = 100_000,
+        history_retention: timedelta = timedelta(days=30),
+        max_alerts: int = MAX_ALERTS,
+        bus: EventBus | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if max_articles < 1:
             raise ValueError("max_articles must be at least 1")
+        if max_alerts < 1:
+            raise ValueError("max_alerts must be at least 1")
+        self.bus = bus if bus is not None else EventBus(DEFAULT_BUFFER)
+        self._archive_hours = max(1, int(history_retention.total_seconds() // 3600))
+        self._archives: dict[str, Archive] = {}  # subject -> values it published
+        # subject -> window -> (index 24 h earlier, change): computed on demand, reset on update
+        self._changes: dict[str, dict[str, tuple[float | None, float | None]]] = {}
+        self._max_alerts = max_alerts
+        self._alerts: dict[str, tuple[_AlertKey, TensionAlert]] = {}  # alert id -> alert
+        # Min-heap of (key, alert id) to evict the oldest; entries replaced since are stale.
+        self._alert_heap: list[tuple[_AlertKey, str]] = []
         self._registry = registry
         self._retention = retention
         self._max_articles = max_articles
@@ -98,7 +148,10 @@ class TensionView:
         self.ready = self.ready or ready
 
     def apply_index(self, update: IndexUpdate) -> None:
-        """Keep the latest index of a subject; offsets order updates per key, so last wins."""
+        """Keep the latest index of a subject; offsets order updates per key, so last wins.
+
+        The update is also archived for history and published to the stream (without its
+        hourly buckets, which only history needs)."""
         if update.subject_kind == "actor":
             if len(update.actors) != 1:
                 raise ValueError(f"actor subject {update.subject!r} needs exactly one actor")
@@ -109,6 +162,13 @@ class TensionView:
             self._dyads[update.subject] = update
         else:
             self._global = update
+        self._changes.pop(update.subject, None)
+        archive = self._archives.get(update.subject)
+        if archive is None:
+            archive = self._archives[update.subject] = Archive(self._archive_hours)
+        archive.record(update)
+        data = update.model_dump_json(exclude={"hourly"})
+        self.bus.publish("index", update.subject, update.actors, data)
 
     def remove_subject(self, subject: str) -> None:
         """A tombstone on the compacted topic: the subject is gone."""
@@ -119,6 +179,30 @@ class TensionView:
             self._actors.pop(rest, None)
         else:
             self._dyads.pop(subject, None)
+        self._archives.pop(subject, None)
+        self._changes.pop(subject, None)
+
+    def apply_alert(self, alert: TensionAlert) -> None:
+        """Keep an alert (the newest `max_alerts` by `as_of`) and publish it to the stream.
+
+        The kept set depends only on which alerts arrived, not on their order, so replicas
+        agree. A redelivered alert replaces the one with its id and is published only if
+        it differs."""
+        key = _alert_key(alert)
+        previous = self._alerts.get(alert.alert_id)
+        if previous is not None and previous[1] == alert:
+            return
+        self._alerts[alert.alert_id] = (key, alert)
+        heapq.heappush(self._alert_heap, (key, alert.alert_id))
+        while len(self._alerts) > self._max_alerts:
+            oldest, alert_id = heapq.heappop(self._alert_heap)
+            kept = self._alerts.get(alert_id)
+            if kept is not None and kept[0] == oldest:
+                del self._alerts[alert_id]
+        if len(self._alert_heap) > 2 * len(self._alerts) + 1024:
+            self._alert_heap = [(k, i) for i, (k, _) in self._alerts.items()]
+            heapq.heapify(self._alert_heap)
+        self.bus.publish("alert", alert.subject, alert.actors, alert.model_dump_json())
 
     def apply_stance(self, event: StanceEvent) -> bool:
         """Add one actor's stance to its article; False if the article is too old to keep.
@@ -160,30 +244,83 @@ class TensionView:
 
     # -- queries -------------------------------------------------------------------------
 
-    def actor(self, actor_id: str) -> ActorIndex | None:
+    def knows(self, actor_id: str) -> bool:
+        """Registered, named by a stance event, or holding an index."""
+        return self._knows(actor_id) or actor_id in self._actors
+
+    def actor(self, actor_id: str, window: str = "24h") -> ActorIndex | None:
         """An actor's index; a registered actor without data yet gets nulls; unknown -> None."""
         update = self._actors.get(actor_id)
         if update is None and not self._knows(actor_id):
             return None
-        return self._actor_body(actor_id, update)
+        return self._actor_body(actor_id, update, window)
 
     def actors(
-        self, *, kind: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        *,
+        kind: str | None = None,
+        affiliation: str | None = None,
+        sort: Sort = "index",
+        order: Order | None = None,
+        window: str = "24h",
+        limit: int = 100,
+        offset: int = 0,
     ) -> tuple[int, list[ActorIndex]]:
-        """(total, page) of actors that have an index, ranked by 24h index."""
+        """(total, page) of actors that have an index, highest `window` index first unless
+        `sort`/`order` say otherwise (`name` sorts ascending by default); ties by id."""
         selected = [
-            u for a, u in self._actors.items() if kind is None or self._describe(a)[1] == kind
+            (a, u)
+            for a, u in self._actors.items()
+            if (kind is None or self._describe(a)[1] == kind)
+            and (affiliation is None or self._describe(a)[2] == affiliation)
         ]
-        page = _ranked(selected)[offset : offset + limit]
-        return len(selected), [self._actor_body(u.actors[0], u) for u in page]
+        value: Callable[[tuple[str, IndexUpdate]], Any] = {
+            "index": lambda e: _window_index(e[1], window),
+            "change": lambda e: self._change(e[1], window)[1],
+            "statements": lambda e: e[1].total_statements,
+            "name": lambda e: self._describe(e[0])[0].casefold(),
+        }[sort]
+        descending = order == "desc" if order is not None else sort != "name"
+        ranked = _ordered(selected, value, lambda e: e[0], descending)
+        page = ranked[offset : offset + limit]
+        return len(selected), [self._actor_body(a, u, window) for a, u in page]
+
+    def dyad(self, a: str, b: str, window: str = "24h") -> DyadIndex | None:
+        """The pair's index (in either order), None if the pair has none."""
+        update = self._dyads.get(dyad_subject(a, b))
+        return self._dyad_body(update, window) if update is not None else None
 
     def dyads(
-        self, *, actor: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        *,
+        actor: str | None = None,
+        kind: str | None = None,
+        affiliation: str | None = None,
+        sort: Sort = "index",
+        order: Order | None = None,
+        window: str = "24h",
+        limit: int = 100,
+        offset: int = 0,
     ) -> tuple[int, list[DyadIndex]]:
-        """(total, page) of dyads, optionally only those involving `actor`, ranked by 24h index."""
-        selected = [u for u in self._dyads.values() if actor is None or actor in u.actors]
-        page = _ranked(selected)[offset : offset + limit]
-        return len(selected), [self._dyad_body(u) for u in page]
+        """(total, page) of dyads, ranked as `actors`. `actor`: pairs that include it;
+        `kind`, `affiliation`: pairs with at least one side of that kind or affiliation."""
+        selected = [
+            u
+            for u in self._dyads.values()
+            if (actor is None or actor in u.actors)
+            and (kind is None or any(self._describe(a)[1] == kind for a in u.actors))
+            and (affiliation is None or any(self._describe(a)[2] == affiliation for a in u.actors))
+        ]
+        value: Callable[[IndexUpdate], Any] = {
+            "index": lambda u: _window_index(u, window),
+            "change": lambda u: self._change(u, window)[1],
+            "statements": lambda u: u.total_statements,
+            "name": lambda u: self._subject_name(u).casefold(),
+        }[sort]
+        descending = order == "desc" if order is not None else sort != "name"
+        ranked = _ordered(selected, value, lambda u: u.subject, descending)
+        page = ranked[offset : offset + limit]
+        return len(selected), [self._dyad_body(u, window) for u in page]
 
     def global_index(self) -> GlobalIndex:
         update = self._global
@@ -191,9 +328,88 @@ class TensionView:
             windows=_windows(update),
             ewma=update.ewma if update else None,
             index=_headline(update) if update else None,
+            change=self._change(update, "24h")[1] if update else None,
             statements=update.total_statements if update else 0,
             as_of=update.as_of if update else None,
         )
+
+    def movers(
+        self, *, kind: SubjectKind = "actor", window: str = "24h", limit: int = 10
+    ) -> Movers:
+        """The largest rises and falls of the window's index over the 24 hours before each
+        subject's latest event; ties by subject."""
+        pool = self._dyads.values() if kind == "dyad" else self._actors.values()
+        moves = [(update, *self._change(update, window)) for update in pool]
+
+        def mover(update: IndexUpdate, previous: float | None, delta: float) -> Mover:
+            return Mover(
+                subject=update.subject,
+                subject_kind=update.subject_kind,
+                actors=sorted(update.actors),
+                name=self._subject_name(update),
+                window=window,
+                index=_window_index(update, window),
+                previous=previous,
+                change=delta,
+                as_of=update.as_of,
+            )
+
+        rises = heapq.nsmallest(
+            limit, ((-d, u.subject, u, p) for u, p, d in moves if d is not None and d > 0)
+        )
+        falls = heapq.nsmallest(
+            limit, ((d, u.subject, u, p) for u, p, d in moves if d is not None and d < 0)
+        )
+        return Movers(
+            window=window,
+            kind=kind,
+            rises=[mover(u, p, -d) for d, _, u, p in rises],
+            falls=[mover(u, p, d) for d, _, u, p in falls],
+        )
+
+    def alerts(
+        self,
+        *,
+        subject: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[int, list[TensionAlert]]:
+        """(total, page) of alerts, newest `as_of` first; `actor`: alerts whose subject
+        involves it; `since`: `as_of` at or after it."""
+        selected = [
+            alert
+            for _, alert in self._alerts.values()
+            if (subject is None or alert.subject == subject)
+            and (actor is None or actor in alert.actors)
+            and (since is None or alert.as_of >= since)
+        ]
+        selected.sort(key=_alert_key, reverse=True)
+        return len(selected), selected[offset : offset + limit]
+
+    def index_update(self, subject: str) -> IndexUpdate | None:
+        """The latest update of a subject (`actor:<id>`, `dyad:<a>|<b>`, `global`)."""
+        kind, _, rest = subject.partition(":")
+        if subject == GLOBAL_SUBJECT:
+            return self._global
+        if kind == "actor":
+            return self._actors.get(rest)
+        return self._dyads.get(subject) if kind == "dyad" else None
+
+    def history(
+        self, subject: str, window: str, since: datetime, until: datetime, step: Step
+    ) -> list[Point]:
+        """The window's index of a subject over [since, until] (see `history.history`)."""
+        update = self.index_update(subject)
+        if update is None:
+            return []
+        archive = self._archives.get(subject)
+        return rebuild_history(update, archive, window, since, until, step)
+
+    def archived_points(self) -> int:
+        """Points held by the history archives, all subjects together."""
+        return sum(len(a) for a in self._archives.values())
 
     def article(self, article_id: str) -> ArticleStances | None:
         """The stances of the article's latest classification, one per actor."""
@@ -259,7 +475,23 @@ class TensionView:
             return known.name, known.kind, known.affiliation
         return self._learnt.get(actor_id, (actor_id, None, None))
 
-    def _actor_body(self, actor_id: str, update: IndexUpdate | None) -> ActorIndex:
+    def _change(self, update: IndexUpdate, window: str) -> tuple[float | None, float | None]:
+        cached = self._changes.setdefault(update.subject, {})
+        if window not in cached:
+            cached[window] = window_change(update, window)
+        return cached[window]
+
+    def _names(self, actors: Sequence[str]) -> list[str]:
+        return [self._describe(a)[0] for a in sorted(actors)]
+
+    def _subject_name(self, update: IndexUpdate) -> str:
+        if update.subject_kind == "global":
+            return "Global"
+        return " – ".join(self._names(update.actors))
+
+    def _actor_body(
+        self, actor_id: str, update: IndexUpdate | None, window: str = "24h"
+    ) -> ActorIndex:
         name, kind, affiliation = self._describe(actor_id)
         return ActorIndex(
             actor=actor_id,
@@ -268,19 +500,20 @@ class TensionView:
             affiliation=affiliation,
             windows=_windows(update),
             ewma=update.ewma if update else None,
-            index=_headline(update) if update else None,
+            index=_window_index(update, window) if update else None,
+            change=self._change(update, window)[1] if update else None,
             statements=update.total_statements if update else 0,
             as_of=update.as_of if update else None,
         )
 
-    def _dyad_body(self, update: IndexUpdate) -> DyadIndex:
-        actors = sorted(update.actors)
+    def _dyad_body(self, update: IndexUpdate, window: str = "24h") -> DyadIndex:
         return DyadIndex(
-            actors=actors,
-            names=[self._describe(a)[0] for a in actors],
+            actors=sorted(update.actors),
+            names=self._names(update.actors),
             windows=_windows(update),
             ewma=update.ewma,
-            index=_headline(update),
+            index=_window_index(update, window),
+            change=self._change(update, window)[1],
             statements=update.total_statements,
             as_of=update.as_of,
         )

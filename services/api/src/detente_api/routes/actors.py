@@ -2,11 +2,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from detente.events import ActorKind
 from fastapi import APIRouter, HTTPException, Query
 
+from detente.events import ActorKind
+from detente.indices import actor_subject
 from detente_api.deps import ViewDep
-from detente_api.schemas import ActorIndex, ActorPage
+from detente_api.routes.params import (
+    LimitQuery,
+    OffsetQuery,
+    OrderQuery,
+    SinceQuery,
+    SortQuery,
+    StepQuery,
+    UntilQuery,
+    WindowQuery,
+    history_body,
+    require_actor,
+    require_known,
+)
+from detente_api.schemas import ActorIndex, ActorPage, History
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -18,19 +32,51 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"])
 async def list_actors(
     view: ViewDep,
     kind: ActorKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    affiliation: Annotated[
+        str | None, Query(description="Only actors directly affiliated with this actor id")
+    ] = None,
+    sort: SortQuery = "index",
+    order: OrderQuery = None,
+    window: WindowQuery = "24h",
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> ActorPage:
-    """Actors that have an index, highest 24h index first (then by id)."""
-    total, items = view.actors(kind=kind, limit=limit, offset=offset)
+    """Actors that have an index, highest `window` index first (then by id). `index` and
+    `change` in each item are those of `window`; `statements` sorts by total statements."""
+    require_known(view, "affiliation", affiliation)
+    total, items = view.actors(
+        kind=kind,
+        affiliation=affiliation,
+        sort=sort,
+        order=order,
+        window=window,
+        limit=limit,
+        offset=offset,
+    )
     return ActorPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{actor}", responses={404: {"description": "Not in the registry and no index"}})
-async def get_actor(actor: str, view: ViewDep) -> ActorIndex:
+async def get_actor(actor: str, view: ViewDep, window: WindowQuery = "24h") -> ActorIndex:
     """One actor's index. A registered actor with no index yet is returned with null index,
     zero statements and empty windows (so clients can tell "quiet" from "unknown")."""
-    body = view.actor(actor)
+    body = view.actor(actor, window)
     if body is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {actor!r}")
     return body
+
+
+@router.get("/{actor}/history", responses={404: {"description": "Not in the registry"}})
+async def actor_history(
+    actor: str,
+    view: ViewDep,
+    window: WindowQuery = "24h",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    step: StepQuery = "1h",
+) -> History:
+    """The actor's `window` index over time (at most 30 days per request). The 7 days before
+    its latest event are rebuilt from its hourly buckets; older points are those this
+    replica saw published, hourly then daily (see docs/api.md)."""
+    require_actor(view, actor)
+    return history_body(view, actor_subject(actor), window, since, until, step)

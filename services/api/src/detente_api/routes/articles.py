@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from detente.events import ArticleStances
 from fastapi import APIRouter, HTTPException
 
+from detente.events import ArticleStances
 from detente_api.deps import ViewDep
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])

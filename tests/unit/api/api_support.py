@@ -1,0 +1,47 @@
+"""Index updates as the worker makes them (real bucket maths), for the API's history tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from detente import indices
+from detente.events import Contribution, IndexUpdate, SubjectKind
+
+# A Monday, 12:00 UTC.
+BASE = datetime(2025, 3, 10, 12, tzinfo=UTC)
+
+
+def subject_of(kind: SubjectKind, actors: list[str]) -> str:
+    if kind == "actor":
+        return indices.actor_subject(actors[0])
+    if kind == "dyad":
+        return indices.dyad_subject(actors[0], actors[1])
+    return indices.GLOBAL_SUBJECT
+
+
+def updates(
+    kind: SubjectKind,
+    actors: list[str],
+    events: Iterable[tuple[datetime, bool]],
+    *,
+    prefix: str = "a",
+) -> list[IndexUpdate]:
+    """One update per (published_at, hardline?) event, each a full-weight statement."""
+    subject = subject_of(kind, actors)
+    state = indices.empty_state()
+    out = []
+    for number, (published_at, hardline) in enumerate(events):
+        contribution = Contribution(
+            subject=subject,
+            subject_kind=kind,
+            actors=sorted(actors),
+            article_id=f"{prefix}-{subject}-{number}",
+            published_at=published_at,
+            hardline_weight=1.0 if hardline else 0.0,
+            weight=1.0,
+            statements=1,
+        )
+        state = indices.apply(state, contribution)
+        out.append(indices.index_update(subject, kind, sorted(actors), state))
+    return out
