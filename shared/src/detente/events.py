@@ -141,6 +141,10 @@ class Contribution(_Event):
     hardline_weight: float
     weight: float
     statements: int
+    # Where the article was read (partition and offset of `articles`): a replay after a
+    # crash re-sends the same positions, which the subject's state has already counted.
+    source_partition: int | None = None
+    source_offset: int | None = None
 
 
 class WindowValue(BaseModel):

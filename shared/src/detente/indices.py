@@ -121,6 +121,18 @@ def is_late(state: dict[str, Any], published_at: datetime, lateness: timedelta) 
     return _hour(published_at) < watermark - int(lateness.total_seconds()) // HOUR
 
 
+def already_applied(state: dict[str, Any], contribution: Contribution) -> bool:
+    """True for a contribution re-sent after a crash or a rebalance.
+
+    Contributions from one partition of `articles` reach a subject in the order they were
+    read, so the highest source offset applied per source partition fences off replays.
+    """
+    if contribution.source_partition is None or contribution.source_offset is None:
+        return False
+    applied = state.get("sources", {}).get(str(contribution.source_partition))
+    return applied is not None and contribution.source_offset <= applied
+
+
 def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     """A new state with `contribution` added; buckets older than the longest window are dropped."""
     hour = _hour(contribution.published_at)
@@ -136,8 +148,13 @@ def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     entry = [hour, contribution.article_id, contribution.hardline_weight, contribution.weight]
     # Ordered by (hour, article id), so the kept set does not depend on arrival order.
     recent = sorted([*state.get("recent", []), entry], key=lambda e: (e[0], e[1]))
+    sources = dict(state.get("sources", {}))
+    if contribution.source_partition is not None and contribution.source_offset is not None:
+        key = str(contribution.source_partition)
+        sources[key] = max(sources.get(key, -1), contribution.source_offset)
     return {
         **state,
+        "sources": sources,
         "buckets": kept,
         "watermark_hour": watermark,
         "statements": state["statements"] + contribution.statements,

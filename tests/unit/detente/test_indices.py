@@ -115,3 +115,24 @@ def test_history_is_rebuilt_from_the_hourly_buckets_of_one_update() -> None:
     assert points[-1].as_of == update.as_of
     long_view = indices.series(update.hourly, "7d", T0 - timedelta(hours=1), T0)
     assert [p.index for p in long_view] == [50.0, round(100 * 2 / 3, 2)]
+
+
+def test_contributions_replayed_after_a_crash_are_fenced_off_by_source_offset() -> None:
+    first = contribution("a", T0, 1.0, 1.0).model_copy(
+        update={"source_partition": 2, "source_offset": 41}
+    )
+    second = contribution("b", T0, 0.0, 1.0).model_copy(
+        update={"source_partition": 2, "source_offset": 42}
+    )
+    other_partition = contribution("c", T0, 0.0, 1.0).model_copy(
+        update={"source_partition": 0, "source_offset": 5}
+    )
+    state = indices.empty_state()
+    for event in (first, second):
+        assert not indices.already_applied(state, event)
+        state = indices.apply(state, event)
+    # Stage one crashed before committing and re-sent offsets 41 and 42.
+    assert indices.already_applied(state, first)
+    assert indices.already_applied(state, second)
+    assert not indices.already_applied(state, other_partition)
+    assert state["articles"] == 2

@@ -88,6 +88,9 @@ async def handle_article(
         await stances_topic.send(key=stance.actor.encode(), value=event.to_json_bytes())
         metrics.PRODUCED.labels(topic=stances_topic.get_topic_name()).inc()
     for contribution in indices.contributions(stances, engine.registry):
+        contribution = contribution.model_copy(
+            update={"source_partition": partition, "source_offset": offset}
+        )
         # The article's Kafka timestamp carries over, as Kafka Streams does when it
         # repartitions: the end-to-end delay counts from when the article was produced.
         await contributions_topic.send(
@@ -111,6 +114,9 @@ async def handle_contribution(
         )
         return
     state = index_state.get(contribution.subject) or indices.empty_state()
+    if indices.already_applied(state, contribution):
+        metrics.DUPLICATES.inc()
+        return
     if indices.is_late(state, contribution.published_at, allowed_lateness()):
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
         await dead_letter(
