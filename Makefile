@@ -6,7 +6,7 @@ VENV := .venv/bin
 SEED_DIR ?= ../shared/seed
 API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
 
-.PHONY: help setup dashboard up down demo test test-unit test-integration test-e2e lint rules format bench train evaluate
+.PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -16,9 +16,19 @@ setup: ## Create the venv (uv workspace, locked) and fetch the Kafka jars
 	$(UV) sync --locked --all-packages
 	bash deploy/local/kafka/kafka.sh fetch
 	$(MAKE) --no-print-directory dashboard
+	$(MAKE) --no-print-directory k8s-tools
 
 dashboard: ## Build the dashboard bundle (npm ci, then copy into the API package)
 	cd services/api/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+
+k8s-tools: ## Tools for the deployment checks: checkov (uv tool), CRD schemas (npm)
+	@command -v checkov >/dev/null 2>&1 || test -x $$HOME/.local/bin/checkov || $(UV) tool install --quiet checkov==3.3.30
+	npm ci --prefix deploy/k8s-tools/crd-validate --no-audit --no-fund --loglevel=error
+
+k8s-check: k8s-tools ## Dockerfiles, compose, k8s overlays: schemas, CRDs, checkov, generated files
+	$(VENV)/python deploy/k8s-tools/gen_kafka_topics.py --check
+	$(VENV)/python deploy/k8s-tools/gen_prometheus_rules.py --check
+	$(VENV)/pytest tests/unit/deploy
 
 up: setup ## Start Kafka, create topics, start worker and API in the background
 	bash deploy/local/stack.sh up
