@@ -57,11 +57,14 @@ def test_articles_flow_to_stances_indices_and_the_api(
             for sentence in actor["evidence"]
         )
 
-    status, actors = http_get(f"{api}/v1/actors?limit=1000")
-    assert status == 200
-    items = actors["items"] if isinstance(actors, dict) else actors
-    by_id = {a["actor"]: a for a in items}
-    assert "russia" in by_id and by_id["russia"]["statements"] > 0
+    # Indices come from the second stage, a moment after the stances.
+    def indexed_actors() -> dict[str, dict[str, object]] | None:
+        status, actors = http_get(f"{api}/v1/actors?limit=1000")
+        by_id = {a["actor"]: a for a in actors["items"]} if status == 200 else {}
+        return by_id if {"russia", "vladimir-putin"} <= by_id.keys() else None
+
+    by_id = wait_for(indexed_actors, 60, "Russia and Putin indices in the API")
+    assert by_id["russia"]["statements"] > 0
     assert by_id["vladimir-putin"]["affiliation"] == "russia"
 
     # The compacted indices topic holds one subject per key, including dyads and the global index.
