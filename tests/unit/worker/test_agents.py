@@ -94,11 +94,22 @@ def test_malformed_records_are_dead_lettered_with_their_reason(outbox: Outbox) -
             await agent.put(
                 json.dumps({**ARTICLE, "id": "fr-1", "language": "fr"}).encode(), key=b"fr-1"
             )
+            blank = {**ARTICLE, "id": "blank-1", "title": "", "text": "   \n  "}
+            await agent.put(json.dumps(blank).encode(), key=b"blank-1")
+            await agent.put(json.dumps({**ARTICLE, "id": "e-1", "text": ""}).encode(), key=b"e-1")
+            wrong_version = {**ARTICLE, "id": "v-9", "schema_version": 9}
+            await agent.put(json.dumps(wrong_version).encode(), key=b"v-9")
             await agent.put(json.dumps({**ARTICLE, "id": "ok-2"}).encode(), key=b"ok-2")
 
     run(scenario())
     letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
-    assert [letter.reason for letter in letters] == ["invalid_json", "unsupported_language"]
+    assert [letter.reason for letter in letters] == [
+        "invalid_json",
+        "unsupported_language",
+        "empty_text",
+        "invalid_schema",
+        "unsupported_schema_version",
+    ]
     assert letters[0].raw() == b"\xff\xfe not json"
     assert outbox.of(topics.stances_topic), "the partition kept flowing after the poison"
 
