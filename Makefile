@@ -75,4 +75,4 @@ evaluate: ## Held-out crises and the real-news dev set from ../shared
 	$(VENV)/detente evaluate --news ../shared/data/news-dev/news-dev.jsonl
 
 bench: setup ## Throughput figures, written to bench/results.json
-	$(VENV)/python bench/run.py --out bench/results.json
+	cd bench && ../$(VENV)/python run.py --out results.json

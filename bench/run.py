@@ -95,6 +95,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=10, help="copies of the sample corpus")
+    parser.add_argument("--pipeline-articles", type=int, default=1500)
+    parser.add_argument("--pipeline-runs", type=int, default=3)
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the Kafka pipeline")
     args = parser.parse_args()
 
     sample = [Article.model_validate_json(line) for line in SAMPLE.read_text().splitlines()]
@@ -108,6 +111,16 @@ def main() -> int:
         "classify_cli": bench_cli(corpus, max(3, args.runs // 2)),
     }
     corpus.unlink()
+    if not args.no_pipeline:
+        from pipeline import run as run_pipeline
+
+        pipeline = run_pipeline(args.pipeline_runs, args.pipeline_articles)
+        ceiling = results["classify"]["batched_articles_per_second"]  # type: ignore[index]
+        for key in ("1_worker", "2_worker"):
+            pipeline[key]["ratio_to_classify_ceiling"] = round(
+                pipeline[key]["median_articles_per_second"] / ceiling, 3
+            )
+        results["pipeline"] = pipeline
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0

@@ -1,0 +1,192 @@
+"""Pipeline figures for `make bench`: sustained throughput through producer → broker →
+worker → `tension-indices` with one and two worker processes, and produce-to-index latency
+at a fixed rate. Runs its own broker (port 49092) and worker processes, like the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+
+from detente.events import IndexUpdate
+from detente.topics import TopicNames, topic_specs
+from detente_producer.topics_admin import ensure_topics
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+KAFKA_SH = ROOT / "deploy" / "local" / "kafka" / "kafka.sh"
+PORT = 49092
+BOOTSTRAP = f"127.0.0.1:{PORT}"
+PARTITIONS = 4
+KAFKA_ENV = {
+    **os.environ,
+    "DETENTE_RUN_DIR": str(ROOT / ".run" / "bench-kafka"),
+    "KAFKA_PORT": str(PORT),
+    "KAFKA_CONTROLLER_PORT": str(PORT + 1),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def articles(count: int, run: str) -> list[tuple[bytes, bytes]]:
+    """The sample corpus, re-identified and re-dated so every article is new and on time."""
+    sample = [
+        json.loads(line) for line in (ROOT / "data/sample/articles.jsonl").read_text().splitlines()
+    ]
+    now = datetime.now(UTC)
+    out = []
+    for n in range(count):
+        event = dict(sample[n % len(sample)])
+        event["id"] = f"{run}-{n}"
+        event["published_at"] = (now - timedelta(seconds=count - n)).isoformat()
+        out.append((event["id"].encode(), json.dumps(event).encode()))
+    return out
+
+
+class Stack:
+    def __init__(self, workers: int, log_dir: Path) -> None:
+        self.names = TopicNames(f"bench-{uuid.uuid4().hex[:8]}-")
+        admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+        ensure_topics(admin, topic_specs(self.names, PARTITIONS))
+        admin.close()
+        self.processes = []
+        app_id = f"detente-bench-{self.names.prefix.strip('-')}"
+        for n in range(workers):
+            env = {
+                **os.environ,
+                "DETENTE_KAFKA__BOOTSTRAP_SERVERS": BOOTSTRAP,
+                "DETENTE_KAFKA__TOPIC_PREFIX": self.names.prefix,
+                "DETENTE_PARTITIONS": str(PARTITIONS),
+                "DETENTE_APP_ID": app_id,
+                "DETENTE_WEB_PORT": str(free_port()),
+                "DETENTE_METRICS_PORT": str(free_port()),
+                "DETENTE_DATA_DIR": str(log_dir / f"worker-{n}"),
+            }
+            log = (log_dir / f"{self.names.prefix}worker-{n}.log").open("wb")
+            self.processes.append(
+                subprocess.Popen(
+                    [str(BIN / "detente-worker")], env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            )
+            self.logs = log_dir
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            texts = [
+                (log_dir / f"{self.names.prefix}worker-{n}.log").read_text(errors="replace")
+                for n in range(workers)
+            ]
+            if all("Ready" in t for t in texts):
+                return
+            time.sleep(0.5)
+        raise RuntimeError("workers did not become ready")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=60)
+
+
+def global_updates(names: TopicNames, until_articles: int, timeout: float) -> dict[str, float]:
+    """Follow `tension-indices` until the global subject has counted `until_articles`;
+    returns, per article id, when its global update was written (broker timestamp, s)."""
+    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False)
+    partitions = [TopicPartition(names.indices, p) for p in range(PARTITIONS)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    total = 0
+    while total < until_articles and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            for record in batch:
+                if record.key == b"global":
+                    update = IndexUpdate.model_validate_json(record.value)
+                    seen[update.last_article_id] = record.timestamp / 1000
+                    total = max(total, update.total_articles)
+    consumer.close()
+    if total < until_articles:
+        raise RuntimeError(f"only {total} of {until_articles} articles counted in {timeout:.0f}s")
+    return seen
+
+
+def produce(records: list[tuple[bytes, bytes]], names: TopicNames, rate: float) -> dict[str, float]:
+    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5)
+    sent: dict[str, float] = {}
+    started = time.time()
+    for n, (key, value) in enumerate(records):
+        if rate:
+            delay = started + n / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+        sent[key.decode()] = time.time()
+        producer.send(names.articles, key=key, value=value)
+    producer.flush()
+    producer.close()
+    return sent
+
+
+def throughput(workers: int, count: int, log_dir: Path) -> dict[str, Any]:
+    stack = Stack(workers, log_dir)
+    try:
+        records = articles(count, stack.names.prefix)
+        started = time.time()
+        produce(records, stack.names, rate=0)
+        done = global_updates(stack.names, count, timeout=900)
+        finished = max(done.values())
+    finally:
+        stack.stop()
+    seconds = finished - started
+    return {"workers": workers, "articles": count, "seconds": round(seconds, 2),
+            "articles_per_second": round(count / seconds, 1)}  # fmt: skip
+
+
+def latency(rate: float, count: int, log_dir: Path) -> dict[str, Any]:
+    stack = Stack(1, log_dir)
+    try:
+        records = articles(count, stack.names.prefix)
+        sent = produce(records, stack.names, rate=rate)
+        done = global_updates(stack.names, count, timeout=900)
+    finally:
+        stack.stop()
+    delays = sorted(done[a] - sent[a] for a in done if a in sent)
+
+    def pct(p: float) -> float:
+        return round(delays[min(len(delays) - 1, int(p * len(delays)))], 3)
+
+    return {"rate": rate, "articles": len(delays), "p50_seconds": pct(0.50),
+            "p95_seconds": pct(0.95), "p99_seconds": pct(0.99)}  # fmt: skip
+
+
+def run(runs: int, count: int) -> dict[str, Any]:
+    subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=KAFKA_ENV)
+    log_dir = ROOT / ".run" / "bench-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        results: dict[str, Any] = {}
+        for workers in (1, 2):
+            samples = [throughput(workers, count, log_dir) for _ in range(runs)]
+            rates = [s["articles_per_second"] for s in samples]
+            results[f"{workers}_worker"] = {
+                "median_articles_per_second": statistics.median(rates), "runs": samples,
+            }  # fmt: skip
+        results["latency_at_50_per_second"] = latency(50.0, 1000, log_dir)
+        return results
+    finally:
+        subprocess.run(["bash", str(KAFKA_SH), "stop"], check=False, env=KAFKA_ENV)
