@@ -9,14 +9,13 @@ API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
 .PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e lint rules format bench train evaluate
 
 help: ## List every target
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 setup: ## Create the venv (uv workspace, locked) and fetch the Kafka jars
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked --all-packages
 	bash deploy/local/kafka/kafka.sh fetch
 	$(MAKE) --no-print-directory dashboard
-	$(MAKE) --no-print-directory k8s-tools
 
 dashboard: ## Build the dashboard bundle (npm ci, then copy into the API package)
 	cd services/api/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
@@ -41,10 +40,10 @@ demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../sha
 	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi
 	$(VENV)/python deploy/local/demo_report.py --api $(API_URL) --sample data/sample/articles.jsonl $(if $(wildcard $(SEED_DIR)),--seed $(SEED_DIR))
 
-test: setup ## Unit, integration and end-to-end tests (they start their own real Kafka broker)
+test: setup k8s-tools ## Unit, integration and end-to-end tests (they start their own real Kafka broker)
 	$(VENV)/pytest tests/unit tests/integration tests/e2e
 
-test-unit: ## Unit tests only (no broker)
+test-unit: k8s-tools ## Unit tests only (no broker)
 	$(VENV)/pytest tests/unit
 
 test-integration: ## Integration tests only, against a real broker they start
