@@ -6,7 +6,7 @@ VENV := .venv/bin
 SEED_DIR ?= ../shared/seed
 API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
 
-.PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e lint rules format bench train evaluate
+.PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ test-integration: ## Integration tests only, against a real broker they start
 
 test-e2e: ## Dashboard in headless Chromium against a real stack
 	$(VENV)/pytest tests/e2e
+
+chaos: setup ## Fault tests: kill -9 of a worker mid-stream (more to come), real broker
+	$(VENV)/pytest tests/chaos -s
 
 lint: ## ruff (lint + format check) and mypy (strict on shared/)
 	$(VENV)/ruff check .

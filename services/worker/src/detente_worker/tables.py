@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from detente_worker.app import app, settings
 
-# Article id → content fingerprint: a replayed or duplicated article is counted once.
+# Article id → "partition:offset" where it was first read: a duplicate is counted once.
 seen_articles = app.Table(
     "seen-articles",
     key_type=str,
