@@ -142,12 +142,6 @@ class Attribution:
     mentions: list[Mention]
     statements: list[Statement] = field(default_factory=list)
 
-    def by_actor(self) -> dict[str, list[Statement]]:
-        grouped: dict[str, list[Statement]] = defaultdict(list)
-        for statement in self.statements:
-            grouped[statement.actor].append(statement)
-        return dict(grouped)
-
 
 def split_sentences(text: str) -> list[Sentence]:
     """Split on sentence-final punctuation and line breaks, sparing abbreviations and initials."""

@@ -13,7 +13,18 @@ class _Body(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class ActorIndex(_Body):
+class GlobalIndex(_Body):
+    """The index fields every subject has; the global index is exactly these."""
+
+    windows: dict[str, WindowValue]
+    ewma: float | None
+    index: float | None
+    change: float | None = None
+    statements: int
+    as_of: datetime | None
+
+
+class ActorIndex(GlobalIndex):
     """One actor's tension index. `index` is the requested window's (24h unless asked) and
     `change` how much it moved over the 24 hours before `as_of`; nulls mean no data yet."""
 
@@ -22,34 +33,13 @@ class ActorIndex(_Body):
     # None only for an actor that has left the registry since its index was published.
     kind: ActorKind | None
     affiliation: str | None
-    windows: dict[str, WindowValue]
-    ewma: float | None
-    index: float | None
-    change: float | None = None
-    statements: int
-    as_of: datetime | None
 
 
-class DyadIndex(_Body):
+class DyadIndex(GlobalIndex):
     """The tension between two principals (states or organisations), ids in sorted order."""
 
     actors: list[str]
     names: list[str]
-    windows: dict[str, WindowValue]
-    ewma: float | None
-    index: float | None
-    change: float | None = None
-    statements: int
-    as_of: datetime | None
-
-
-class GlobalIndex(_Body):
-    windows: dict[str, WindowValue]
-    ewma: float | None
-    index: float | None
-    change: float | None = None
-    statements: int
-    as_of: datetime | None
 
 
 class ActorPage(_Body):

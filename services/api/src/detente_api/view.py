@@ -274,16 +274,11 @@ class TensionView:
             if (kind is None or self._describe(a)[1] == kind)
             and (affiliation is None or self._describe(a)[2] == affiliation)
         ]
-        value: Callable[[tuple[str, IndexUpdate]], Any] = {
-            "index": lambda e: _window_index(e[1], window),
-            "change": lambda e: self._change(e[1], window)[1],
-            "statements": lambda e: e[1].total_statements,
-            "name": lambda e: self._describe(e[0])[0].casefold(),
-        }[sort]
-        descending = order == "desc" if order is not None else sort != "name"
-        ranked = _ordered(selected, value, lambda e: e[0], descending)
+        ranked = self._rank(
+            [u for _, u in selected], lambda u: self._describe(u.actors[0])[0], sort, order, window
+        )
         page = ranked[offset : offset + limit]
-        return len(selected), [self._actor_body(a, u, window) for a, u in page]
+        return len(selected), [self._actor_body(u.actors[0], u, window) for u in page]
 
     def dyad(self, a: str, b: str, window: str = "24h") -> DyadIndex | None:
         """The pair's index (in either order), None if the pair has none."""
@@ -311,16 +306,28 @@ class TensionView:
             and (kind is None or any(self._describe(a)[1] == kind for a in u.actors))
             and (affiliation is None or any(self._describe(a)[2] == affiliation for a in u.actors))
         ]
+        ranked = self._rank(selected, self._subject_name, sort, order, window)
+        page = ranked[offset : offset + limit]
+        return len(selected), [self._dyad_body(u, window) for u in page]
+
+    def _rank(
+        self,
+        updates: list[IndexUpdate],
+        name: Callable[[IndexUpdate], str],
+        sort: Sort,
+        order: Order | None,
+        window: str,
+    ) -> list[IndexUpdate]:
+        """Actors and dyads rank alike: by `sort` (names ascending by default, everything
+        else descending), nulls last, ties by subject."""
         value: Callable[[IndexUpdate], Any] = {
             "index": lambda u: _window_index(u, window),
             "change": lambda u: self._change(u, window)[1],
             "statements": lambda u: u.total_statements,
-            "name": lambda u: self._subject_name(u).casefold(),
+            "name": lambda u: name(u).casefold(),
         }[sort]
         descending = order == "desc" if order is not None else sort != "name"
-        ranked = _ordered(selected, value, lambda u: u.subject, descending)
-        page = ranked[offset : offset + limit]
-        return len(selected), [self._dyad_body(u, window) for u in page]
+        return _ordered(updates, value, lambda u: u.subject, descending)
 
     def global_index(self) -> GlobalIndex:
         update = self._global

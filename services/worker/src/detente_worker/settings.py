@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from detente.indices import DEFAULT_ALLOWED_LATENESS
 from detente.kafka_config import KafkaConnection
 
 
@@ -26,7 +27,7 @@ class Settings(BaseSettings):
     model_path: Path | None = None
     registry_path: Path | None = None
     # Up to the longest window: an older event could not change any published index.
-    allowed_lateness_hours: float = 168.0
+    allowed_lateness_hours: float = DEFAULT_ALLOWED_LATENESS.total_seconds() / 3600
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 
