@@ -121,9 +121,9 @@ class Services:
                 process.kill()
                 process.wait()
 
-    def logs(self) -> str:
+    def logs(self, tail: int = 3000) -> str:
         return "\n".join(
-            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
+            f"--- {log.name}\n{log.read_text(errors='replace')[-tail:]}"
             for _, log in self.processes
         )
 
@@ -173,3 +173,20 @@ def read_all(
             records.extend((r.key, r.value) for r in batch)
     consumer.close()
     return records
+
+
+def group_progress(bootstrap: str, group: str, topic: str) -> dict[int, tuple[int | None, int]]:
+    """Per partition of `topic`: the offset `group` has committed (None: none yet), and the end."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="detente-tests")
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        committed = admin.list_group_offsets({group: None}).get(group, {})
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        end = consumer.end_offsets(partitions)
+        return {
+            tp.partition: (committed[tp].offset if tp in committed else None, end[tp])
+            for tp in partitions
+        }
+    finally:
+        consumer.close()
+        admin.close()

@@ -12,12 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from kafka import KafkaConsumer, TopicPartition
-from kafka.admin import KafkaAdminClient
 
 from detente.topics import TopicNames
 
-from harness import Services, http_get, produce, read_all, settled, wait_for
+from harness import Services, group_progress, http_get, produce, read_all, settled, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -168,19 +166,10 @@ class StreamReader(threading.Thread):
 
 def committed_to_end(bootstrap: str, group: str, topic: str) -> bool:
     """The worker's group has committed every record of `topic` as processed."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="detente-tests")
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        committed = admin.list_group_offsets({group: None}).get(group, {})
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        end = consumer.end_offsets(partitions)
-        return all(
-            end[tp] == 0 or (tp in committed and committed[tp].offset >= end[tp])
-            for tp in partitions
-        )
-    finally:
-        consumer.close()
-        admin.close()
+    return all(
+        end == 0 or (committed is not None and committed >= end)
+        for committed, end in group_progress(bootstrap, group, topic).values()
+    )
 
 
 def view_state(api: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from detente.events import IndexUpdate
 from detente.topics import TopicNames
 
-from harness import Services, produce, read_all, wait_for
+from harness import Services, group_progress, produce, read_all, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +29,28 @@ def article(n: int) -> tuple[bytes, bytes]:
     return event["id"].encode(), json.dumps(event).encode()
 
 
+def global_totals(bootstrap: str, names: TopicNames) -> list[int]:
+    """Every article count the global index has published, oldest first."""
+    return [
+        IndexUpdate.model_validate_json(value).total_articles
+        for key, value in read_all(bootstrap, names.indices)
+        if key == b"global"
+    ]
+
+
 def global_articles(bootstrap: str, names: TopicNames) -> int:
-    latest = None
-    for key, value in read_all(bootstrap, names.indices):
-        if key == b"global":
-            latest = IndexUpdate.model_validate_json(value)
-    return latest.total_articles if latest else 0
+    totals = global_totals(bootstrap, names)
+    return totals[-1] if totals else 0
+
+
+def diagnose(bootstrap: str, names: TopicNames, services: Services) -> str:
+    """What a failure needs to be understood: the group's progress and every global total."""
+    lines = [services.logs(tail=12000), f"global totals: {global_totals(bootstrap, names)}"]
+    for topic in (names.articles, names.contributions):
+        progress = group_progress(bootstrap, services.app_id, topic)
+        lines.append(f"{topic} (committed, end) per partition: {progress}")
+    lines.append(f"dead letters: {len(read_all(bootstrap, names.articles_dlq))}")
+    return "\n".join(lines)
 
 
 def test_restarted_worker_recovers_its_tables(
@@ -53,7 +69,7 @@ def test_restarted_worker_recovers_its_tables(
         produce(bootstrap, topics.articles, [article(n) for n in range(9)])
         wait_for(lambda: global_articles(bootstrap, topics) >= 9, 180, "9 articles counted")
     except AssertionError:
-        print(services.logs())
+        print(diagnose(bootstrap, topics, services))
         raise
     log = (services.log_dir / "worker-2.log").read_text(errors="replace")
     assert "has no attribute 'from_data'" not in log

@@ -201,13 +201,11 @@ def test_subjects_of_partitions_moved_away_are_dropped(prom, make_metrics):
 def test_delays_from_produce_time_and_publication(prom, make_metrics):
     metrics = make_metrics()
     now = NOW.timestamp()
+    # The second contribution has no Kafka timestamp and a clock-skewed future publication.
     metrics.observe_index(
-        make_update("global"), produced_at=now - 0.2, published_at=NOW - timedelta(hours=2),
+        make_update("global"),
+        delays=[(now - 0.2, NOW - timedelta(hours=2)), (None, NOW + timedelta(minutes=5))],
         now=now,
-    )  # fmt: skip
-    # A record without a Kafka timestamp, and a clock-skewed future publication time.
-    metrics.observe_index(
-        make_update("global"), produced_at=None, published_at=NOW + timedelta(minutes=5), now=now
     )
 
     e2e = "detente_worker_end_to_end_delay_seconds"

@@ -10,6 +10,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
+from faust.types import TP
 
 from detente.events import Contribution, DeadLetter, IndexUpdate, StanceEvent
 from detente_worker import agents, topics
@@ -43,6 +45,18 @@ class Outbox:
         return self.sent.get(topic.get_topic_name(), [])
 
 
+@pytest.fixture(autouse=True)
+def partitioner() -> Iterator[None]:
+    """Tables place keys with the producer's partitioner; test_context starts no producer."""
+
+    def key_partition(topic: str, key: bytes) -> TP:
+        partitions = list(range(agents.settings.partitions))
+        return TP(topic, DefaultPartitioner.__call__(key, partitions, partitions))
+
+    with mock.patch.object(agents.app.producer, "key_partition", key_partition):
+        yield
+
+
 @pytest.fixture
 def outbox() -> Iterator[Outbox]:
     box = Outbox()
@@ -62,12 +76,55 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-def test_an_article_becomes_stances_and_subject_contributions(outbox: Outbox) -> None:
+class Handled:
+    """Counts the records that an agent's batch handler has finished with.
+
+    The agents take records in batches, so `put` returns once a record is buffered; a test
+    waits for `records(n)` before it reads the outbox."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.count = name, 0
+        self.original = getattr(agents, name)
+        self.progress = asyncio.Event()
+
+    async def __call__(self, records: Any) -> None:
+        await self.original(records)
+        self.count += len(records)
+        self.progress.set()
+
+    async def records(self, expected: int) -> None:
+        try:
+            async with asyncio.timeout(10):
+                while self.count < expected:
+                    self.progress.clear()
+                    await self.progress.wait()
+        except TimeoutError:
+            raise AssertionError(f"{self.name} handled {self.count} of {expected}") from None
+
+
+@pytest.fixture
+def articles_handled() -> Iterator[Handled]:
+    handled = Handled("handle_articles")
+    with mock.patch.object(agents, "handle_articles", handled):
+        yield handled
+
+
+@pytest.fixture
+def contributions_handled() -> Iterator[Handled]:
+    handled = Handled("handle_contributions")
+    with mock.patch.object(agents, "handle_contributions", handled):
+        yield handled
+
+
+def test_an_article_becomes_stances_and_subject_contributions(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
     async def scenario() -> None:
         async with agents.classify_articles.test_context() as agent:
             raw = json.dumps(ARTICLE).encode()
             await agent.put(raw, key=b"unit-1")
             await agent.put(raw, key=b"unit-1")  # a replay is counted once
+            await articles_handled.records(2)
 
     run(scenario())
     stances = [StanceEvent.model_validate_json(v) for _, v in outbox.of(topics.stances_topic)]
@@ -87,7 +144,9 @@ def test_an_article_becomes_stances_and_subject_contributions(outbox: Outbox) ->
     assert len(subjects) == len(set(subjects))  # the duplicate added nothing
 
 
-def test_malformed_records_are_dead_lettered_with_their_reason(outbox: Outbox) -> None:
+def test_malformed_records_are_dead_lettered_with_their_reason(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
     async def scenario() -> None:
         async with agents.classify_articles.test_context() as agent:
             await agent.put(b"\xff\xfe not json", key=b"bad-1")
@@ -100,6 +159,7 @@ def test_malformed_records_are_dead_lettered_with_their_reason(outbox: Outbox) -
             wrong_version = {**ARTICLE, "id": "v-9", "schema_version": 9}
             await agent.put(json.dumps(wrong_version).encode(), key=b"v-9")
             await agent.put(json.dumps({**ARTICLE, "id": "ok-2"}).encode(), key=b"ok-2")
+            await articles_handled.records(6)
 
     run(scenario())
     letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
@@ -122,7 +182,9 @@ def contribution(article: str, when: datetime, hardline: bool) -> bytes:
     ).to_json_bytes()  # fmt: skip
 
 
-def test_indices_updates_late_events_and_one_alert_per_burst(outbox: Outbox) -> None:
+def test_indices_updates_late_events_and_one_alert_per_burst(
+    outbox: Outbox, contributions_handled: Handled
+) -> None:
     now = datetime(2026, 3, 10, 12, tzinfo=UTC)
 
     async def scenario() -> None:
@@ -136,13 +198,42 @@ def test_indices_updates_late_events_and_one_alert_per_burst(outbox: Outbox) -> 
                     contribution(f"burst-{n}", now + timedelta(minutes=n), True), key=b"k"
                 )
             await agent.put(contribution("ancient", now - timedelta(days=30), True), key=b"k")
+            await contributions_handled.records(13)
 
     run(scenario())
     updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
-    assert len(updates) == 12
+    # One update per subject per batch: how the 12 records fell into batches sets the count.
+    assert 1 <= len(updates) <= 12
+    totals = [u.total_articles for u in updates]
+    assert totals == sorted(set(totals)) and totals[-1] == 12
     assert updates[-1].windows["24h"].index == 100.0 and updates[-1].windows["24h"].statements == 8
     alerts = [json.loads(v) for _, v in outbox.of(topics.alerts_topic)]
     assert len(alerts) == 1 and alerts[0]["subject"] == "actor:north-korea"
     assert set(alerts[0]["article_ids"]) <= {f"burst-{n}" for n in range(8)}
     late = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
     assert [letter.reason for letter in late] == ["late_event"]
+
+
+def test_a_batch_publishes_each_subject_once_and_fences_replays(outbox: Outbox) -> None:
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+
+    def record(n: int, subject: str, offset: int) -> agents.Record:
+        value = Contribution(
+            subject=subject, subject_kind="actor", actors=[subject.split(":")[1]],
+            article_id=f"a-{n}", published_at=now + timedelta(minutes=n), hardline_weight=0.9,
+            weight=0.9, statements=1, source_partition=0, source_offset=offset,
+        ).to_json_bytes()  # fmt: skip
+        return agents.Record(value, subject.encode(), "contributions", 0, offset)
+
+    async def scenario() -> None:
+        async with agents.aggregate_indices.test_context():
+            first = [record(n, "actor:iran" if n % 2 else "actor:israel", n) for n in range(10)]
+            await agents.handle_contributions(first)
+            # After a crash the batch comes again, with one new record.
+            await agents.handle_contributions([*first, record(10, "actor:iran", 10)])
+
+    run(scenario())
+    updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
+    assert [(u.subject, u.total_articles) for u in updates] == [
+        ("actor:israel", 5), ("actor:iran", 5), ("actor:iran", 6),
+    ]  # fmt: skip

@@ -4,20 +4,30 @@ Two stages, re-keyed through Kafka the way Kafka Streams repartitions: `classify
 reads `articles` (key: article id); `aggregate_indices` reads `index-contributions` (key:
 subject), so every subject's state lives in exactly one partition of `index-state`, and any
 number of worker processes in the group give the same indices as one.
+
+Both stages take records in small batches (`batch_max_records` within `batch_max_seconds`):
+the model scores a whole batch of statements in one call, and a subject touched many times
+in a batch has its state written and its index published once. Offsets are acknowledged only
+after the whole batch is handled, so a crash replays the batch (the fences below make that
+harmless).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
 from detente import alerts, indices
-from detente.events import Article, Contribution, DeadLetter, StanceEvent
-from detente.stances import UnprocessableArticle
+from detente.events import Article, ArticleStances, Contribution, DeadLetter, StanceEvent
+from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import metrics
-from detente_worker.app import app
+from detente_worker.app import app, settings
 from detente_worker.engine import allowed_lateness, get_engine
 from detente_worker.tables import index_state, seen_articles
 from detente_worker.topics import (
@@ -32,107 +42,184 @@ from detente_worker.topics import (
 log = logging.getLogger(__name__)
 
 
-async def dead_letter(
-    reason: str, detail: str, raw: bytes, key: bytes | None, topic: str, partition: int, offset: int
-) -> None:
+@dataclass(frozen=True)
+class Record:
+    """One consumed Kafka record, as the handlers need it."""
+
+    value: bytes
+    key: bytes | None
+    topic: str
+    partition: int
+    offset: int
+    produced_at: float | None = None  # the Kafka timestamp, seconds
+
+    @classmethod
+    def of(cls, event: Any) -> Record:
+        message = event.message
+        return cls(
+            event.value, event.key, message.topic, message.partition, message.offset,
+            message.timestamp,
+        )  # fmt: skip
+
+    @property
+    def position(self) -> str:
+        return f"{self.partition}:{self.offset}"
+
+
+async def dead_letter(reason: str, detail: str, record: Record) -> None:
     metrics.DEAD_LETTERS.labels(reason=reason).inc()
     letter = DeadLetter.for_record(
-        reason=reason, detail=detail, source_topic=topic, raw=raw, key=key,
-        partition=partition, offset=offset,
+        reason=reason, detail=detail, source_topic=record.topic, raw=record.value,
+        key=record.key, partition=record.partition, offset=record.offset,
     )  # fmt: skip
-    await dead_letters_topic.send(key=key, value=letter.to_json_bytes())
+    await dead_letters_topic.send(key=record.key, value=letter.to_json_bytes())
 
 
-def parse_article(raw: bytes) -> Article:
-    return Article.model_validate_json(raw)
-
-
-async def handle_article(
-    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int,
-    *, produced_at: float | None = None,
-) -> None:  # fmt: skip
-    """Classify one raw article record; anything wrong goes to the DLQ, never up the stack."""
-    metrics.CONSUMED.labels(topic=topic).inc()
+async def parse_article(record: Record) -> Article | None:
+    """The article, or None once the record has been dead-lettered with its reason."""
     try:
-        article = parse_article(raw)
+        return Article.model_validate_json(record.value)
     except ValidationError as exc:
         invalid_json = any(e["type"] == "json_invalid" for e in exc.errors())
         reason = "invalid_json" if invalid_json else "invalid_schema"
         if not invalid_json and any(e["loc"][:1] == ("schema_version",) for e in exc.errors()):
             reason = "unsupported_schema_version"
-        await dead_letter(reason, str(exc)[:2000], raw, key, topic, partition, offset)
-        return
-    # An article seen at another position is a duplicate (a replayed file, a producer
-    # retry). Seen at this very position, it is our own replay after a crash: process it
-    # again, since its outputs may not all have been written; the subjects' source-offset
-    # fence drops the contributions that were.
-    position = f"{partition}:{offset}"
-    previous = seen_articles.get(article.id)
-    if previous is not None and previous != position:
-        metrics.DUPLICATES.inc()
-        return
-    engine = metrics.instrumented(get_engine())
+        await dead_letter(reason, str(exc)[:2000], record)
+        return None
+
+
+def classify_batch(
+    engine: StanceEngine, articles: Sequence[Article]
+) -> list[ArticleStances | Exception]:
+    """Stances for every article, or the exception that one article alone raised."""
     try:
-        with metrics.PROCESSING_SECONDS.time():
-            stances = engine.classify(article)
-    except UnprocessableArticle as exc:
-        await dead_letter(exc.reason, str(exc), raw, key, topic, partition, offset)
+        return list(engine.classify_many(articles))
+    except Exception:  # one bad article must not fail its neighbours: retry them singly
+        results: list[ArticleStances | Exception] = []
+        for article in articles:
+            try:
+                results.append(engine.classify(article))
+            except Exception as exc:
+                results.append(exc)
+        return results
+
+
+async def handle_articles(records: Sequence[Record]) -> None:
+    """Classify a batch of raw article records; anything wrong goes to the DLQ, never up."""
+    engine = metrics.instrumented(get_engine())
+    accepted: list[tuple[Record, Article]] = []
+    positions: dict[str, str] = {}
+    for record in records:
+        metrics.CONSUMED.labels(topic=record.topic).inc()
+        article = await parse_article(record)
+        if article is None:
+            continue
+        # An article seen at another position is a duplicate (a replayed file, a producer
+        # retry). Seen at this very position, it is our own replay after a crash: process
+        # it again, since its outputs may not all have been written; the subjects'
+        # source-offset fence drops the contributions that were.
+        previous = positions.get(article.id) or seen_articles.get(article.id)
+        if previous is not None and previous != record.position:
+            metrics.DUPLICATES.inc()
+            continue
+        try:
+            engine.check(article)
+        except UnprocessableArticle as exc:
+            await dead_letter(exc.reason, str(exc), record)
+            continue
+        positions[article.id] = record.position
+        accepted.append((record, article))
+    if not accepted:
         return
-    except Exception as exc:  # a bug must not stall the partition: park the record with its cause
-        log.exception("classifying article %s failed", article.id)
-        await dead_letter("processing_error", repr(exc), raw, key, topic, partition, offset)
-        return
-    seen_articles[article.id] = position
+    started = time.perf_counter()
+    results = classify_batch(engine, [article for _, article in accepted])
+    per_article = (time.perf_counter() - started) / len(accepted)
     now = datetime.now(UTC)
+    for (record, article), result in zip(accepted, results, strict=True):
+        metrics.PROCESSING_SECONDS.observe(per_article)
+        if isinstance(result, UnprocessableArticle):
+            await dead_letter(result.reason, str(result), record)
+            continue
+        if isinstance(result, Exception):  # a bug must not stall the partition
+            log.error("classifying article %s failed: %r", article.id, result)
+            await dead_letter("processing_error", repr(result), record)
+            continue
+        seen_articles[article.id] = record.position
+        await send_article_outputs(record, article, result, engine, now)
+
+
+async def send_article_outputs(
+    record: Record, article: Article, stances: ArticleStances, engine: StanceEngine,
+    classified_at: datetime,
+) -> None:  # fmt: skip
     for stance in stances.actors:
         event = StanceEvent(
             article_id=article.id, published_at=article.published_at, title=article.title,
-            model_version=stances.model_version, stance=stance, classified_at=now,
+            model_version=stances.model_version, stance=stance, classified_at=classified_at,
         )  # fmt: skip
         await stances_topic.send(key=stance.actor.encode(), value=event.to_json_bytes())
         metrics.PRODUCED.labels(topic=stances_topic.get_topic_name()).inc()
     for contribution in indices.contributions(stances, engine.registry):
         contribution = contribution.model_copy(
-            update={"source_partition": partition, "source_offset": offset}
+            update={"source_partition": record.partition, "source_offset": record.offset}
         )
         # The article's Kafka timestamp carries over, as Kafka Streams does when it
         # repartitions: the end-to-end delay counts from when the article was produced.
         await contributions_topic.send(
             key=contribution.subject.encode(),
             value=contribution.to_json_bytes(),
-            timestamp=produced_at,
+            timestamp=record.produced_at,
         )
         metrics.PRODUCED.labels(topic=contributions_topic.get_topic_name()).inc()
 
 
-async def handle_contribution(
-    raw: bytes, key: bytes | None, topic: str, partition: int, offset: int,
-    *, produced_at: float | None = None,
-) -> None:  # fmt: skip
-    metrics.CONSUMED.labels(topic=topic).inc()
-    try:
-        contribution = Contribution.model_validate_json(raw)
-    except ValidationError as exc:
-        await dead_letter(
-            "invalid_contribution", str(exc)[:2000], raw, key, topic, partition, offset
-        )
-        return
-    state = index_state.get(contribution.subject) or indices.empty_state()
-    if indices.already_applied(state, contribution):
-        metrics.DUPLICATES.inc()
-        return
-    if indices.is_late(state, contribution.published_at, allowed_lateness()):
-        metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
-        await dead_letter(
-            "late_event",
-            f"{contribution.subject}: published_at {contribution.published_at.isoformat()} is "
-            "older "
-            f"than the subject's watermark minus the allowed lateness",
-            raw, key, topic, partition, offset,
-        )  # fmt: skip
-        return
-    state = indices.apply(state, contribution)
-    subject, kind, actors = contribution.subject, contribution.subject_kind, contribution.actors
+@dataclass
+class SubjectBatch:
+    """A subject's state after the batch's contributions, and what they were."""
+
+    state: dict[str, Any]
+    last: Contribution
+    partition: int
+    applied: list[tuple[float | None, datetime]] = field(default_factory=list)
+
+
+async def handle_contributions(records: Sequence[Record]) -> None:
+    """Fold a batch of contributions into their subjects; publish each subject once."""
+    touched: dict[str, SubjectBatch] = {}
+    for record in records:
+        metrics.CONSUMED.labels(topic=record.topic).inc()
+        try:
+            contribution = Contribution.model_validate_json(record.value)
+        except ValidationError as exc:
+            await dead_letter("invalid_contribution", str(exc)[:2000], record)
+            continue
+        subject = contribution.subject
+        batch = touched.get(subject)
+        state = batch.state if batch else index_state.get(subject) or indices.empty_state()
+        if indices.already_applied(state, contribution):
+            metrics.DUPLICATES.inc()
+            continue
+        if indices.is_late(state, contribution.published_at, allowed_lateness()):
+            metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
+            await dead_letter(
+                "late_event",
+                f"{subject}: published_at {contribution.published_at.isoformat()} is older "
+                "than the subject's watermark minus the allowed lateness",
+                record,
+            )
+            continue
+        state = indices.apply(state, contribution)
+        if batch is None:
+            batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
+        batch.state, batch.last = state, contribution
+        batch.applied.append((record.produced_at, contribution.published_at))
+    for subject, batch in touched.items():
+        await publish_subject(subject, batch)
+
+
+async def publish_subject(subject: str, batch: SubjectBatch) -> None:
+    kind, actors = batch.last.subject_kind, batch.last.actors
+    state = batch.state
     alert = alerts.detect_spike(subject, kind, actors, state)
     if alert is not None:
         state = alerts.mark_alerted(state)
@@ -144,27 +231,18 @@ async def handle_contribution(
         await alerts_topic.send(key=subject.encode(), value=alert.to_json_bytes())
         metrics.PRODUCED.labels(topic=alerts_topic.get_topic_name()).inc()
         log.info("tension spike: %s %.1f over baseline %.1f", subject, alert.value, alert.baseline)
-    metrics.observe_index(
-        update, partition=partition, produced_at=produced_at,
-        published_at=contribution.published_at,
-    )  # fmt: skip
+    metrics.observe_index(update, partition=batch.partition, delays=batch.applied)
 
 
 @app.agent(articles_topic)
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
-    async for event in stream.events():
-        message = event.message
-        await handle_article(
-            event.value, event.key, message.topic, message.partition, message.offset,
-            produced_at=message.timestamp,
-        )  # fmt: skip
+    batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
+    async for events in batches:
+        await handle_articles([Record.of(event) for event in events])
 
 
 @app.agent(contributions_topic)
 async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
-    async for event in stream.events():
-        message = event.message
-        await handle_contribution(
-            event.value, event.key, message.topic, message.partition, message.offset,
-            produced_at=message.timestamp,
-        )  # fmt: skip
+    batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
+    async for events in batches:
+        await handle_contributions([Record.of(event) for event in events])

@@ -319,16 +319,16 @@ class WorkerMetrics:
         update: IndexUpdate,
         *,
         partition: int | None = None,
-        produced_at: float | None = None,
-        published_at: datetime | None = None,
+        delays: Iterable[tuple[float | None, datetime]] = (),
         now: float | None = None,
     ) -> None:
-        """One index update sent: the delays since its article was produced (Kafka
-        timestamp, seconds) and published, and the subject's gauges if it is exported."""
+        """One index update sent, and for each contribution it folds in (its article's
+        Kafka timestamp in seconds, its publication time) the delays until now; the
+        subject's gauges if it is exported."""
         now = time.time() if now is None else now
-        if produced_at:
-            self.end_to_end.observe(max(0.0, now - produced_at))
-        if published_at is not None:
+        for produced_at, published_at in delays:
+            if produced_at:
+                self.end_to_end.observe(max(0.0, now - produced_at))
             self.publication.observe(max(0.0, now - published_at.timestamp()))
         self.subjects.observe(update, partition)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detente.indices import DEFAULT_ALLOWED_LATENESS
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     registry_path: Path | None = None
     # Up to the longest window: an older event could not change any published index.
     allowed_lateness_hours: float = DEFAULT_ALLOWED_LATENESS.total_seconds() / 3600
+    # Records handled together: the model scores a batch in one call and a subject touched
+    # several times in a batch is written and published once. The wait bounds added latency.
+    batch_max_records: int = Field(default=256, ge=1)
+    batch_max_seconds: float = Field(default=0.05, gt=0)
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 

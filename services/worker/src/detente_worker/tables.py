@@ -2,6 +2,12 @@
 
 Values are plain JSON (no `value_type`): Faust would call `.from_data` on a value type when
 it restores a table from its changelog, which builtins such as dict do not have.
+
+`use_partitioner`: the agents handle records in batches, so there is no single "current
+event" whose partition a write could borrow. Each key's changelog partition comes from the
+same default partitioner (murmur2 of the key) that placed its input record, which keeps the
+table co-partitioned with `articles` (key: article id) and `index-contributions` (key:
+subject).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ seen_articles = app.Table(
     "seen-articles",
     key_type=str,
     partitions=settings.partitions,
+    use_partitioner=True,
 )
 
 # Index subject ("actor:russia", "dyad:france|russia", "global") → hourly event-time buckets.
@@ -20,4 +27,5 @@ index_state = app.Table(
     "index-state",
     key_type=str,
     partitions=settings.partitions,
+    use_partitioner=True,
 )
