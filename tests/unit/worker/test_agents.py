@@ -57,6 +57,13 @@ def partitioner() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_flush() -> Iterator[None]:
+    """test_context starts no producer, so there is nothing to deliver after a batch."""
+    with mock.patch.object(agents, "flush_outputs", mock.AsyncMock()):
+        yield
+
+
 @pytest.fixture
 def outbox() -> Iterator[Outbox]:
     box = Outbox()
@@ -237,3 +244,25 @@ def test_a_batch_publishes_each_subject_once_and_fences_replays(outbox: Outbox) 
     assert [(u.subject, u.total_articles) for u in updates] == [
         ("actor:israel", 5), ("actor:iran", 5), ("actor:iran", 6),
     ]  # fmt: skip
+
+
+def test_an_article_older_than_its_partition_watermark_is_late(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    # ARTICLE sets the partition's watermark; eight days before it is past the 7-day bound.
+    stale = {**ARTICLE, "id": "stale-1", "published_at": "2026-02-22T09:00:00Z"}
+    within = {**ARTICLE, "id": "within-1", "published_at": "2026-02-24T11:00:00Z"}
+
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            for event in (ARTICLE, stale, within):
+                await agent.put(json.dumps(event).encode(), key=event["id"].encode())
+            await articles_handled.records(3)
+
+    run(scenario())
+    letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
+    assert [(json.loads(x.raw())["id"], x.reason) for x in letters] == [("stale-1", "late_event")]
+    classified = {
+        StanceEvent.model_validate_json(v).article_id for _, v in outbox.of(topics.stances_topic)
+    }
+    assert "stale-1" not in classified and "within-1" in classified

@@ -1,9 +1,25 @@
-"""The worker's tables rely on one partitioner for every client that writes a keyed record."""
+"""The worker's tables must sit in the partition of the records that update them.
+
+Table writes take their changelog partition from the key (`use_partitioner`), so the key
+bytes and the partitioner must match those of the input topics: `articles` (written by the
+producer service with kafka-python, key: article id) and `index-contributions` (written by
+the worker with aiokafka, key: subject).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from kafka.partitioner.default import murmur2
+
+from detente_worker.app import app
+from detente_worker.tables import index_state, seen_articles
+
+KEYS = [f"article-{n}" for n in range(2000)] + [
+    "actor:russia", "dyad:nato|russia", "global", "actor:c\u00f4te-d-ivoire",
+]  # fmt: skip
 
 
 def kafka_python_partition(key: bytes, count: int) -> int:
@@ -12,12 +28,22 @@ def kafka_python_partition(key: bytes, count: int) -> int:
 
 
 def test_the_producer_and_the_worker_place_a_key_in_the_same_partition() -> None:
-    # Articles are written by kafka-python (key: article id) and the worker's tables by
-    # aiokafka; `use_partitioner` tables stay co-partitioned only if both agree.
-    keys = [f"article-{n}".encode() for n in range(2000)]
-    keys += [b"actor:russia", b"dyad:nato|russia", b"global", "actor:c\u00f4te".encode()]
     for count in (1, 4, 6, 12):
         partitions = list(range(count))
+        keys = [key.encode() for key in KEYS]
         placed = [DefaultPartitioner.__call__(key, partitions, partitions) for key in keys]
         assert placed == [kafka_python_partition(key, count) for key in keys]
         assert len(set(placed)) == count  # every partition gets some keys
+
+
+@pytest.mark.parametrize("table", [seen_articles, index_state], ids=lambda t: t.name)
+def test_a_table_key_is_written_as_the_bytes_of_its_input_record_key(table: Any) -> None:
+    # A JSON key ('"global"') would hash elsewhere than the input record's key ('global').
+    for key in KEYS:
+        raw = key.encode()
+        written = app.serializers.dumps_key(table.key_type, raw, serializer=table.key_serializer)
+        assert written == raw
+        assert (
+            app.serializers.loads_key(table.key_type, written, serializer=table.key_serializer)
+            == raw
+        )

@@ -24,11 +24,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from detente import alerts, indices
+from detente.dedup import Sighting, Watermarks, hour_of
 from detente.events import Article, ArticleStances, Contribution, DeadLetter, StanceEvent
 from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import metrics
 from detente_worker.app import app, settings
-from detente_worker.engine import allowed_lateness, get_engine
+from detente_worker.engine import allowed_lateness, get_engine, lateness_hours
 from detente_worker.tables import index_state, seen_articles
 from detente_worker.topics import (
     alerts_topic,
@@ -40,6 +41,10 @@ from detente_worker.topics import (
 )
 
 log = logging.getLogger(__name__)
+
+# Publication-time watermarks of the `articles` partitions, rebuilt from `seen-articles`
+# after partitions are assigned (the agents run once the table has been restored).
+article_watermarks = Watermarks()
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,6 @@ class Record:
             message.timestamp,
         )  # fmt: skip
 
-    @property
-    def position(self) -> str:
-        return f"{self.partition}:{self.offset}"
-
 
 async def dead_letter(reason: str, detail: str, record: Record) -> None:
     metrics.DEAD_LETTERS.labels(reason=reason).inc()
@@ -80,10 +81,13 @@ async def parse_article(record: Record) -> Article | None:
     try:
         return Article.model_validate_json(record.value)
     except ValidationError as exc:
-        invalid_json = any(e["type"] == "json_invalid" for e in exc.errors())
+        errors = exc.errors()
+        invalid_json = any(e["type"] == "json_invalid" for e in errors)
         reason = "invalid_json" if invalid_json else "invalid_schema"
-        if not invalid_json and any(e["loc"][:1] == ("schema_version",) for e in exc.errors()):
+        if not invalid_json and any(e["loc"][:1] == ("schema_version",) for e in errors):
             reason = "unsupported_schema_version"
+        elif any(e["loc"] == ("text",) and e["type"] == "string_too_long" for e in errors):
+            reason = "text_too_large"
         await dead_letter(reason, str(exc)[:2000], record)
         return None
 
@@ -106,6 +110,8 @@ def classify_batch(
 
 async def handle_articles(records: Sequence[Record]) -> None:
     """Classify a batch of raw article records; anything wrong goes to the DLQ, never up."""
+    if article_watermarks.stale:
+        article_watermarks.rebuild(Sighting.decode(v) for v in seen_articles.values())
     engine = metrics.instrumented(get_engine())
     accepted: list[tuple[Record, Article]] = []
     positions: dict[str, str] = {}
@@ -114,12 +120,25 @@ async def handle_articles(records: Sequence[Record]) -> None:
         article = await parse_article(record)
         if article is None:
             continue
+        hour = hour_of(article.published_at)
+        if article_watermarks.is_late(record.partition, hour, lateness_hours()):
+            # Older than anything an index still counts, and too old to be remembered.
+            metrics.LATE_EVENTS.labels(subject_kind="article").inc()
+            await dead_letter(
+                "late_event",
+                f"article {article.id}: published_at {article.published_at.isoformat()} is "
+                "older than its partition's watermark minus the allowed lateness",
+                record,
+            )
+            continue
         # An article seen at another position is a duplicate (a replayed file, a producer
         # retry). Seen at this very position, it is our own replay after a crash: process
         # it again, since its outputs may not all have been written; the subjects'
         # source-offset fence drops the contributions that were.
-        previous = positions.get(article.id) or seen_articles.get(article.id)
-        if previous is not None and previous != record.position:
+        previous = positions.get(article.id) or seen_articles.get(article.id.encode())
+        if previous is not None and not Sighting.decode(previous).same_position(
+            record.partition, record.offset
+        ):
             metrics.DUPLICATES.inc()
             continue
         try:
@@ -127,7 +146,10 @@ async def handle_articles(records: Sequence[Record]) -> None:
         except UnprocessableArticle as exc:
             await dead_letter(exc.reason, str(exc), record)
             continue
-        positions[article.id] = record.position
+        positions[article.id] = Sighting(record.partition, record.offset, hour).encode()
+        # Observed here, not after classification, so that whether an article is late
+        # depends on its partition's order alone, never on where a batch happened to end.
+        article_watermarks.observe(record.partition, hour)
         accepted.append((record, article))
     if not accepted:
         return
@@ -144,7 +166,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
             log.error("classifying article %s failed: %r", article.id, result)
             await dead_letter("processing_error", repr(result), record)
             continue
-        seen_articles[article.id] = record.position
+        seen_articles[article.id.encode()] = positions[article.id]
         await send_article_outputs(record, article, result, engine, now)
 
 
@@ -195,7 +217,7 @@ async def handle_contributions(records: Sequence[Record]) -> None:
             continue
         subject = contribution.subject
         batch = touched.get(subject)
-        state = batch.state if batch else index_state.get(subject) or indices.empty_state()
+        state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
         if indices.already_applied(state, contribution):
             metrics.DUPLICATES.inc()
             continue
@@ -223,7 +245,7 @@ async def publish_subject(subject: str, batch: SubjectBatch) -> None:
     alert = alerts.detect_spike(subject, kind, actors, state)
     if alert is not None:
         state = alerts.mark_alerted(state)
-    index_state[subject] = state
+    index_state[subject.encode()] = state
     update = indices.index_update(subject, kind, actors, state)
     await indices_topic.send(key=subject.encode(), value=update.to_json_bytes())
     metrics.PRODUCED.labels(topic=indices_topic.get_topic_name()).inc()
@@ -234,11 +256,26 @@ async def publish_subject(subject: str, batch: SubjectBatch) -> None:
     metrics.observe_index(update, partition=batch.partition, delays=batch.applied)
 
 
+async def flush_outputs() -> None:
+    """Return once everything sent so far, table changelogs included, is on the broker.
+
+    A batch's offsets are acknowledged (and later committed) when its handler returns, so
+    its outputs must be delivered first: otherwise a `kill -9` after a commit loses them.
+    Faust flushes before it commits, but its buffer flush gives up after 0.1 s without a
+    send, which a busy event loop easily exceeds (seen here as lost table updates).
+    """
+    producer = app.producer
+    while producer.buffer.size:
+        await producer.buffer.flush()
+    await producer.flush()
+
+
 @app.agent(articles_topic)
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
         await handle_articles([Record.of(event) for event in events])
+        await flush_outputs()
 
 
 @app.agent(contributions_topic)
@@ -246,3 +283,22 @@ async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
         await handle_contributions([Record.of(event) for event in events])
+        await flush_outputs()
+
+
+@app.on_partitions_assigned.connect
+async def rebuild_watermarks(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    article_watermarks.invalidate()
+
+
+@app.timer(interval=settings.seen_expiry_interval_seconds, name="detente-forget-old-articles")
+async def forget_old_articles() -> None:
+    """Drop remembered ids too old to matter: a replay of them is refused as late."""
+    if article_watermarks.stale:
+        return
+    remembered = [(key, Sighting.decode(value)) for key, value in seen_articles.items()]
+    expired = article_watermarks.expired(remembered, lateness_hours())
+    for key in expired:
+        del seen_articles[key]
+    if expired:
+        log.info("forgot %d article ids older than the allowed lateness", len(expired))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from detente.topics import MAX_PRODUCER_REQUEST_BYTES
 from detente_worker.settings import get_settings
 
 settings = get_settings()
@@ -43,5 +44,7 @@ app = faust.App(
     web_bind=settings.web_host,
     web_in_thread=False,
     producer_acks=-1,
+    # Dead letters carry oversized records whole (see detente.topics).
+    producer_max_request_size=MAX_PRODUCER_REQUEST_BYTES,
     autodiscover=False,
 )

@@ -21,3 +21,8 @@ def get_engine() -> StanceEngine:
 
 def allowed_lateness() -> timedelta:
     return timedelta(hours=get_settings().allowed_lateness_hours)
+
+
+def lateness_hours() -> int:
+    """The allowed lateness in whole hours, as event-time buckets count it."""
+    return int(allowed_lateness().total_seconds()) // 3600

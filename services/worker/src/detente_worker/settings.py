@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # several times in a batch is written and published once. The wait bounds added latency.
     batch_max_records: int = Field(default=256, ge=1)
     batch_max_seconds: float = Field(default=0.05, gt=0)
+    # How often remembered article ids older than the allowed lateness are forgotten.
+    seen_expiry_interval_seconds: float = Field(default=300.0, gt=0)
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 

@@ -5,27 +5,29 @@ it restores a table from its changelog, which builtins such as dict do not have.
 
 `use_partitioner`: the agents handle records in batches, so there is no single "current
 event" whose partition a write could borrow. Each key's changelog partition comes from the
-same default partitioner (murmur2 of the key) that placed its input record, which keeps the
-table co-partitioned with `articles` (key: article id) and `index-contributions` (key:
-subject).
+same default partitioner (murmur2 of the key bytes) that placed its input record, which
+keeps the table co-partitioned with `articles` (key: article id) and `index-contributions`
+(key: subject) — provided the key bytes are the same. Hence keys are `bytes`, which Faust
+writes raw: a `str` key would be written as JSON (`"global"`, quotes included), hash to
+another partition, and put a subject's state in another worker's changelog partition.
 """
 
 from __future__ import annotations
 
 from detente_worker.app import app, settings
 
-# Article id → "partition:offset" where it was first read: a duplicate is counted once.
+# Article id → where it was first read and its publication hour (detente.dedup.Sighting).
 seen_articles = app.Table(
     "seen-articles",
-    key_type=str,
+    key_type=bytes,
     partitions=settings.partitions,
     use_partitioner=True,
 )
 
-# Index subject ("actor:russia", "dyad:france|russia", "global") → hourly event-time buckets.
+# Index subject (b"actor:russia", b"dyad:france|russia", b"global") → its index state.
 index_state = app.Table(
     "index-state",
-    key_type=str,
+    key_type=bytes,
     partitions=settings.partitions,
     use_partitioner=True,
 )
