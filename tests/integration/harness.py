@@ -83,6 +83,7 @@ class Services:
         self.log_dir = log_dir
         self.processes: list[tuple[subprocess.Popen[bytes], Path]] = []
         self.app_id = f"detente-worker-{names.prefix.strip('-')}"
+        self.metrics_ports: dict[str, int] = {}
 
     def _start(self, args: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
         log = self.log_dir / f"{name}.log"
@@ -92,11 +93,12 @@ class Services:
         return process
 
     def worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
+        self.metrics_ports[name] = free_port()
         env = service_env(
             self.bootstrap, self.names,
             DETENTE_APP_ID=self.app_id,
             DETENTE_WEB_PORT=str(free_port()),
-            DETENTE_METRICS_PORT=str(free_port()),
+            DETENTE_METRICS_PORT=str(self.metrics_ports[name]),
             DETENTE_DATA_DIR=str(self.log_dir / f"{name}-data"),
             DETENTE_SESSION_TIMEOUT_SECONDS="6",
         )  # fmt: skip
@@ -149,8 +151,13 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def produce(
+    bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]],
+    max_request_size: int = 1024 * 1024,
+) -> None:  # fmt: skip
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", max_request_size=max_request_size
+    )
     for key, value in records:
         producer.send(topic, key=key, value=value)
     producer.flush()

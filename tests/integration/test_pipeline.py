@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from detente.events import DeadLetter, IndexUpdate
-from detente.topics import TopicNames
+from detente.topics import MAX_ARTICLE_RECORD_BYTES, TopicNames
 
 from harness import BIN, ROOT, Services, http_get, produce, read_all, wait_for
 
@@ -81,8 +83,6 @@ def test_the_seed_article_shows_putin_hardline_and_macron_conciliatory(
     bootstrap: str, topics: TopicNames, services: Services
 ) -> None:
     if not SEED_DIR.is_dir():
-        import pytest
-
         pytest.skip("../shared/seed is not beside the checkout")
     services.worker()
     api = services.api()
@@ -129,9 +129,15 @@ def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
         "unsupported_schema_version": json.dumps({**good, "schema_version": 99}).encode(),
         "invalid_schema": json.dumps({**good, "published_at": "someday"}).encode(),
         "unsupported_language": json.dumps({**good, "id": "x-fr", "language": "fr"}).encode(),
-        "binary": bytes(range(256)),
+        "empty_text": json.dumps({**good, "id": "x-empty", "text": " \n "}).encode(),
+        "text_too_large": json.dumps({**good, "id": "x-10mb", "text": "war " * 2_500_000}).encode(),
+        "binary": bytes(range(256)) * 4,
     }
-    produce(bootstrap, topics.articles, [(b"poison", raw) for raw in poison.values()])
+    assert len(poison["text_too_large"]) > 10_000_000
+    produce(
+        bootstrap, topics.articles, [(b"poison", raw) for raw in poison.values()],
+        max_request_size=MAX_ARTICLE_RECORD_BYTES,
+    )  # fmt: skip
     produce(bootstrap, topics.articles, [(good["id"].encode(), json.dumps(good).encode())])
     try:
 
@@ -147,16 +153,31 @@ def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
         raise
     parsed = [DeadLetter.model_validate_json(v) for _, v in letters]
     by_raw = {letter.raw(): letter.reason for letter in parsed}
-    for expected_reason, raw in poison.items():
-        reason = by_raw[raw]
-        print(f"{expected_reason:28} -> {reason}")
-        if expected_reason == "binary":
-            assert reason == "invalid_json"
-        else:
-            assert reason == expected_reason
+    expected = {name: "invalid_json" if name == "binary" else name for name in poison}
+    for name, raw in poison.items():
+        print(f"{name:28} {len(raw):>10} bytes -> {by_raw.get(raw)}")
+        assert by_raw.get(raw) == expected[name]
     assert all(
         letter.source_topic == topics.articles and letter.offset is not None for letter in parsed
     )
+    # Every reason is counted where an operator alerts on it.
+    metrics = f"http://127.0.0.1:{services.metrics_ports['worker']}/metrics"
+    counts = dead_letter_counts(metrics)
+    print("detente_worker_dead_letters_total:", counts)
+    for reason in set(expected.values()):
+        assert counts.get(reason, 0) >= list(expected.values()).count(reason)
+
+
+def dead_letter_counts(metrics_url: str) -> dict[str, float]:
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    counts = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "detente_worker_dead_letters":
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    counts[sample.labels["reason"]] = sample.value
+    return counts
 
 
 def test_producer_reports_unreachable_broker_and_invalid_records(tmp_path: Path) -> None:

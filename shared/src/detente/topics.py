@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DAY_MS = 24 * 60 * 60 * 1000
+MIB = 1024 * 1024
+# Oversized articles (a 10 MB paste, a scraped binary) must still reach the worker, so it
+# can dead-letter them with a reason instead of the producer losing them at the broker.
+MAX_ARTICLE_RECORD_BYTES = 16 * MIB
+# A dead letter carries the raw record base64-encoded (4/3 of its size) plus the reason.
+MAX_DEAD_LETTER_BYTES = 24 * MIB
+# What the worker's producer must be allowed to send: the largest dead letter, and headroom.
+MAX_PRODUCER_REQUEST_BYTES = MAX_DEAD_LETTER_BYTES + MIB
 
 
 @dataclass(frozen=True)
@@ -60,13 +68,21 @@ def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
         TopicSpec(
             names.articles,
             partitions,
-            {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)},
+            {
+                "cleanup.policy": "delete",
+                "retention.ms": str(7 * DAY_MS),
+                "max.message.bytes": str(MAX_ARTICLE_RECORD_BYTES),
+            },
             "Article events from producers, key: article id.",
         ),
         TopicSpec(
             names.articles_dlq,
             1,
-            {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)},
+            {
+                "cleanup.policy": "delete",
+                "retention.ms": str(30 * DAY_MS),
+                "max.message.bytes": str(MAX_DEAD_LETTER_BYTES),
+            },
             "Records the worker could not process: raw bytes plus the reason.",
         ),
         TopicSpec(

@@ -13,7 +13,7 @@ from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
 from detente.events import Article
-from detente.topics import TopicNames
+from detente.topics import MAX_ARTICLE_RECORD_BYTES, TopicNames
 from detente_producer.reader import InvalidRecord, read_articles
 from detente_producer.settings import Settings
 
@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# How long a record may wait for the broker (a restart, a leader move) before the run fails.
+DELIVERY_TIMEOUT_MS = 180_000
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
@@ -68,9 +72,12 @@ def main(argv: list[str] | None = None) -> int:
             client_id="detente-producer",
             acks="all",
             linger_ms=20,
-            retries=10,
-            max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
-            max_request_size=4 * 1024 * 1024,
+            # Idempotent, retried until delivery_timeout_ms: a broker away for a minute or
+            # two (a restart, a leader move) delays the replay, it neither fails nor doubles it.
+            enable_idempotence=True,
+            delivery_timeout_ms=DELIVERY_TIMEOUT_MS,
+            max_in_flight_requests_per_connection=5,  # the most that keeps order when idempotent
+            max_request_size=MAX_ARTICLE_RECORD_BYTES,
             request_timeout_ms=15_000,
             bootstrap_timeout_ms=10_000,
         )
@@ -90,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             futures.append(
                 producer.send(topic, key=article.id.encode(), value=article.to_json_bytes())
             )
-        producer.flush(timeout=60)
+        # Every record is delivered or has failed once its delivery timeout has passed.
+        producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000 + 30)
         for future in futures:
             future.get(timeout=30)
     except KafkaError as exc:
