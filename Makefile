@@ -76,5 +76,6 @@ train: ## Rebuild the shipped stance model (see models/README.md)
 evaluate: ## Held-out crises and the real-news dev set from ../shared
 	$(VENV)/detente evaluate --news ../shared/data/news-dev/news-dev.jsonl
 
-bench: setup ## Throughput figures, written to bench/results.json
+bench: setup ## Throughput, latency, API load and memory figures, written to bench/results.json
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	cd bench && ../$(VENV)/python run.py --out results.json

@@ -1,0 +1,116 @@
+"""What every fault test shares: one corpus, one way to read the outcome, one comparison.
+
+Each fault run feeds the same corpus into fresh topics and must end with exactly the
+indices and per-article stances of the undisturbed run (`conftest.undisturbed`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from detente.events import IndexUpdate, StanceEvent
+from detente.topics import TopicNames
+
+from harness import ROOT, Services, http_get, read_all, settled, wait_for
+
+ARTICLES = int(os.environ.get("DETENTE_CHAOS_ARTICLES", "2000"))
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def corpus() -> list[tuple[bytes, bytes]]:
+    """The sample, re-identified and spread over the last days so every article counts."""
+    sample = [
+        json.loads(line) for line in (ROOT / "data/sample/articles.jsonl").read_text().splitlines()
+    ]
+    spacing = timedelta(days=3) / ARTICLES
+    records = []
+    for n in range(ARTICLES):
+        event = dict(sample[n % len(sample)])
+        event["id"] = f"chaos-{n}"
+        event["published_at"] = (NOW - (ARTICLES - n) * spacing).isoformat()
+        records.append((event["id"].encode(), json.dumps(event).encode()))
+    return records
+
+
+def write_corpus(path: Path) -> Path:
+    path.write_bytes(b"".join(value + b"\n" for _, value in corpus()))
+    return path
+
+
+@dataclass(frozen=True)
+class Outcome:
+    indices: dict[str, Any]  # subject → its latest index update, minus wall-clock fields
+    stances: frozenset[tuple[str, ...]]  # (article, actor, stance, p_hardline)
+
+    def compare(self, other: Outcome, fault: str) -> None:
+        """Print what was compared, then assert equality."""
+        differing = sorted(s for s in self.indices if self.indices[s] != other.indices.get(s))
+        only_one = self.stances ^ other.stances
+        print(
+            f"{fault}: compared {len(self.indices)} subjects' final indices "
+            f"({self.indices.get('global', {}).get('total_articles')} articles in the global "
+            f"index) and {len(self.stances)} per-article stances with the undisturbed run; "
+            f"differing subjects: {len(differing)}; stances in only one run: {len(only_one)}"
+        )
+        assert self.indices.keys() == other.indices.keys()
+        assert differing == [], [(s, self.indices[s], other.indices.get(s)) for s in differing[:3]]
+        assert only_one == frozenset(), sorted(only_one)[:5]
+
+
+def outcome(bootstrap: str, names: TopicNames) -> Outcome:
+    indices: dict[str, Any] = {}
+    for key, value in read_all(bootstrap, names.indices, timeout_ms=10_000):
+        update = IndexUpdate.model_validate_json(value)
+        indices[(key or b"").decode()] = update.model_dump(
+            mode="json", exclude={"updated_at", "last_article_id"}
+        )
+    stances = set()
+    for _, value in read_all(bootstrap, names.stances, timeout_ms=10_000):
+        event = StanceEvent.model_validate_json(value)
+        s = event.stance
+        stances.add((event.article_id, s.actor, s.stance, f"{s.p_hardline:.4f}"))
+    return Outcome(indices, frozenset(stances))
+
+
+def counted(bootstrap: str, names: TopicNames) -> int:
+    """Articles in the global index so far."""
+    total = 0
+    for key, value in read_all(bootstrap, names.indices):
+        if key == b"global":
+            total = max(total, IndexUpdate.model_validate_json(value).total_articles)
+    return total
+
+
+def wait_ready(services: Services, *names: str) -> None:
+    for name in names:
+        log = services.log_dir / f"{name}.log"
+        wait_for(lambda log=log: "Ready" in log.read_text(errors="replace"), 120, f"{name} ready")
+
+
+def finish(services: Services) -> Outcome:
+    """Wait until every article is counted and the outputs stop changing."""
+    bootstrap, names = services.bootstrap, services.names
+    try:
+        wait_for(lambda: counted(bootstrap, names) >= ARTICLES, 900, f"{ARTICLES} counted")
+    except AssertionError:
+        print(services.logs())
+        raise
+    return settled(lambda: outcome(bootstrap, names), 120, "indices and stances")  # type: ignore[no-any-return]
+
+
+def api_view(api: str) -> dict[str, Any]:
+    """Everything the API says about indices and alerts (no field carries wall-clock time)."""
+    view = {}
+    for path in (
+        "/v1/actors?limit=1000", "/v1/dyads?limit=1000", "/v1/global", "/v1/alerts?limit=1000",
+        "/v1/movers", "/v1/actors/russia/history?window=24h",
+    ):  # fmt: skip
+        status, body = http_get(f"{api}{path}")
+        assert status == 200, (path, status, body)
+        view[path] = body
+    return view

@@ -1,0 +1,52 @@
+"""The broker stopped for 30 s mid-stream and started again: the producer (the real
+`detente-produce`, replaying at a steady rate) and the worker resume; nothing is lost and
+nothing is counted twice."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import BIN, KAFKA_SH, ROOT, Services, kafka_env, wait_for
+from scenario import ARTICLES, Outcome, counted, finish, wait_ready, write_corpus
+
+pytestmark = pytest.mark.chaos
+
+OUTAGE_SECONDS = 30
+
+
+def test_broker_down_for_30_seconds(
+    services: Services, undisturbed: Outcome, tmp_path: Path
+) -> None:
+    bootstrap, names = services.bootstrap, services.names
+    worker = services.worker("worker")
+    wait_ready(services, "worker")
+    rate = max(50, ARTICLES // 40)  # the replay lasts about 40 s, so the outage hits it
+    producer = subprocess.Popen(
+        [str(BIN / "detente-produce"), str(write_corpus(tmp_path / "corpus.jsonl")),
+         "--bootstrap", bootstrap, "--rate", str(rate), "--no-progress"],
+        env={**os.environ, "DETENTE_KAFKA__TOPIC_PREFIX": names.prefix},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        so_far = wait_for(
+            lambda: n if (n := counted(bootstrap, names)) >= ARTICLES // 5 else 0, 300, "a fifth"
+        )
+        subprocess.run(["bash", str(KAFKA_SH), "stop"], check=True, env=kafka_env(), timeout=120)
+        print(f"broker stopped for {OUTAGE_SECONDS} s after {so_far} articles were counted")
+        time.sleep(OUTAGE_SECONDS)
+        assert producer.poll() is None, "the producer waited for the broker instead of failing"
+        subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=kafka_env(), timeout=300)
+        output, _ = producer.communicate(timeout=600)
+        print(output.decode(errors="replace").strip().splitlines()[-1])
+        assert producer.returncode == 0, output.decode(errors="replace")
+        result = finish(services)
+        assert worker.poll() is None, "the worker rode out the outage"
+    finally:
+        if producer.poll() is None:
+            producer.kill()
+    undisturbed.compare(result, f"broker down {OUTAGE_SECONDS} s")
