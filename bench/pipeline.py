@@ -1,6 +1,9 @@
 """Pipeline figures for `make bench`: sustained throughput through producer → broker →
 worker → `tension-indices` with one and two worker processes, and produce-to-index latency
-at a fixed rate. Runs its own broker (port 49092) and worker processes, like the tests.
+at fixed rates. Runs its own broker (port 49092) and worker processes, like the tests.
+
+The baseline for the worker's batching is measured in the same run: the same worker with
+`DETENTE_BATCH_MAX_RECORDS=1`, which handles every record on its own as it did before.
 """
 
 from __future__ import annotations
@@ -60,12 +63,16 @@ def articles(count: int, run: str) -> list[tuple[bytes, bytes]]:
 
 
 class Stack:
-    def __init__(self, workers: int, log_dir: Path) -> None:
+    def __init__(
+        self, workers: int, log_dir: Path, batch_records: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.names = TopicNames(f"bench-{uuid.uuid4().hex[:8]}-")
         admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
         ensure_topics(admin, topic_specs(self.names, PARTITIONS))
         admin.close()
         self.processes = []
+        self.metrics_ports: list[int] = []
         app_id = f"detente-bench-{self.names.prefix.strip('-')}"
         for n in range(workers):
             env = {
@@ -77,7 +84,11 @@ class Stack:
                 "DETENTE_WEB_PORT": str(free_port()),
                 "DETENTE_METRICS_PORT": str(free_port()),
                 "DETENTE_DATA_DIR": str(log_dir / f"worker-{n}"),
+                **(extra_env or {}),
             }
+            self.metrics_ports.append(int(env["DETENTE_METRICS_PORT"]))
+            if batch_records is not None:
+                env["DETENTE_BATCH_MAX_RECORDS"] = str(batch_records)
             log = (log_dir / f"{self.names.prefix}worker-{n}.log").open("wb")
             self.processes.append(
                 subprocess.Popen(
@@ -103,53 +114,58 @@ class Stack:
             process.wait(timeout=60)
 
 
-def global_updates(names: TopicNames, until_articles: int, timeout: float) -> dict[str, float]:
+def global_counts(names: TopicNames, until_articles: int, timeout: float) -> list[float]:
     """Follow `tension-indices` until the global subject has counted `until_articles`;
-    returns, per article id, when its global update was written (broker timestamp, s)."""
+    returns, for k = 1…until_articles, when the global count first reached k (broker
+    timestamp, seconds). An update may fold in several articles (the worker batches)."""
     consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False)
     partitions = [TopicPartition(names.indices, p) for p in range(PARTITIONS)]
     consumer.assign(partitions)
     consumer.seek_to_beginning()
-    seen: dict[str, float] = {}
+    reached: list[float] = []
     deadline = time.monotonic() + timeout
-    total = 0
-    while total < until_articles and time.monotonic() < deadline:
+    while len(reached) < until_articles and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=500).values():
             for record in batch:
                 if record.key == b"global":
-                    update = IndexUpdate.model_validate_json(record.value)
-                    seen[update.last_article_id] = record.timestamp / 1000
-                    total = max(total, update.total_articles)
+                    total = IndexUpdate.model_validate_json(record.value).total_articles
+                    while len(reached) < min(total, until_articles):
+                        reached.append(record.timestamp / 1000)
     consumer.close()
-    if total < until_articles:
-        raise RuntimeError(f"only {total} of {until_articles} articles counted in {timeout:.0f}s")
-    return seen
+    if len(reached) < until_articles:
+        raise RuntimeError(
+            f"only {len(reached)} of {until_articles} articles counted in {timeout:.0f}s"
+        )
+    return reached
 
 
-def produce(records: list[tuple[bytes, bytes]], names: TopicNames, rate: float) -> dict[str, float]:
+def produce(records: list[tuple[bytes, bytes]], names: TopicNames, rate: float) -> list[float]:
+    """Sends `records` in order, at `rate` per second (0: as fast as possible); returns
+    when each was handed to the producer."""
     producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5)
-    sent: dict[str, float] = {}
+    sent: list[float] = []
     started = time.time()
     for n, (key, value) in enumerate(records):
         if rate:
             delay = started + n / rate - time.time()
             if delay > 0:
                 time.sleep(delay)
-        sent[key.decode()] = time.time()
+        sent.append(time.time())
         producer.send(names.articles, key=key, value=value)
     producer.flush()
     producer.close()
     return sent
 
 
-def throughput(workers: int, count: int, log_dir: Path) -> dict[str, Any]:
-    stack = Stack(workers, log_dir)
+def throughput(
+    workers: int, count: int, log_dir: Path, batch_records: int | None = None
+) -> dict[str, Any]:
+    stack = Stack(workers, log_dir, batch_records)
     try:
         records = articles(count, stack.names.prefix)
         started = time.time()
         produce(records, stack.names, rate=0)
-        done = global_updates(stack.names, count, timeout=900)
-        finished = max(done.values())
+        finished = global_counts(stack.names, count, timeout=900)[-1]
     finally:
         stack.stop()
     seconds = finished - started
@@ -158,20 +174,31 @@ def throughput(workers: int, count: int, log_dir: Path) -> dict[str, Any]:
 
 
 def latency(rate: float, count: int, log_dir: Path) -> dict[str, Any]:
+    """Produce → global index update, per article, at a steady `rate`.
+
+    The k-th article produced is taken as counted when the global count first reaches k:
+    exact when articles are counted in the order they were produced, and close to it here
+    (four partitions read side by side)."""
     stack = Stack(1, log_dir)
     try:
         records = articles(count, stack.names.prefix)
         sent = produce(records, stack.names, rate=rate)
-        done = global_updates(stack.names, count, timeout=900)
+        reached = global_counts(stack.names, count, timeout=900)
     finally:
         stack.stop()
-    delays = sorted(done[a] - sent[a] for a in done if a in sent)
+    delays = sorted(max(0.0, done - start) for start, done in zip(sent, reached, strict=True))
 
     def pct(p: float) -> float:
         return round(delays[min(len(delays) - 1, int(p * len(delays)))], 3)
 
-    return {"rate": rate, "articles": len(delays), "p50_seconds": pct(0.50),
+    return {"rate": round(rate, 1), "articles": len(delays), "p50_seconds": pct(0.50),
             "p95_seconds": pct(0.95), "p99_seconds": pct(0.99)}  # fmt: skip
+
+
+def sustained(workers: int, runs: int, count: int, log_dir: Path, **kw: Any) -> dict[str, Any]:
+    samples = [throughput(workers, count, log_dir, **kw) for _ in range(runs)]
+    rates = [s["articles_per_second"] for s in samples]
+    return {"median_articles_per_second": statistics.median(rates), "runs": samples}
 
 
 def run(runs: int, count: int) -> dict[str, Any]:
@@ -180,13 +207,18 @@ def run(runs: int, count: int) -> dict[str, Any]:
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
         results: dict[str, Any] = {}
+        unbatched = sustained(1, runs, count, log_dir, batch_records=1)
+        results["1_worker_unbatched"] = unbatched
         for workers in (1, 2):
-            samples = [throughput(workers, count, log_dir) for _ in range(runs)]
-            rates = [s["articles_per_second"] for s in samples]
-            results[f"{workers}_worker"] = {
-                "median_articles_per_second": statistics.median(rates), "runs": samples,
-            }  # fmt: skip
-        results["latency_at_50_per_second"] = latency(50.0, 1000, log_dir)
+            results[f"{workers}_worker"] = sustained(workers, runs, count, log_dir)
+        one = results["1_worker"]["median_articles_per_second"]
+        results["batching_speedup"] = round(one / unbatched["median_articles_per_second"], 2)
+        # Latency is measured for the whole run, so give it enough articles for a p99.
+        results["latency_at_50_per_second"] = latency(50.0, 1500, log_dir)
+        at_80 = 0.8 * one
+        results["latency_at_80_percent_of_sustained"] = latency(
+            at_80, max(1500, int(at_80 * 20)), log_dir
+        )
         return results
     finally:
         subprocess.run(["bash", str(KAFKA_SH), "stop"], check=False, env=KAFKA_ENV)

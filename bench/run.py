@@ -98,6 +98,11 @@ def main() -> int:
     parser.add_argument("--pipeline-articles", type=int, default=1500)
     parser.add_argument("--pipeline-runs", type=int, default=3)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the Kafka pipeline")
+    parser.add_argument("--no-api", action="store_true", help="skip the API load test")
+    parser.add_argument(
+        "--memory-articles", type=int, default=1_000_000,
+        help="articles for the worker-memory run (about 2 h at 1,000,000 here; 0 skips it)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     sample = [Article.model_validate_json(line) for line in SAMPLE.read_text().splitlines()]
@@ -116,11 +121,19 @@ def main() -> int:
 
         pipeline = run_pipeline(args.pipeline_runs, args.pipeline_articles)
         ceiling = results["classify"]["batched_articles_per_second"]  # type: ignore[index]
-        for key in ("1_worker", "2_worker"):
+        for key in ("1_worker_unbatched", "1_worker", "2_worker"):
             pipeline[key]["ratio_to_classify_ceiling"] = round(
                 pipeline[key]["median_articles_per_second"] / ceiling, 3
             )
         results["pipeline"] = pipeline
+    if not args.no_api:
+        from api_load import bench_api
+
+        results["api"] = bench_api()
+    if args.memory_articles:
+        from memory import run as run_memory
+
+        results["memory"] = run_memory(args.memory_articles)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
