@@ -44,6 +44,7 @@ app = faust.App(
     web_bind=settings.web_host,
     web_in_thread=False,
     producer_acks=-1,
+    producer_linger=settings.producer_linger_seconds,
     # Dead letters carry oversized records whole (see detente.topics).
     producer_max_request_size=MAX_PRODUCER_REQUEST_BYTES,
     autodiscover=False,
