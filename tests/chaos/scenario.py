@@ -19,6 +19,9 @@ from detente.topics import TopicNames
 from harness import ROOT, Services, http_get, read_all, settled, wait_for
 
 ARTICLES = int(os.environ.get("DETENTE_CHAOS_ARTICLES", "2000"))
+# Generous bounds that grow with the corpus: a slow machine must not fail a correct run.
+WAIT_SECONDS = 300 + ARTICLES * 0.05
+TEST_TIMEOUT = max(600, int(300 + ARTICLES * 0.15))
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -96,7 +99,7 @@ def finish(services: Services) -> Outcome:
     """Wait until every article is counted and the outputs stop changing."""
     bootstrap, names = services.bootstrap, services.names
     try:
-        wait_for(lambda: counted(bootstrap, names) >= ARTICLES, 900, f"{ARTICLES} counted")
+        wait_for(lambda: counted(bootstrap, names) >= ARTICLES, WAIT_SECONDS, f"{ARTICLES} counted")
     except AssertionError:
         print(services.logs())
         raise

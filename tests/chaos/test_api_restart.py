@@ -8,9 +8,19 @@ import time
 import pytest
 
 from harness import Services, produce, settled, wait_for
-from scenario import ARTICLES, Outcome, api_view, corpus, counted, finish, wait_ready
+from scenario import (
+    ARTICLES,
+    TEST_TIMEOUT,
+    WAIT_SECONDS,
+    Outcome,
+    api_view,
+    corpus,
+    counted,
+    finish,
+    wait_ready,
+)
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(TEST_TIMEOUT)]
 
 
 def test_api_killed_and_restarted_mid_stream(services: Services, undisturbed: Outcome) -> None:
@@ -21,7 +31,7 @@ def test_api_killed_and_restarted_mid_stream(services: Services, undisturbed: Ou
     services.api("api-doomed")
     doomed = services.processes[-1][0]
     produce(bootstrap, names.articles, corpus())
-    wait_for(lambda: counted(bootstrap, names) >= ARTICLES // 3, 600, "a third counted")
+    wait_for(lambda: counted(bootstrap, names) >= ARTICLES // 3, WAIT_SECONDS, "a third counted")
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
     print(f"kill -9 of one API replica after {counted(bootstrap, names)} articles")

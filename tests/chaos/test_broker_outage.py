@@ -12,9 +12,18 @@ from pathlib import Path
 import pytest
 
 from harness import BIN, KAFKA_SH, ROOT, Services, kafka_env, wait_for
-from scenario import ARTICLES, Outcome, counted, finish, wait_ready, write_corpus
+from scenario import (
+    ARTICLES,
+    TEST_TIMEOUT,
+    WAIT_SECONDS,
+    Outcome,
+    counted,
+    finish,
+    wait_ready,
+    write_corpus,
+)
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(TEST_TIMEOUT)]
 
 OUTAGE_SECONDS = 30
 
@@ -25,7 +34,7 @@ def test_broker_down_for_30_seconds(
     bootstrap, names = services.bootstrap, services.names
     worker = services.worker("worker")
     wait_ready(services, "worker")
-    rate = max(50, ARTICLES // 40)  # the replay lasts about 40 s, so the outage hits it
+    rate = 50  # a steady feed the worker keeps up with: the outage hits it mid-stream
     producer = subprocess.Popen(
         [str(BIN / "detente-produce"), str(write_corpus(tmp_path / "corpus.jsonl")),
          "--bootstrap", bootstrap, "--rate", str(rate), "--no-progress"],
@@ -33,15 +42,16 @@ def test_broker_down_for_30_seconds(
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
     )  # fmt: skip
     try:
+        fifth = ARTICLES // 5
         so_far = wait_for(
-            lambda: n if (n := counted(bootstrap, names)) >= ARTICLES // 5 else 0, 300, "a fifth"
+            lambda: n if (n := counted(bootstrap, names)) >= fifth else 0, WAIT_SECONDS, "a fifth"
         )
         subprocess.run(["bash", str(KAFKA_SH), "stop"], check=True, env=kafka_env(), timeout=120)
         print(f"broker stopped for {OUTAGE_SECONDS} s after {so_far} articles were counted")
         time.sleep(OUTAGE_SECONDS)
         assert producer.poll() is None, "the producer waited for the broker instead of failing"
         subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=kafka_env(), timeout=300)
-        output, _ = producer.communicate(timeout=600)
+        output, _ = producer.communicate(timeout=WAIT_SECONDS + ARTICLES / rate)
         print(output.decode(errors="replace").strip().splitlines()[-1])
         assert producer.returncode == 0, output.decode(errors="replace")
         result = finish(services)

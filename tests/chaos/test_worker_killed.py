@@ -10,13 +10,23 @@ import time
 import pytest
 
 from harness import Services, produce, wait_for
-from scenario import ARTICLES, Outcome, corpus, counted, finish, wait_ready
+from scenario import (
+    ARTICLES,
+    TEST_TIMEOUT,
+    WAIT_SECONDS,
+    Outcome,
+    corpus,
+    counted,
+    finish,
+    wait_ready,
+)
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(TEST_TIMEOUT)]
 
 
 def kill_when_counted(services: Services, worker: object, after: int) -> None:
-    wait_for(lambda: counted(services.bootstrap, services.names) >= after, 600, f"{after} counted")
+    bootstrap, names = services.bootstrap, services.names
+    wait_for(lambda: counted(bootstrap, names) >= after, WAIT_SECONDS, f"{after} counted")
     os.kill(worker.pid, signal.SIGKILL)  # type: ignore[attr-defined]
     worker.wait()  # type: ignore[attr-defined]
     print(f"kill -9 of a worker after {counted(services.bootstrap, services.names)} articles")
