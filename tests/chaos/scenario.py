@@ -60,9 +60,26 @@ class Outcome:
             f"index) and {len(self.stances)} per-article stances with the undisturbed run; "
             f"differing subjects: {len(differing)}; stances in only one run: {len(only_one)}"
         )
+        for subject in differing[:10]:
+            theirs = other.indices.get(subject)
+            print("  ", subject, describe_difference(self.indices[subject], theirs))
         assert self.indices.keys() == other.indices.keys()
-        assert differing == [], [(s, self.indices[s], other.indices.get(s)) for s in differing[:3]]
+        assert differing == [], differing
         assert only_one == frozenset(), sorted(only_one)[:5]
+
+
+def describe_difference(expected: dict[str, Any], got: dict[str, Any] | None) -> str:
+    """Articles counted in each run, and the hourly buckets that differ."""
+    if got is None:
+        return "missing"
+    mine = {b[0]: b for b in expected["hourly"]}
+    theirs = {b[0]: b for b in got["hourly"]}
+    hours = sorted(h for h in mine.keys() | theirs.keys() if mine.get(h) != theirs.get(h))
+    return (
+        f"articles {expected['total_articles']} (undisturbed) vs {got['total_articles']}; "
+        f"buckets [hour, hardline, weight, statements, articles] that differ: "
+        f"{[(mine.get(h), theirs.get(h)) for h in hours[:5]]}"
+    )
 
 
 def outcome(bootstrap: str, names: TopicNames) -> Outcome:

@@ -42,6 +42,11 @@ def test_kill_9_of_the_only_worker_then_restart(services: Services, undisturbed:
     undisturbed.compare(finish(services), "kill -9, restart")
 
 
+@pytest.mark.xfail(
+    reason="known defect, issue #7: after kill -9 of one of two workers, some runs miss a "
+    "contribution or a few in the survivor's subjects (docs/guarantees.md, Known defect)",
+    strict=False,
+)
 def test_kill_9_of_one_of_two_workers(services: Services, undisturbed: Outcome) -> None:
     doomed = services.worker("worker-a")
     survivor = services.worker("worker-b")
