@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv/bin
 SEED_DIR ?= ../shared/seed
 API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
-# Articles per fault run: issue #7's 20,000 (about 25 min here); CI passes a smaller corpus.
+# Articles per fault run: issue #7's 20,000 (a long run on two cores); CI passes 2,000.
 CHAOS_ARTICLES ?= 20000
 
 .PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
