@@ -13,6 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kafka import KafkaConsumer, TopicPartition
+from kafka.partitioner.default import murmur2
+
 from detente.events import IndexUpdate, StanceEvent
 from detente.topics import TopicNames
 
@@ -98,12 +101,41 @@ def outcome(bootstrap: str, names: TopicNames) -> Outcome:
 
 
 def counted(bootstrap: str, names: TopicNames) -> int:
-    """Articles in the global index so far."""
-    total = 0
-    for key, value in read_all(bootstrap, names.indices):
-        if key == b"global":
-            total = max(total, IndexUpdate.model_validate_json(value).total_articles)
-    return total
+    """Articles in the global index so far.
+
+    Reads only the tail of the partition that holds the global subject: polled every half
+    second over 20,000 articles, reading the whole topic would compete with the worker."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partition = TopicPartition(names.indices, global_partition(bootstrap, names))
+        consumer.assign([partition])
+        end = consumer.end_offsets([partition])[partition]
+        for tail in (2_000, None):
+            start = 0 if tail is None else max(0, end - tail)
+            consumer.seek(partition, start)
+            total = 0
+            while consumer.position(partition) < end:
+                for batch in consumer.poll(timeout_ms=1000).values():
+                    for record in batch:
+                        if record.key == b"global":
+                            total = max(
+                                total, IndexUpdate.model_validate_json(record.value).total_articles
+                            )
+            if total or start == 0:
+                return total
+        return 0
+    finally:
+        consumer.close()
+
+
+def global_partition(bootstrap: str, names: TopicNames) -> int:
+    """Where the producers' partitioner (murmur2 of the key) puts the global subject."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        count = len(consumer.partitions_for_topic(names.indices) or ())
+    finally:
+        consumer.close()
+    return (murmur2(b"global") & 0x7FFFFFFF) % count
 
 
 def wait_ready(services: Services, *names: str) -> None:
