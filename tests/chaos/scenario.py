@@ -24,6 +24,8 @@ from harness import ROOT, Services, http_get, read_all, settled, wait_for
 ARTICLES = int(os.environ.get("DETENTE_CHAOS_ARTICLES", "2000"))
 # Generous bounds that grow with the corpus: a slow machine must not fail a correct run.
 WAIT_SECONDS = 300 + ARTICLES * 0.05
+# Reading every stance and index update of a run back takes longer the bigger the corpus.
+READ_MS = 10_000 + ARTICLES * 10
 TEST_TIMEOUT = max(600, int(300 + ARTICLES * 0.15))
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -87,13 +89,13 @@ def describe_difference(expected: dict[str, Any], got: dict[str, Any] | None) ->
 
 def outcome(bootstrap: str, names: TopicNames) -> Outcome:
     indices: dict[str, Any] = {}
-    for key, value in read_all(bootstrap, names.indices, timeout_ms=10_000):
+    for key, value in read_all(bootstrap, names.indices, timeout_ms=READ_MS):
         update = IndexUpdate.model_validate_json(value)
         indices[(key or b"").decode()] = update.model_dump(
             mode="json", exclude={"updated_at", "last_article_id"}
         )
     stances = set()
-    for _, value in read_all(bootstrap, names.stances, timeout_ms=10_000):
+    for _, value in read_all(bootstrap, names.stances, timeout_ms=READ_MS):
         event = StanceEvent.model_validate_json(value)
         s = event.stance
         stances.add((event.article_id, s.actor, s.stance, f"{s.p_hardline:.4f}"))
@@ -152,7 +154,7 @@ def finish(services: Services) -> Outcome:
     except AssertionError:
         print(services.logs())
         raise
-    return settled(lambda: outcome(bootstrap, names), 120, "indices and stances")  # type: ignore[no-any-return]
+    return settled(lambda: outcome(bootstrap, names), WAIT_SECONDS, "indices and stances")  # type: ignore[no-any-return]
 
 
 def api_view(api: str) -> dict[str, Any]:
