@@ -11,16 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 Key = TypeVar("Key")
-
-HOUR = 3600
-
-
-def hour_of(moment: datetime) -> int:
-    return int(moment.timestamp()) // HOUR
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,14 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     return out
 
 
-def _hour(moment: datetime) -> int:
+def hour_of(moment: datetime) -> int:
+    """The clock hour (hours since the epoch) that holds `moment`: event-time buckets."""
     return int(moment.timestamp()) // HOUR
+
+
+def lateness_hours(lateness: timedelta) -> int:
+    """An allowed lateness in whole hours, as buckets and watermarks count it."""
+    return int(lateness.total_seconds()) // HOUR
 
 
 # Articles remembered per subject to name what drove a spike; bounded, newest kept.
@@ -118,7 +124,7 @@ def is_late(state: dict[str, Any], published_at: datetime, lateness: timedelta) 
     watermark: int | None = state.get("watermark_hour")
     if watermark is None:
         return False
-    return _hour(published_at) < watermark - int(lateness.total_seconds()) // HOUR
+    return hour_of(published_at) < watermark - lateness_hours(lateness)
 
 
 def already_applied(state: dict[str, Any], contribution: Contribution) -> bool:
@@ -135,7 +141,7 @@ def already_applied(state: dict[str, Any], contribution: Contribution) -> bool:
 
 def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     """A new state with `contribution` added; buckets older than the longest window are dropped."""
-    hour = _hour(contribution.published_at)
+    hour = hour_of(contribution.published_at)
     buckets = {int(b[0]): list(b) for b in state["buckets"]}
     bucket = buckets.setdefault(hour, [hour, 0.0, 0.0, 0, 0])
     bucket[1] = round(bucket[1] + contribution.hardline_weight, 6)
@@ -230,7 +236,7 @@ def series(
     """
     buckets = [list(b) for b in hourly]
     hours = WINDOWS[window]
-    first, last = _hour(since), _hour(until)
+    first, last = hour_of(since), hour_of(until)
     points = []
     for hour in range(first, last + 1):
         value = window_value(buckets, hour, hours)

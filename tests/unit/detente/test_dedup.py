@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from detente.dedup import Sighting, Watermarks, hour_of
+from detente.dedup import Sighting, Watermarks
 
 LATENESS = 168
 
@@ -44,7 +42,3 @@ def test_expired_ids_are_exactly_those_a_replay_would_find_late() -> None:
         if sighting.hour is not None:
             late = marks.is_late(sighting.partition, sighting.hour, LATENESS)
             assert late == (article_id in expired)
-
-
-def test_hour_of_counts_whole_hours_since_the_epoch() -> None:
-    assert hour_of(datetime(1970, 1, 1, 1, 59, tzinfo=UTC)) == 1

@@ -136,3 +136,7 @@ def test_contributions_replayed_after_a_crash_are_fenced_off_by_source_offset() 
     assert indices.already_applied(state, second)
     assert not indices.already_applied(state, other_partition)
     assert state["articles"] == 2
+
+
+def test_hour_of_counts_whole_hours_since_the_epoch() -> None:
+    assert indices.hour_of(datetime(1970, 1, 1, 1, 59, tzinfo=UTC)) == 1

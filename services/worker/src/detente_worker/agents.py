@@ -24,8 +24,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from detente import alerts, indices
-from detente.dedup import Sighting, Watermarks, hour_of
+from detente.dedup import Sighting, Watermarks
 from detente.events import Article, ArticleStances, Contribution, DeadLetter, StanceEvent
+from detente.indices import hour_of
 from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import metrics
 from detente_worker.app import app, settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
+from detente import indices
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.stances import StanceEngine
@@ -24,5 +25,4 @@ def allowed_lateness() -> timedelta:
 
 
 def lateness_hours() -> int:
-    """The allowed lateness in whole hours, as event-time buckets count it."""
-    return int(allowed_lateness().total_seconds()) // 3600
+    return indices.lateness_hours(allowed_lateness())
