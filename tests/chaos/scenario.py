@@ -19,7 +19,7 @@ from kafka.partitioner.default import murmur2
 from detente.events import IndexUpdate, StanceEvent
 from detente.topics import TopicNames
 
-from harness import ROOT, Services, http_get, read_all, settled, wait_for
+from harness import PARTITIONS, ROOT, Services, http_get, read_all, settled, wait_for
 
 ARTICLES = int(os.environ.get("DETENTE_CHAOS_ARTICLES", "2000"))
 # Generous bounds that grow with the corpus: a slow machine must not fail a correct run.
@@ -109,7 +109,7 @@ def counted(bootstrap: str, names: TopicNames) -> int:
     second over 20,000 articles, reading the whole topic would compete with the worker."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
-        partition = TopicPartition(names.indices, global_partition(bootstrap, names))
+        partition = TopicPartition(names.indices, global_partition())
         consumer.assign([partition])
         end = consumer.end_offsets([partition])[partition]
         for tail in (2_000, None):
@@ -130,14 +130,9 @@ def counted(bootstrap: str, names: TopicNames) -> int:
         consumer.close()
 
 
-def global_partition(bootstrap: str, names: TopicNames) -> int:
+def global_partition() -> int:
     """Where the producers' partitioner (murmur2 of the key) puts the global subject."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
-    try:
-        count = len(consumer.partitions_for_topic(names.indices) or ())
-    finally:
-        consumer.close()
-    return (murmur2(b"global") & 0x7FFFFFFF) % count
+    return (murmur2(b"global") & 0x7FFFFFFF) % PARTITIONS
 
 
 def wait_ready(services: Services, *names: str) -> None:
