@@ -95,7 +95,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=10, help="copies of the sample corpus")
-    parser.add_argument("--pipeline-articles", type=int, default=1500)
+    parser.add_argument("--pipeline-articles", type=int, default=3000)
     parser.add_argument("--pipeline-runs", type=int, default=3)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the Kafka pipeline")
     parser.add_argument("--no-api", action="store_true", help="skip the API load test")
@@ -121,7 +121,7 @@ def main() -> int:
 
         pipeline = run_pipeline(args.pipeline_runs, args.pipeline_articles)
         ceiling = results["classify"]["batched_articles_per_second"]  # type: ignore[index]
-        for key in ("1_worker_unbatched", "1_worker", "2_worker"):
+        for key in ("1_worker_one_record_at_a_time", "1_worker_unbundled", "1_worker", "2_worker"):
             pipeline[key]["ratio_to_classify_ceiling"] = round(
                 pipeline[key]["median_articles_per_second"] / ceiling, 3
             )

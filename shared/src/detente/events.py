@@ -127,7 +127,7 @@ class StanceEvent(_Event):
 
 
 class Contribution(_Event):
-    """What one article adds to one index subject (internal repartition topic, key: subject).
+    """What one article adds to one index subject (carried in a `ContributionBundle`).
 
     The sums are additive, so replays in any order give the same totals.
     """
@@ -145,6 +145,21 @@ class Contribution(_Event):
     # crash re-sends the same positions, which the subject's state has already counted.
     source_partition: int | None = None
     source_offset: int | None = None
+    # The article record's Kafka timestamp (seconds): end-to-end delays count from there.
+    article_produced_at: float | None = None
+
+
+class ContributionBundle(_Event):
+    """Contributions bound for one partition of `index-contributions` (the repartition
+    topic): every subject in a bundle hashes to the partition it is sent to.
+
+    One record per partition per batch, not one per contribution: an article makes about
+    eleven contributions, and per-record overhead, not the sums, set the worker's speed.
+    Contributions from one `articles` partition keep their reading order within a bundle.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    contributions: list[Contribution]
 
 
 class WindowValue(BaseModel):

@@ -13,7 +13,7 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 
-from detente.events import Contribution, DeadLetter, IndexUpdate, StanceEvent
+from detente.events import Contribution, ContributionBundle, DeadLetter, IndexUpdate, StanceEvent
 from detente_worker import agents, topics
 
 ARTICLE = {
@@ -29,20 +29,37 @@ ARTICLE = {
 }
 
 
+# Event time of the contribution tests.
+NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
+
+
 class Outbox:
     """Everything the agents send, per topic, in order."""
 
     def __init__(self) -> None:
         self.sent: dict[str, list[tuple[bytes | None, bytes]]] = {}
+        self.partitions: dict[str, list[int | None]] = {}
 
     def patch(self, topic: Any) -> Any:
-        async def send(*, key: bytes | None = None, value: bytes, **_: Any) -> None:
+        async def send(
+            *, key: bytes | None = None, value: bytes, partition: int | None = None, **_: Any
+        ) -> None:
             self.sent.setdefault(topic.get_topic_name(), []).append((key, value))
+            self.partitions.setdefault(topic.get_topic_name(), []).append(partition)
 
         return mock.patch.object(topic, "send", side_effect=send)
 
     def of(self, topic: Any) -> list[tuple[bytes | None, bytes]]:
         return self.sent.get(topic.get_topic_name(), [])
+
+    def bundles(self) -> list[tuple[int | None, ContributionBundle]]:
+        """The contribution bundles sent, with the partition each was sent to."""
+        name = topics.contributions_topic.get_topic_name()
+        return [
+            (partition, ContributionBundle.model_validate_json(value))
+            for (_, value), partition in zip(self.of(topics.contributions_topic),
+                                             self.partitions.get(name, []), strict=True)
+        ]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -143,12 +160,17 @@ def test_an_article_becomes_stances_and_subject_contributions(
     assert all(s.article_id == "unit-1" and s.model_version for s in stances)
     russia = next(s for s in stances if s.stance.actor == "russia")
     assert russia.stance.stance == "hardline"
-    subjects = [
-        Contribution.model_validate_json(v).subject
-        for _, v in outbox.of(topics.contributions_topic)
-    ]
+    bundles = outbox.bundles()
+    subjects = [c.subject for _, bundle in bundles for c in bundle.contributions]
     assert "actor:russia" in subjects and "global" in subjects
     assert len(subjects) == len(set(subjects))  # the duplicate added nothing
+    # One record per partition, each holding only subjects that belong to that partition.
+    assert len({partition for partition, _ in bundles}) == len(bundles)
+    assert all(
+        partition == agents.subject_partition(c.subject)
+        for partition, bundle in bundles
+        for c in bundle.contributions
+    )
 
 
 def test_malformed_records_are_dead_lettered_with_their_reason(
@@ -181,36 +203,37 @@ def test_malformed_records_are_dead_lettered_with_their_reason(
     assert outbox.of(topics.stances_topic), "the partition kept flowing after the poison"
 
 
-def contribution(article: str, when: datetime, hardline: bool) -> bytes:
+def contribution(article: str, when: datetime, hardline: bool) -> Contribution:
     return Contribution(
         subject="actor:north-korea", subject_kind="actor", actors=["north-korea"],
         article_id=article, published_at=when, hardline_weight=0.9 if hardline else 0.0,
         weight=0.9, statements=1,
-    ).to_json_bytes()  # fmt: skip
+    )  # fmt: skip
+
+
+def bundle(*contributions: Contribution) -> bytes:
+    return ContributionBundle(contributions=list(contributions)).to_json_bytes()
 
 
 def test_indices_updates_late_events_and_one_alert_per_burst(
     outbox: Outbox, contributions_handled: Handled
 ) -> None:
-    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
-
     async def scenario() -> None:
         async with agents.aggregate_indices.test_context() as agent:
-            for n in range(4):
-                await agent.put(
-                    contribution(f"calm-{n}", now - timedelta(days=3, hours=n), False), key=b"k"
-                )
+            calm = [contribution(f"calm-{n}", NOW - timedelta(days=3, hours=n), False)
+                    for n in range(4)]  # fmt: skip
+            await agent.put(bundle(*calm))
             for n in range(8):
                 await agent.put(
-                    contribution(f"burst-{n}", now + timedelta(minutes=n), True), key=b"k"
+                    bundle(contribution(f"burst-{n}", NOW + timedelta(minutes=n), True))
                 )
-            await agent.put(contribution("ancient", now - timedelta(days=30), True), key=b"k")
-            await contributions_handled.records(13)
+            await agent.put(bundle(contribution("ancient", NOW - timedelta(days=30), True)))
+            await contributions_handled.records(10)
 
     run(scenario())
     updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
-    # One update per subject per batch: how the 12 records fell into batches sets the count.
-    assert 1 <= len(updates) <= 12
+    # One update per subject per batch: how the 9 counted bundles fell into batches sets it.
+    assert 1 <= len(updates) <= 9
     totals = [u.total_articles for u in updates]
     assert totals == sorted(set(totals)) and totals[-1] == 12
     assert updates[-1].windows["24h"].index == 100.0 and updates[-1].windows["24h"].statements == 8
@@ -219,18 +242,18 @@ def test_indices_updates_late_events_and_one_alert_per_burst(
     assert set(alerts[0]["article_ids"]) <= {f"burst-{n}" for n in range(8)}
     late = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
     assert [letter.reason for letter in late] == ["late_event"]
+    # The letter holds the late contribution itself, not the bundle that carried it.
+    assert Contribution.model_validate_json(late[0].raw()).article_id == "ancient"
 
 
 def test_a_batch_publishes_each_subject_once_and_fences_replays(outbox: Outbox) -> None:
-    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
-
     def record(n: int, subject: str, offset: int) -> agents.Record:
-        value = Contribution(
+        value = bundle(Contribution(
             subject=subject, subject_kind="actor", actors=[subject.split(":")[1]],
-            article_id=f"a-{n}", published_at=now + timedelta(minutes=n), hardline_weight=0.9,
+            article_id=f"a-{n}", published_at=NOW + timedelta(minutes=n), hardline_weight=0.9,
             weight=0.9, statements=1, source_partition=0, source_offset=offset,
-        ).to_json_bytes()  # fmt: skip
-        return agents.Record(value, subject.encode(), "contributions", 0, offset)
+        ))  # fmt: skip
+        return agents.Record(value, None, "contributions", 0, offset)
 
     async def scenario() -> None:
         async with agents.aggregate_indices.test_context():
@@ -266,3 +289,46 @@ def test_an_article_older_than_its_partition_watermark_is_late(
         StanceEvent.model_validate_json(v).article_id for _, v in outbox.of(topics.stances_topic)
     }
     assert "stale-1" not in classified and "within-1" in classified
+
+
+def test_bundles_are_split_past_the_size_limit_and_keep_reading_order(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            for n in range(3):
+                event = {**ARTICLE, "id": f"order-{n}"}
+                await agent.put(json.dumps(event).encode(), key=event["id"].encode())
+            await articles_handled.records(3)
+
+    with mock.patch.object(agents.settings, "contributions_per_record", 2):
+        run(scenario())
+    bundles = outbox.bundles()
+    assert all(1 <= len(bundle.contributions) <= 2 for _, bundle in bundles)
+    for partition in {partition for partition, _ in bundles}:
+        sent = [c for p, bundle in bundles if p == partition for c in bundle.contributions]
+        assert all(agents.subject_partition(c.subject) == partition for c in sent)
+        # The fence needs each source partition's offsets in reading order per subject.
+        for subject in {c.subject for c in sent}:
+            ids = [c.article_id for c in sent if c.subject == subject]
+            assert ids == sorted(ids) and len(ids) == 3
+
+
+def test_a_malformed_bundle_is_dead_lettered_and_the_next_one_counts(
+    outbox: Outbox, contributions_handled: Handled
+) -> None:
+    async def scenario() -> None:
+        async with agents.aggregate_indices.test_context() as agent:
+            await agent.put(b'{"schema_version": 1, "contributions": [{"subject": 3}]}')
+            fine = contribution("fine-1", NOW, True).model_copy(
+                update={"subject": "actor:lesotho", "actors": ["lesotho"]}
+            )
+            await agent.put(bundle(fine))
+            await contributions_handled.records(2)
+
+    run(scenario())
+    letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
+    assert [letter.reason for letter in letters] == ["invalid_contribution"]
+    assert letters[0].raw().startswith(b'{"schema_version": 1')
+    updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
+    assert [(u.subject, u.total_articles) for u in updates] == [("actor:lesotho", 1)]

@@ -14,7 +14,8 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from kafka.partitioner.default import murmur2
 
-from detente_worker.app import app
+from detente_worker.agents import subject_partition
+from detente_worker.app import app, settings
 from detente_worker.tables import index_state, seen_articles
 
 KEYS = [f"article-{n}" for n in range(2000)] + [
@@ -47,3 +48,10 @@ def test_a_table_key_is_written_as_the_bytes_of_its_input_record_key(table: Any)
             app.serializers.loads_key(table.key_type, written, serializer=table.key_serializer)
             == raw
         )
+
+
+def test_a_subjects_bundle_goes_to_the_partition_that_holds_its_state() -> None:
+    # Contributions travel in per-partition bundles sent to an explicit partition; it must
+    # be the one the `index-state` table places the subject's key in.
+    for key in KEYS:
+        assert subject_partition(key) == kafka_python_partition(key.encode(), settings.partitions)

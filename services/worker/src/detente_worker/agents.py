@@ -6,26 +6,36 @@ subject), so every subject's state lives in exactly one partition of `index-stat
 number of worker processes in the group give the same indices as one.
 
 Both stages take records in small batches (`batch_max_records` within `batch_max_seconds`):
-the model scores a whole batch of statements in one call, and a subject touched many times
-in a batch has its state written and its index published once. Offsets are acknowledged only
-after the whole batch is handled, so a crash replays the batch (the fences below make that
-harmless).
+the model scores a whole batch of statements in one call, a batch's contributions travel as
+one record per partition of `index-contributions` (a ContributionBundle), and a subject
+touched many times in a batch has its state written and its index published once. Offsets
+are acknowledged only after the whole batch is handled, so a crash replays the batch (the
+fences below make that harmless).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.partitioner import DefaultPartitioner
 from pydantic import ValidationError
 
 from detente import alerts, indices
 from detente.dedup import Sighting, Watermarks
-from detente.events import Article, ArticleStances, Contribution, DeadLetter, StanceEvent
+from detente.events import (
+    Article,
+    ArticleStances,
+    Contribution,
+    ContributionBundle,
+    DeadLetter,
+    StanceEvent,
+)
 from detente.indices import hour_of
 from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import metrics
@@ -46,6 +56,17 @@ log = logging.getLogger(__name__)
 # Publication-time watermarks of the `articles` partitions, rebuilt from `seen-articles`
 # after partitions are assigned (the agents run once the table has been restored).
 article_watermarks = Watermarks()
+
+SUBJECT_PARTITIONS = list(range(settings.partitions))
+
+
+def subject_partition(subject: str) -> int:
+    """The partition of `index-contributions` that holds a subject's contributions.
+
+    The producer's default partitioner over the subject's bytes: the same placement the
+    `index-state` table gives the subject's state (tables.py), so they stay co-partitioned.
+    """
+    return int(DefaultPartitioner()(subject.encode(), SUBJECT_PARTITIONS, SUBJECT_PARTITIONS))
 
 
 @dataclass(frozen=True)
@@ -68,11 +89,13 @@ class Record:
         )  # fmt: skip
 
 
-async def dead_letter(reason: str, detail: str, record: Record) -> None:
+async def dead_letter(reason: str, detail: str, record: Record, raw: bytes | None = None) -> None:
+    """Send `record` (or `raw`, the part of it that failed) to the DLQ with its reason."""
     metrics.DEAD_LETTERS.labels(reason=reason).inc()
     letter = DeadLetter.for_record(
-        reason=reason, detail=detail, source_topic=record.topic, raw=record.value,
-        key=record.key, partition=record.partition, offset=record.offset,
+        reason=reason, detail=detail, source_topic=record.topic,
+        raw=record.value if raw is None else raw, key=record.key, partition=record.partition,
+        offset=record.offset,
     )  # fmt: skip
     await dead_letters_topic.send(key=record.key, value=letter.to_json_bytes())
 
@@ -158,6 +181,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     results = classify_batch(engine, [article for _, article in accepted])
     per_article = (time.perf_counter() - started) / len(accepted)
     now = datetime.now(UTC)
+    contributions: list[Contribution] = []
     for (record, article), result in zip(accepted, results, strict=True):
         metrics.PROCESSING_SECONDS.observe(per_article)
         if isinstance(result, UnprocessableArticle):
@@ -168,13 +192,23 @@ async def handle_articles(records: Sequence[Record]) -> None:
             await dead_letter("processing_error", repr(result), record)
             continue
         seen_articles[article.id.encode()] = positions[article.id]
-        await send_article_outputs(record, article, result, engine, now)
+        await send_stances(article, result, now)
+        contributions.extend(
+            # Where the article was read fences replays; its Kafka timestamp carries over,
+            # so the end-to-end delay counts from when the article was produced.
+            contribution.model_copy(
+                update={
+                    "source_partition": record.partition,
+                    "source_offset": record.offset,
+                    "article_produced_at": record.produced_at,
+                }
+            )
+            for contribution in indices.contributions(result, engine.registry)
+        )
+    await send_contributions(contributions)
 
 
-async def send_article_outputs(
-    record: Record, article: Article, stances: ArticleStances, engine: StanceEngine,
-    classified_at: datetime,
-) -> None:  # fmt: skip
+async def send_stances(article: Article, stances: ArticleStances, classified_at: datetime) -> None:
     for stance in stances.actors:
         event = StanceEvent(
             article_id=article.id, published_at=article.published_at, title=article.title,
@@ -182,18 +216,19 @@ async def send_article_outputs(
         )  # fmt: skip
         await stances_topic.send(key=stance.actor.encode(), value=event.to_json_bytes())
         metrics.PRODUCED.labels(topic=stances_topic.get_topic_name()).inc()
-    for contribution in indices.contributions(stances, engine.registry):
-        contribution = contribution.model_copy(
-            update={"source_partition": record.partition, "source_offset": record.offset}
-        )
-        # The article's Kafka timestamp carries over, as Kafka Streams does when it
-        # repartitions: the end-to-end delay counts from when the article was produced.
-        await contributions_topic.send(
-            key=contribution.subject.encode(),
-            value=contribution.to_json_bytes(),
-            timestamp=record.produced_at,
-        )
-        metrics.PRODUCED.labels(topic=contributions_topic.get_topic_name()).inc()
+
+
+async def send_contributions(contributions: Iterable[Contribution]) -> None:
+    """One record per partition (split past `contributions_per_record`), in reading order."""
+    by_partition: dict[int, list[Contribution]] = defaultdict(list)
+    for contribution in contributions:
+        by_partition[subject_partition(contribution.subject)].append(contribution)
+    size = settings.contributions_per_record
+    for partition, bound in sorted(by_partition.items()):
+        for start in range(0, len(bound), size):
+            bundle = ContributionBundle(contributions=bound[start : start + size])
+            await contributions_topic.send(value=bundle.to_json_bytes(), partition=partition)
+            metrics.PRODUCED.labels(topic=contributions_topic.get_topic_name()).inc()
 
 
 @dataclass
@@ -207,37 +242,46 @@ class SubjectBatch:
 
 
 async def handle_contributions(records: Sequence[Record]) -> None:
-    """Fold a batch of contributions into their subjects; publish each subject once."""
+    """Fold a batch of contribution bundles into their subjects; publish each subject once."""
     touched: dict[str, SubjectBatch] = {}
     for record in records:
         metrics.CONSUMED.labels(topic=record.topic).inc()
         try:
-            contribution = Contribution.model_validate_json(record.value)
+            bundle = ContributionBundle.model_validate_json(record.value)
         except ValidationError as exc:
             await dead_letter("invalid_contribution", str(exc)[:2000], record)
             continue
-        subject = contribution.subject
-        batch = touched.get(subject)
-        state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
-        if indices.already_applied(state, contribution):
-            metrics.DUPLICATES.inc()
-            continue
-        if indices.is_late(state, contribution.published_at, allowed_lateness()):
-            metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
-            await dead_letter(
-                "late_event",
-                f"{subject}: published_at {contribution.published_at.isoformat()} is older "
-                "than the subject's watermark minus the allowed lateness",
-                record,
-            )
-            continue
-        state = indices.apply(state, contribution)
-        if batch is None:
-            batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
-        batch.state, batch.last = state, contribution
-        batch.applied.append((record.produced_at, contribution.published_at))
+        for contribution in bundle.contributions:
+            await fold(touched, contribution, record)
     for subject, batch in touched.items():
         await publish_subject(subject, batch)
+
+
+async def fold(
+    touched: dict[str, SubjectBatch], contribution: Contribution, record: Record
+) -> None:
+    """Add one contribution to its subject's state in this batch, unless fenced or late."""
+    subject = contribution.subject
+    batch = touched.get(subject)
+    state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
+    if indices.already_applied(state, contribution):
+        metrics.DUPLICATES.inc()
+        return
+    if indices.is_late(state, contribution.published_at, allowed_lateness()):
+        metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
+        await dead_letter(
+            "late_event",
+            f"{subject}: published_at {contribution.published_at.isoformat()} is older "
+            "than the subject's watermark minus the allowed lateness",
+            record,
+            raw=contribution.to_json_bytes(),  # not the whole bundle
+        )
+        return
+    state = indices.apply(state, contribution)
+    if batch is None:
+        batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
+    batch.state, batch.last = state, contribution
+    batch.applied.append((contribution.article_produced_at, contribution.published_at))
 
 
 async def publish_subject(subject: str, batch: SubjectBatch) -> None:
