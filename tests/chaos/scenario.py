@@ -16,7 +16,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
 
-from detente.events import IndexUpdate, StanceEvent
+from detente.events import ContributionBundle, IndexUpdate, StanceEvent
 from detente.topics import TopicNames
 
 from harness import PARTITIONS, ROOT, Services, http_get, read_all, settled, wait_for
@@ -55,9 +55,13 @@ class Outcome:
     indices: dict[str, Any]  # subject → its latest index update, minus wall-clock fields
     stances: frozenset[tuple[str, ...]]  # (article, actor, stance, p_hardline)
 
+    def differing(self, other: Outcome) -> list[str]:
+        """The subjects whose final index is not the same in `other`."""
+        return sorted(s for s in self.indices if self.indices[s] != other.indices.get(s))
+
     def compare(self, other: Outcome, fault: str) -> None:
         """Print what was compared, then assert equality."""
-        differing = sorted(s for s in self.indices if self.indices[s] != other.indices.get(s))
+        differing = self.differing(other)
         only_one = self.stances ^ other.stances
         print(
             f"{fault}: compared {len(self.indices)} subjects' final indices "
@@ -163,3 +167,40 @@ def api_view(api: str) -> dict[str, Any]:
         assert status == 200, (path, status, body)
         view[path] = body
     return view
+
+
+def explain_differences(services: Services, expected: dict[str, int]) -> None:
+    """Where a differing subject lost (or gained) counts: its contributions as sent, and its
+    state as written to the `index-state` changelog, where the article count of a subject
+    must only grow (a drop means a stale state overwrote a newer one). `expected`: each
+    subject's article count in the undisturbed run."""
+    subjects = list(expected)
+    bootstrap, names = services.bootstrap, services.names
+    sent: dict[str, list[tuple[str, int | None, int | None]]] = {s: [] for s in subjects}
+    for _, value in read_all(bootstrap, names.contributions, timeout_ms=READ_MS):
+        for c in ContributionBundle.model_validate_json(value).contributions:
+            if c.subject in sent:
+                sent[c.subject].append((c.article_id, c.source_partition, c.source_offset))
+    changelog = f"{services.app_id}-index-state-changelog"
+    written: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
+    drops = 0
+    last: dict[bytes, int] = {}
+    for key, value in read_all(bootstrap, changelog, timeout_ms=READ_MS):
+        state = json.loads(value)
+        subject = (key or b"").decode()
+        if state["articles"] < last.get(key or b"", 0):
+            drops += 1
+            print(f"   changelog: {subject} went back from {last[key or b'']} to "
+                  f"{state['articles']} articles")  # fmt: skip
+        last[key or b""] = state["articles"]
+        if subject in written:
+            written[subject].append(state)
+    print(f"   changelog {changelog}: {len(last)} subjects, {drops} drops in article counts")
+    for subject in subjects:
+        ids = [article for article, _, _ in sent[subject]]
+        states = written[subject]
+        print(f"   {subject}: {expected[subject]} articles expected; {len(ids)} contributions "
+              f"sent ({len(set(ids))} articles); "
+              f"{len(states)} states written, article counts "
+              f"{[s['articles'] for s in states][-8:]}; last sources "
+              f"{states[-1]['sources'] if states else None}")  # fmt: skip

@@ -17,6 +17,7 @@ from scenario import (
     Outcome,
     corpus,
     counted,
+    explain_differences,
     finish,
     wait_ready,
 )
@@ -57,4 +58,11 @@ def test_kill_9_of_one_of_two_workers(services: Services, undisturbed: Outcome) 
     assert survivor.poll() is None, "the survivor kept running"
     log = (services.log_dir / "worker-b.log").read_text(errors="replace")
     print(f"the survivor saw {log.count('Executing _on_partitions_assigned')} assignments")
-    undisturbed.compare(result, "kill -9 of one of two workers")
+    try:
+        undisturbed.compare(result, "kill -9 of one of two workers")
+    except AssertionError:
+        differing = undisturbed.differing(result)[:5]
+        explain_differences(
+            services, {s: undisturbed.indices[s]["total_articles"] for s in differing}
+        )
+        raise
