@@ -19,7 +19,16 @@ from kafka.partitioner.default import murmur2
 from detente.events import ContributionBundle, IndexUpdate, StanceEvent
 from detente.topics import TopicNames
 
-from harness import PARTITIONS, ROOT, Services, http_get, read_all, settled, wait_for
+from harness import (
+    PARTITIONS,
+    ROOT,
+    Services,
+    group_progress,
+    http_get,
+    read_all,
+    settled,
+    wait_for,
+)
 
 ARTICLES = int(os.environ.get("DETENTE_CHAOS_ARTICLES", "2000"))
 # Generous bounds that grow with the corpus: a slow machine must not fail a correct run.
@@ -196,6 +205,9 @@ def explain_differences(services: Services, expected: dict[str, int]) -> None:
         if subject in written:
             written[subject].append(state)
     print(f"   changelog {changelog}: {len(last)} subjects, {drops} drops in article counts")
+    for topic in (names.articles, names.contributions):
+        # (committed, end) per partition: a gap means records not yet handled, not lost.
+        print(f"   {topic}: {group_progress(bootstrap, services.app_id, topic)}")
     for subject in subjects:
         ids = [article for article, _, _ in sent[subject]]
         states = written[subject]

@@ -19,6 +19,7 @@ from scenario import (
     counted,
     explain_differences,
     finish,
+    outcome,
     wait_ready,
 )
 
@@ -65,4 +66,7 @@ def test_kill_9_of_one_of_two_workers(services: Services, undisturbed: Outcome) 
         explain_differences(
             services, {s: undisturbed.indices[s]["total_articles"] for s in differing}
         )
+        time.sleep(30)  # late or lost? Read once more after the survivor had time to catch up.
+        again = outcome(services.bootstrap, services.names)
+        print(f"30 s later: {len(undisturbed.differing(again))} subjects differ")
         raise
