@@ -74,6 +74,9 @@ def partitioner() -> Iterator[None]:
         yield
 
 
+original_flush_outputs = agents.flush_outputs
+
+
 @pytest.fixture(autouse=True)
 def no_flush() -> Iterator[None]:
     """test_context starts no producer, so there is nothing to deliver after a batch."""
@@ -247,25 +250,31 @@ def test_indices_updates_late_events_and_one_alert_per_burst(
 
 
 def test_a_batch_publishes_each_subject_once_and_fences_replays(outbox: Outbox) -> None:
-    def record(n: int, subject: str, offset: int) -> agents.Record:
-        value = bundle(Contribution(
+    def made(n: int) -> Contribution:  # article n, read at offset n of partition 0
+        subject = "actor:iran" if n % 2 else "actor:israel"
+        return Contribution(
             subject=subject, subject_kind="actor", actors=[subject.split(":")[1]],
             article_id=f"a-{n}", published_at=NOW + timedelta(minutes=n), hardline_weight=0.9,
-            weight=0.9, statements=1, source_partition=0, source_offset=offset,
-        ))  # fmt: skip
-        return agents.Record(value, None, "contributions", 0, offset)
+            weight=0.9, statements=1, source_partition=0, source_offset=n,
+        )  # fmt: skip
+
+    def record(*articles: int) -> agents.Record:
+        return agents.Record(bundle(*map(made, articles)), None, "contributions", 0, articles[0])
 
     async def scenario() -> None:
         async with agents.aggregate_indices.test_context():
-            first = [record(n, "actor:iran" if n % 2 else "actor:israel", n) for n in range(10)]
+            first = [record(n) for n in range(10)]
             await agents.handle_contributions(first)
             # After a crash the batch comes again, with one new record.
-            await agents.handle_contributions([*first, record(10, "actor:iran", 10)])
+            await agents.handle_contributions([*first, record(11)])
+            # A bundle mixing both subjects, replays and new contributions.
+            await agents.handle_contributions([record(8, 9, 11, 12, 13)])
 
     run(scenario())
     updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
     assert [(u.subject, u.total_articles) for u in updates] == [
         ("actor:israel", 5), ("actor:iran", 5), ("actor:iran", 6),
+        ("actor:israel", 6), ("actor:iran", 7),
     ]  # fmt: skip
 
 
@@ -305,6 +314,8 @@ def test_bundles_are_split_past_the_size_limit_and_keep_reading_order(
         run(scenario())
     bundles = outbox.bundles()
     assert all(1 <= len(bundle.contributions) <= 2 for _, bundle in bundles)
+    # Three articles' contributions over fewer partitions than records: split for sure.
+    assert len(bundles) > len({partition for partition, _ in bundles}) > 0
     for partition in {partition for partition, _ in bundles}:
         sent = [c for p, bundle in bundles if p == partition for c in bundle.contributions]
         assert all(agents.subject_partition(c.subject) == partition for c in sent)
@@ -314,21 +325,85 @@ def test_bundles_are_split_past_the_size_limit_and_keep_reading_order(
             assert ids == sorted(ids) and len(ids) == 3
 
 
-def test_a_malformed_bundle_is_dead_lettered_and_the_next_one_counts(
+def test_invalid_contributions_are_dead_lettered_alone_and_their_neighbours_count(
     outbox: Outbox, contributions_handled: Handled
 ) -> None:
+    def lesotho(article: str) -> Contribution:
+        return contribution(article, NOW, True).model_copy(
+            update={"subject": "actor:lesotho", "actors": ["lesotho"]}
+        )
+
     async def scenario() -> None:
         async with agents.aggregate_indices.test_context() as agent:
-            await agent.put(b'{"schema_version": 1, "contributions": [{"subject": 3}]}')
-            fine = contribution("fine-1", NOW, True).model_copy(
-                update={"subject": "actor:lesotho", "actors": ["lesotho"]}
-            )
-            await agent.put(bundle(fine))
-            await contributions_handled.records(2)
+            await agent.put(b"\x00 not a bundle")
+            # One bad entry among good ones: only the entry goes to the DLQ.
+            good = json.loads(bundle(lesotho("fine-1")))["contributions"][0]
+            await agent.put(json.dumps({"schema_version": 1, "contributions": [
+                good, {"subject": 3},
+            ]}).encode())  # fmt: skip
+            # A record from before bundling (one contribution per record) still counts.
+            await agent.put(lesotho("fine-2").to_json_bytes())
+            await contributions_handled.records(3)
 
     run(scenario())
     letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
-    assert [letter.reason for letter in letters] == ["invalid_contribution"]
-    assert letters[0].raw().startswith(b'{"schema_version": 1')
+    assert [letter.reason for letter in letters] == ["invalid_contribution"] * 2
+    assert letters[0].raw() == b"\x00 not a bundle"
+    assert json.loads(letters[1].raw()) == {"subject": 3}
     updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
-    assert [(u.subject, u.total_articles) for u in updates] == [("actor:lesotho", 1)]
+    assert updates[-1].subject == "actor:lesotho" and updates[-1].total_articles == 2
+
+
+def test_a_failed_send_abandons_the_batch_before_it_is_acknowledged() -> None:
+    producer = mock.Mock()
+    producer.buffer.size = 0
+    producer.flush = mock.AsyncMock()
+
+    async def scenario(outcomes: list[Any]) -> None:
+        futures = []
+        for outcome in outcomes:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+            futures.append(future)
+        agents.deliveries[:] = futures
+        producer_property = mock.PropertyMock(return_value=producer)
+        with mock.patch.object(type(agents.app), "producer", producer_property):
+            await original_flush_outputs()
+
+    with mock.patch.object(agents, "exit_now") as exit_now:
+        run(scenario(["metadata", "metadata"]))
+        exit_now.assert_not_called()
+        run(scenario(["metadata", RuntimeError("broker said no")]))
+    exit_now.assert_called_once()
+    assert "1 of 2 outputs not delivered" in exit_now.call_args.args[0]
+    assert "broker said no" in exit_now.call_args.args[0]
+    assert agents.deliveries == []  # the next batch starts with a clean slate
+
+
+@pytest.mark.parametrize("found", [4, 12])
+def test_an_input_topic_with_another_partition_count_stops_the_worker(found: int) -> None:
+    consumer = mock.Mock()
+    consumer.topic_partitions.side_effect = lambda name: (
+        found if name == topics.contributions_topic.get_topic_name() else agents.settings.partitions
+    )
+    with (
+        mock.patch.object(type(agents.app), "consumer", mock.PropertyMock(return_value=consumer)),
+        mock.patch.object(agents, "exit_now") as exit_now,
+    ):
+        run(agents.check_partition_counts(agents.app, set()))
+    exit_now.assert_called_once()
+    assert f"has {found} partitions" in exit_now.call_args.args[0]
+
+
+def test_matching_partition_counts_let_the_worker_run() -> None:
+    consumer = mock.Mock()
+    consumer.topic_partitions.return_value = agents.settings.partitions
+    with (
+        mock.patch.object(type(agents.app), "consumer", mock.PropertyMock(return_value=consumer)),
+        mock.patch.object(agents, "exit_now") as exit_now,
+    ):
+        run(agents.check_partition_counts(agents.app, set()))
+    exit_now.assert_not_called()

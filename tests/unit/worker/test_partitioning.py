@@ -50,8 +50,9 @@ def test_a_table_key_is_written_as_the_bytes_of_its_input_record_key(table: Any)
         )
 
 
-def test_a_subjects_bundle_goes_to_the_partition_that_holds_its_state() -> None:
-    # Contributions travel in per-partition bundles sent to an explicit partition; it must
-    # be the one the `index-state` table places the subject's key in.
+def test_a_subjects_bundle_partition_is_the_default_partitioners_choice() -> None:
+    # Bundles are sent to an explicit partition; the `index-state` table places the same key
+    # with the producer's default partitioner over the changelog's partitions, which equal
+    # `settings.partitions` (the worker stops if an input topic has another count).
     for key in KEYS:
         assert subject_partition(key) == kafka_python_partition(key.encode(), settings.partitions)

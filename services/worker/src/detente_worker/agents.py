@@ -15,7 +15,10 @@ fences below make that harmless).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -57,6 +60,15 @@ log = logging.getLogger(__name__)
 # after partitions are assigned (the agents run once the table has been restored).
 article_watermarks = Watermarks()
 
+# What this batch has sent, checked by flush_outputs before the batch is acknowledged.
+deliveries: list[Any] = []
+
+
+async def send(topic: Any, **message: Any) -> None:
+    deliveries.append(await topic.send(**message))
+    metrics.PRODUCED.labels(topic=topic.get_topic_name()).inc()
+
+
 SUBJECT_PARTITIONS = list(range(settings.partitions))
 
 
@@ -89,15 +101,18 @@ class Record:
         )  # fmt: skip
 
 
-async def dead_letter(reason: str, detail: str, record: Record, raw: bytes | None = None) -> None:
-    """Send `record` (or `raw`, the part of it that failed) to the DLQ with its reason."""
+async def dead_letter(
+    reason: str, detail: str, record: Record, raw: bytes | None = None, key: bytes | None = None
+) -> None:
+    """Send `record` (or `raw`, the part of it that failed, keyed `key`) to the DLQ."""
     metrics.DEAD_LETTERS.labels(reason=reason).inc()
+    key = record.key if raw is None else key
     letter = DeadLetter.for_record(
         reason=reason, detail=detail, source_topic=record.topic,
-        raw=record.value if raw is None else raw, key=record.key, partition=record.partition,
+        raw=record.value if raw is None else raw, key=key, partition=record.partition,
         offset=record.offset,
     )  # fmt: skip
-    await dead_letters_topic.send(key=record.key, value=letter.to_json_bytes())
+    await send(dead_letters_topic, key=key, value=letter.to_json_bytes())
 
 
 async def parse_article(record: Record) -> Article | None:
@@ -214,8 +229,7 @@ async def send_stances(article: Article, stances: ArticleStances, classified_at:
             article_id=article.id, published_at=article.published_at, title=article.title,
             model_version=stances.model_version, stance=stance, classified_at=classified_at,
         )  # fmt: skip
-        await stances_topic.send(key=stance.actor.encode(), value=event.to_json_bytes())
-        metrics.PRODUCED.labels(topic=stances_topic.get_topic_name()).inc()
+        await send(stances_topic, key=stance.actor.encode(), value=event.to_json_bytes())
 
 
 async def send_contributions(contributions: Iterable[Contribution]) -> None:
@@ -227,8 +241,7 @@ async def send_contributions(contributions: Iterable[Contribution]) -> None:
     for partition, bound in sorted(by_partition.items()):
         for start in range(0, len(bound), size):
             bundle = ContributionBundle(contributions=bound[start : start + size])
-            await contributions_topic.send(value=bundle.to_json_bytes(), partition=partition)
-            metrics.PRODUCED.labels(topic=contributions_topic.get_topic_name()).inc()
+            await send(contributions_topic, value=bundle.to_json_bytes(), partition=partition)
 
 
 @dataclass
@@ -246,15 +259,37 @@ async def handle_contributions(records: Sequence[Record]) -> None:
     touched: dict[str, SubjectBatch] = {}
     for record in records:
         metrics.CONSUMED.labels(topic=record.topic).inc()
-        try:
-            bundle = ContributionBundle.model_validate_json(record.value)
-        except ValidationError as exc:
-            await dead_letter("invalid_contribution", str(exc)[:2000], record)
-            continue
-        for contribution in bundle.contributions:
+        for contribution in await unbundle(record):
             await fold(touched, contribution, record)
     for subject, batch in touched.items():
         await publish_subject(subject, batch)
+
+
+async def unbundle(record: Record) -> list[Contribution]:
+    """The record's valid contributions; the invalid go to the DLQ, each alone if it can."""
+    try:
+        return ContributionBundle.model_validate_json(record.value).contributions
+    except ValidationError:
+        pass
+    try:  # a record sent before contributions were bundled, still in the topic
+        return [Contribution.model_validate_json(record.value)]
+    except ValidationError:
+        pass
+    try:
+        entries = json.loads(record.value)["contributions"]
+        if not isinstance(entries, list):
+            raise TypeError("contributions is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        await dead_letter("invalid_contribution", f"not a contribution bundle: {exc!r}", record)
+        return []
+    valid = []
+    for entry in entries:
+        try:
+            valid.append(Contribution.model_validate(entry))
+        except ValidationError as exc:
+            raw = json.dumps(entry).encode()
+            await dead_letter("invalid_contribution", str(exc)[:2000], record, raw=raw)
+    return valid
 
 
 async def fold(
@@ -275,6 +310,7 @@ async def fold(
             "than the subject's watermark minus the allowed lateness",
             record,
             raw=contribution.to_json_bytes(),  # not the whole bundle
+            key=subject.encode(),
         )
         return
     state = indices.apply(state, contribution)
@@ -292,11 +328,9 @@ async def publish_subject(subject: str, batch: SubjectBatch) -> None:
         state = alerts.mark_alerted(state)
     index_state[subject.encode()] = state
     update = indices.index_update(subject, kind, actors, state)
-    await indices_topic.send(key=subject.encode(), value=update.to_json_bytes())
-    metrics.PRODUCED.labels(topic=indices_topic.get_topic_name()).inc()
+    await send(indices_topic, key=subject.encode(), value=update.to_json_bytes())
     if alert is not None:
-        await alerts_topic.send(key=subject.encode(), value=alert.to_json_bytes())
-        metrics.PRODUCED.labels(topic=alerts_topic.get_topic_name()).inc()
+        await send(alerts_topic, key=subject.encode(), value=alert.to_json_bytes())
         log.info("tension spike: %s %.1f over baseline %.1f", subject, alert.value, alert.baseline)
     metrics.observe_index(update, partition=batch.partition, delays=batch.applied)
 
@@ -308,11 +342,28 @@ async def flush_outputs() -> None:
     its outputs must be delivered first: otherwise a `kill -9` after a commit loses them.
     Faust flushes before it commits, but its buffer flush gives up after 0.1 s without a
     send, which a busy event loop easily exceeds (seen here as lost table updates).
+    If a send failed, the process exits before the batch is acknowledged, so it is read
+    again after the restart: a later record that did arrive must not move a fence past one
+    that did not. (Raising would not do: Faust acknowledges a batch whose handler raised.)
     """
     producer = app.producer
     while producer.buffer.size:
         await producer.buffer.flush()
     await producer.flush()
+    sent = deliveries[:]
+    deliveries.clear()
+    failures = [r for r in await asyncio.gather(*sent, return_exceptions=True)
+                if isinstance(r, BaseException)]  # fmt: skip
+    if failures:
+        why = f"{len(failures)} of {len(sent)} outputs not delivered: {failures[0]!r}"
+        exit_now(f"{why}; exiting before the batch is acknowledged, to read it again", 75)
+
+
+def exit_now(why: str, status: int) -> None:
+    """Stop at once: a graceful stop would commit the offsets of what Faust acknowledged."""
+    log.critical(why)
+    logging.shutdown()
+    os._exit(status)
 
 
 @app.agent(articles_topic)
@@ -334,6 +385,22 @@ async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
 @app.on_partitions_assigned.connect
 async def rebuild_watermarks(sender: Any, assigned: Any, **kwargs: Any) -> None:
     article_watermarks.invalidate()
+
+
+@app.on_partitions_assigned.connect
+async def check_partition_counts(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    """Tables place keys over `settings.partitions`; input topics with another count would
+    keep a subject's contributions and its state in different partitions, and Faust does
+    not check this for tables that place keys by partitioner."""
+    for topic in (articles_topic, contributions_topic):
+        name = topic.get_topic_name()
+        found = app.consumer.topic_partitions(name)
+        if found is not None and found != settings.partitions:
+            exit_now(
+                f"topic {name} has {found} partitions, DETENTE_PARTITIONS says "
+                f"{settings.partitions}: recreate the topic or fix the setting",
+                78,  # EX_CONFIG
+            )
 
 
 @app.timer(interval=settings.seen_expiry_interval_seconds, name="detente-forget-old-articles")
