@@ -41,7 +41,13 @@ KAFKA_ENV = {
     "KAFKA_PORT": str(PORT),
     "KAFKA_CONTROLLER_PORT": str(PORT + 1),
 }
-ONE_RECORD_AT_A_TIME = {"DETENTE_BATCH_MAX_RECORDS": "1", "DETENTE_CONTRIBUTIONS_PER_RECORD": "1"}
+# Lingering only pays when a batch sends many records; with one record per batch every
+# flush would wait it out, a cost the worker never had before batching.
+ONE_RECORD_AT_A_TIME = {
+    "DETENTE_BATCH_MAX_RECORDS": "1",
+    "DETENTE_CONTRIBUTIONS_PER_RECORD": "1",
+    "DETENTE_PRODUCER_LINGER_SECONDS": "0",
+}
 UNBUNDLED = {"DETENTE_CONTRIBUTIONS_PER_RECORD": "1"}
 
 
