@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 # after partitions are assigned (the agents run once the table has been restored).
 article_watermarks = Watermarks()
 
-# What this batch has sent, checked by flush_outputs before the batch is acknowledged.
+# Sends not yet checked: flush_outputs checks them (both agents') before a batch is acknowledged.
 deliveries: list[Any] = []
 
 
