@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--no-api", action="store_true", help="skip the API load test")
     parser.add_argument(
         "--memory-articles", type=int, default=1_000_000,
-        help="articles for the worker-memory run (about 2 h at 1,000,000 here; 0 skips it)",
+        help="articles for the worker-memory run (about 70 min at 1,000,000 here; 0 skips it)",
     )  # fmt: skip
     args = parser.parse_args()
 
