@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from aiokafka.partitioner import DefaultPartitioner
@@ -72,6 +73,7 @@ async def send(topic: Any, **message: Any) -> None:
 SUBJECT_PARTITIONS = list(range(settings.partitions))
 
 
+@lru_cache(maxsize=1 << 16)  # called per contribution; subjects repeat (global in every article)
 def subject_partition(subject: str) -> int:
     """The partition of `index-contributions` that holds a subject's contributions.
 
@@ -104,13 +106,13 @@ class Record:
 async def dead_letter(
     reason: str, detail: str, record: Record, raw: bytes | None = None, key: bytes | None = None
 ) -> None:
-    """Send `record` (or `raw`, the part of it that failed, keyed `key`) to the DLQ."""
+    """Send `record` to the DLQ, or only `raw` (keyed `key`), the part of it that failed."""
     metrics.DEAD_LETTERS.labels(reason=reason).inc()
-    key = record.key if raw is None else key
+    raw = record.value if raw is None else raw
+    key = record.key if key is None else key
     letter = DeadLetter.for_record(
-        reason=reason, detail=detail, source_topic=record.topic,
-        raw=record.value if raw is None else raw, key=key, partition=record.partition,
-        offset=record.offset,
+        reason=reason, detail=detail, source_topic=record.topic, raw=raw, key=key,
+        partition=record.partition, offset=record.offset,
     )  # fmt: skip
     await send(dead_letters_topic, key=key, value=letter.to_json_bytes())
 
