@@ -40,14 +40,17 @@ class Outbox:
         self.sent: dict[str, list[tuple[bytes | None, bytes]]] = {}
         self.partitions: dict[str, list[int | None]] = {}
 
-    def patch(self, topic: Any) -> Any:
+    def patch(self) -> Any:
         async def send(
-            *, key: bytes | None = None, value: bytes, partition: int | None = None, **_: Any
-        ) -> None:
-            self.sent.setdefault(topic.get_topic_name(), []).append((key, value))
-            self.partitions.setdefault(topic.get_topic_name(), []).append(partition)
+            topic: str, key: bytes | None, value: bytes, partition: int | None, *_: Any
+        ) -> asyncio.Future[None]:
+            self.sent.setdefault(topic, []).append((key, value))
+            self.partitions.setdefault(topic, []).append(partition)
+            delivered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            delivered.set_result(None)
+            return delivered
 
-        return mock.patch.object(topic, "send", side_effect=send)
+        return mock.patch.object(agents.app.producer, "send", side_effect=send)
 
     def of(self, topic: Any) -> list[tuple[bytes | None, bytes]]:
         return self.sent.get(topic.get_topic_name(), [])
@@ -87,16 +90,9 @@ def no_flush() -> Iterator[None]:
 @pytest.fixture
 def outbox() -> Iterator[Outbox]:
     box = Outbox()
-    outputs = (
-        topics.stances_topic, topics.contributions_topic, topics.indices_topic,
-        topics.alerts_topic, topics.dead_letters_topic,
-    )  # fmt: skip
-    patches = [box.patch(topic) for topic in outputs]
-    for patch in patches:
-        patch.start()
-    yield box
-    for patch in patches:
-        patch.stop()
+    with box.patch():
+        yield box
+    agents.deliveries.clear()
 
 
 def run(coroutine: Any) -> Any:
