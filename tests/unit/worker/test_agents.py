@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -14,6 +15,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 
 from detente.events import Contribution, ContributionBundle, DeadLetter, IndexUpdate, StanceEvent
+from detente.offsets import Gap, OffsetContinuity
 from detente_worker import agents, topics
 
 ARTICLE = {
@@ -403,3 +405,34 @@ def test_matching_partition_counts_let_the_worker_run() -> None:
     ):
         run(agents.check_partition_counts(agents.app, set()))
     exit_now.assert_not_called()
+
+
+def consumed(offset: int, generation: int = 7) -> Any:
+    """A stand-in for a Faust event: what `Record.of` reads."""
+    message = SimpleNamespace(
+        topic="articles", partition=2, offset=offset, timestamp=None, generation_id=generation
+    )
+    return SimpleNamespace(value=b"{}", key=None, message=message)
+
+
+def test_skipped_offsets_restart_the_worker_before_the_batch_is_handled() -> None:
+    with (
+        mock.patch.object(agents, "continuity", OffsetContinuity()),
+        mock.patch.object(agents, "restart_now") as restart_now,
+    ):
+        first = agents.in_order([consumed(5), consumed(6), consumed(6), consumed(7)])
+        restart_now.assert_not_called()
+        assert [r.offset for r in first] == [5, 6, 6, 7]  # a repeat is handled again
+        agents.in_order([consumed(9)])
+    restart_now.assert_called_once()
+    assert restart_now.call_args.args[1] == Gap("articles", 2, 8, 8)
+    assert "skipped offsets 8-8 of articles[2]" in restart_now.call_args.args[0]
+
+
+def test_the_restart_replaces_the_process_and_carries_the_gap() -> None:
+    gap = Gap("articles", 2, 8, 8)
+    with mock.patch.object(agents.os, "execve") as execve:
+        agents.restart_now("skipped", gap)
+    executable, argv, environment = execve.call_args.args
+    assert argv == [executable, "-m", "detente_worker"]
+    assert environment["DETENTE_TOLERATED_GAP"] == gap.encode()

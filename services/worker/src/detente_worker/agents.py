@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,7 @@ from detente.events import (
     StanceEvent,
 )
 from detente.indices import hour_of
+from detente.offsets import Gap, OffsetContinuity, SkippedRecords
 from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import metrics
 from detente_worker.app import app, settings
@@ -60,6 +62,11 @@ log = logging.getLogger(__name__)
 # Publication-time watermarks of the `articles` partitions, rebuilt from `seen-articles`
 # after partitions are assigned (the agents run once the table has been restored).
 article_watermarks = Watermarks()
+
+# What each source partition has handed over since the last assignment (see detente.offsets).
+continuity = OffsetContinuity(
+    Gap.decode(settings.tolerated_gap) if settings.tolerated_gap else None
+)
 
 # Sends not yet checked: flush_outputs checks them (both agents') before a batch is acknowledged.
 deliveries: list[Any] = []
@@ -101,13 +108,14 @@ class Record:
     partition: int
     offset: int
     produced_at: float | None = None  # the Kafka timestamp, seconds
+    generation: int = 0  # the consumer group generation it was fetched in
 
     @classmethod
     def of(cls, event: Any) -> Record:
         message = event.message
         return cls(
             event.value, event.key, message.topic, message.partition, message.offset,
-            message.timestamp,
+            message.timestamp, message.generation_id or 0,
         )  # fmt: skip
 
 
@@ -369,6 +377,28 @@ async def flush_outputs() -> None:
         exit_now(f"{why}; exiting before the batch is acknowledged, to read it again", 75)
 
 
+def in_order(events: Iterable[Any]) -> list[Record]:
+    """The batch's records; if the consumer skipped some, restart before anything of the
+    batch is handled or acknowledged."""
+    records = [Record.of(event) for event in events]
+    for record in records:
+        try:
+            continuity.admit(record.topic, record.partition, record.offset, record.generation)
+        except SkippedRecords as exc:
+            restart_now(f"{exc}; restarting to read them again from the committed offset", exc.gap)
+    return records
+
+
+def restart_now(why: str, gap: Gap) -> None:
+    """Replace this process with a fresh worker, as a crash and restart would: nothing is
+    committed on the way out. The gap goes along: if it is there again after the restart,
+    it holds no records (a transaction marker) and is accepted."""
+    log.critical(why)
+    logging.shutdown()
+    environment = {**os.environ, "DETENTE_TOLERATED_GAP": gap.encode()}
+    os.execve(sys.executable, [sys.executable, "-m", "detente_worker"], environment)
+
+
 def exit_now(why: str, status: int) -> None:
     """Stop at once: a graceful stop would commit the offsets of what Faust acknowledged."""
     log.critical(why)
@@ -380,7 +410,7 @@ def exit_now(why: str, status: int) -> None:
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        await handle_articles([Record.of(event) for event in events])
+        await handle_articles(in_order(events))
         await flush_outputs()
 
 
@@ -388,7 +418,7 @@ async def classify_articles(stream):  # type: ignore[no-untyped-def]
 async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        await handle_contributions([Record.of(event) for event in events])
+        await handle_contributions(in_order(events))
         await flush_outputs()
 
 

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     producer_linger_seconds: float = Field(default=0.01, ge=0)
     # How often remembered article ids older than the allowed lateness are forgotten.
     seen_expiry_interval_seconds: float = Field(default=300.0, gt=0)
+    # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
+    tolerated_gap: str | None = None
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 

@@ -1,0 +1,68 @@
+"""Checks that a consumer hands over each partition's records one offset after another.
+
+Faust (0.15) can, right after a rebalance, deliver a record twice in one batch and never
+deliver another; its commit then passes the missing offset when it is alone at the head
+(docs/guarantees.md, "Skipped records"). The worker checks every batch against the
+offsets handed over before it: a hole means records were skipped, which the worker answers
+by restarting before the batch is acknowledged, so that they are read again from the
+committed offset.
+
+A hole is not always a fault: a transactional producer leaves a commit marker at an offset
+no consumer sees. Such a hole is there again after the restart, at the same offsets, and is
+then accepted (`tolerated`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Offsets `first`..`last` of a partition that the consumer went past without handing
+    them over."""
+
+    topic: str
+    partition: int
+    first: int
+    last: int
+
+    def encode(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
+
+    @classmethod
+    def decode(cls, text: str) -> Gap:
+        topic, partition, span = text.rsplit(":", 2)
+        first, last = span.split("-")
+        return cls(topic, int(partition), int(first), int(last))
+
+
+class SkippedRecords(Exception):
+    def __init__(self, gap: Gap) -> None:
+        super().__init__(
+            f"the consumer skipped offsets {gap.first}-{gap.last} of {gap.topic}[{gap.partition}]"
+        )
+        self.gap = gap
+
+
+class OffsetContinuity:
+    """The next offset expected from each partition, within one consumer generation.
+
+    Only a hole between two records of the same generation counts: across a rebalance the
+    consumer starts again from the committed offsets, and a record fetched before it may
+    still be on its way. A step back (a seek, or a record handed over twice) is accepted:
+    handling a record again is harmless, since every output is fenced by its position."""
+
+    def __init__(self, tolerated: Gap | None = None) -> None:
+        self._next: dict[tuple[str, int], tuple[int, int]] = {}
+        self._tolerated = tolerated
+
+    def admit(self, topic: str, partition: int, offset: int, generation: int) -> None:
+        """Raises SkippedRecords when records before this one were never handed over."""
+        key = (topic, partition)
+        seen = self._next.get(key)
+        if seen is not None and seen[0] == generation and offset > seen[1]:
+            gap = Gap(topic, partition, seen[1], offset - 1)
+            if gap != self._tolerated:
+                raise SkippedRecords(gap)
+        self._next[key] = (generation, offset + 1)
