@@ -154,11 +154,24 @@ def wait_ready(services: Services, *names: str) -> None:
         wait_for(lambda log=log: "Ready" in log.read_text(errors="replace"), 120, f"{name} ready")
 
 
+def consumed(services: Services) -> bool:
+    """The workers' group has committed both of its inputs to their ends: every article and
+    every contribution bundle is handled, its outputs delivered (they precede the commit)."""
+    return all(
+        committed == end
+        for topic in (services.names.articles, services.names.contributions)
+        for committed, end in group_progress(services.bootstrap, services.app_id, topic).values()
+    )
+
+
 def finish(services: Services) -> Outcome:
-    """Wait until every article is counted and the outputs stop changing."""
+    """Wait until every article is counted and both inputs are consumed, then for the outputs
+    to stop changing. The global count alone is not enough: its partition can finish while
+    others still wait out a rebalance, and two equal reads a second apart then look settled."""
     bootstrap, names = services.bootstrap, services.names
     try:
         wait_for(lambda: counted(bootstrap, names) >= ARTICLES, WAIT_SECONDS, f"{ARTICLES} counted")
+        wait_for(lambda: consumed(services), WAIT_SECONDS, "both inputs consumed")
     except AssertionError:
         print(services.logs())
         raise

@@ -5,7 +5,9 @@ deliver another; its commit then passes the missing offset when it is alone at t
 (docs/guarantees.md, "Skipped records"). The worker checks every batch against the
 offsets handed over before it: a hole means records were skipped, which the worker answers
 by restarting before the batch is acknowledged, so that they are read again from the
-committed offset.
+committed offset. A record skipped last in its partition leaves no hole behind it; the
+worker's watchdog finds it instead, as a consumer position that stays past the records
+handed over while the handlers are idle (`behind`).
 
 A hole is not always a fault: a transactional producer leaves a commit marker at an offset
 no consumer sees. Such a hole is there again after the restart, at the same offsets, and is
@@ -66,3 +68,13 @@ class OffsetContinuity:
             if gap != self._tolerated:
                 raise SkippedRecords(gap)
         self._next[key] = (generation, offset + 1)
+
+    def behind(self, positions: dict[tuple[str, int], int], generation: int) -> list[Gap]:
+        """Partitions whose consumer position is past the next offset handed over in this
+        generation: records taken from Kafka that have not reached the handlers (yet)."""
+        gaps = []
+        for (topic, partition), position in positions.items():
+            seen = self._next.get((topic, partition))
+            if seen is not None and seen[0] == generation and position > seen[1]:
+                gaps.append(Gap(topic, partition, seen[1], position - 1))
+        return gaps

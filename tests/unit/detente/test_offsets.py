@@ -43,3 +43,12 @@ def test_a_tolerated_gap_passes_once_it_recurs_exactly() -> None:
     continuity.admit("articles", 3, 193, generation=1)
     with pytest.raises(SkippedRecords):
         continuity.admit("articles", 3, 195, generation=1)  # any other hole still counts
+
+
+def test_behind_lists_positions_past_what_was_handed_over_in_this_generation() -> None:
+    continuity = OffsetContinuity()
+    continuity.admit("articles", 0, 41, generation=3)
+    continuity.admit("articles", 1, 9, generation=3)
+    continuity.admit("articles", 2, 70, generation=2)  # an older generation: not judged
+    positions = {("articles", 0): 44, ("articles", 1): 10, ("articles", 2): 99, ("x", 0): 5}
+    assert continuity.behind(positions, generation=3) == [Gap("articles", 0, 42, 43)]

@@ -436,3 +436,35 @@ def test_the_restart_replaces_the_process_and_carries_the_gap() -> None:
     executable, argv, environment = execve.call_args.args
     assert argv == [executable, "-m", "detente_worker"]
     assert environment["DETENTE_TOLERATED_GAP"] == gap.encode()
+
+
+def test_the_watchdog_restarts_an_idle_worker_whose_consumer_kept_records_back() -> None:
+    """The last record of a partition skipped: no hole follows it, but the consumer's
+    position stays past what the handlers got."""
+    continuity = OffsetContinuity()
+    continuity.admit(topics.articles_topic.get_topic_name(), 1, 40, generation=5)
+    consumer = mock.Mock()
+    consumer.assignment.return_value = {TP(topics.articles_topic.get_topic_name(), 1)}
+    consumer.position = mock.AsyncMock(return_value=42)  # offset 41 was taken, never handed over
+
+    def look(busy: int = 0) -> None:
+        with mock.patch.object(agents, "handling", busy):
+            run(agents.find_records_never_handed_over())
+
+    with (
+        mock.patch.object(agents, "continuity", continuity),
+        mock.patch.object(agents, "suspects", set()),
+        mock.patch.object(type(agents.app), "consumer", mock.PropertyMock(return_value=consumer)),
+        mock.patch.object(agents.app, "consumer_generation_id", 5),
+        mock.patch.object(agents.app, "rebalancing", False),
+        mock.patch.object(agents.app, "in_recovery", False),
+        mock.patch.object(agents, "restart_now") as restart_now,
+    ):
+        look()  # a first sighting may be a batch on its way
+        look(busy=1)  # a batch in hand: no judgement, and the sighting is forgotten
+        look()
+        restart_now.assert_not_called()
+        look()  # the same records still missing, the worker idle: skipped
+    restart_now.assert_called_once()
+    assert restart_now.call_args.args[1] == Gap(topics.articles_topic.get_topic_name(), 1, 41, 41)
+    assert "never handed them over" in restart_now.call_args.args[0]

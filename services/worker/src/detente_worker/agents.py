@@ -68,6 +68,12 @@ continuity = OffsetContinuity(
     Gap.decode(settings.tolerated_gap) if settings.tolerated_gap else None
 )
 
+# Batches being handled now, by either agent: the skipped-records watchdog judges only
+# an idle worker (a batch waiting on the broker is slow, not lost).
+handling = 0
+# What the watchdog found at its last look: (topic, partition, first offset not handed over).
+suspects: set[tuple[str, int, int]] = set()
+
 # Sends not yet checked: flush_outputs checks them (both agents') before a batch is acknowledged.
 deliveries: list[Any] = []
 
@@ -408,18 +414,68 @@ def exit_now(why: str, status: int) -> None:
 
 @app.agent(articles_topic)
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
+    global handling
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        await handle_articles(in_order(events))
-        await flush_outputs()
+        handling += 1
+        try:
+            await handle_articles(in_order(events))
+            await flush_outputs()
+        finally:
+            handling -= 1
 
 
 @app.agent(contributions_topic)
 async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
+    global handling
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        await handle_contributions(in_order(events))
-        await flush_outputs()
+        handling += 1
+        try:
+            await handle_contributions(in_order(events))
+            await flush_outputs()
+        finally:
+            handling -= 1
+
+
+async def find_records_never_handed_over() -> None:
+    """A record skipped last in its partition leaves no hole for `in_order` to see: the
+    consumer's position is then past what the handlers got, and stays there. Seen twice in a
+    row with the worker idle, restart to read it again (detente.offsets)."""
+    global suspects
+    if handling or app.rebalancing or app.in_recovery:
+        suspects = set()
+        return
+    sources = {articles_topic.get_topic_name(), contributions_topic.get_topic_name()}
+    positions = {}
+    for tp in app.consumer.assignment():
+        if tp.topic in sources:
+            try:
+                position = await app.consumer.position(tp)
+            except Exception:  # not fetched yet, or being revoked: nothing to judge
+                continue
+            if position is not None:
+                positions[(tp.topic, tp.partition)] = position
+    if handling or app.rebalancing:  # it changed while we asked
+        suspects = set()
+        return
+    found = {gap: (gap.topic, gap.partition, gap.first)
+             for gap in continuity.behind(positions, app.consumer_generation_id)}  # fmt: skip
+    for gap, place in found.items():
+        if place in suspects:
+            restart_now(
+                f"the consumer took offsets {gap.first}-{gap.last} of {gap.topic}"
+                f"[{gap.partition}] from Kafka and never handed them over; restarting to "
+                "read them again from the committed offset",
+                gap,
+            )
+    suspects = set(found.values())
+
+
+# Registered apart so that the check itself stays a plain coroutine (the timer loops).
+app.timer(interval=settings.skipped_records_check_seconds, name="detente-skipped-records")(
+    find_records_never_handed_over
+)
 
 
 @app.on_partitions_assigned.connect

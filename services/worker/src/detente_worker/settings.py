@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     seen_expiry_interval_seconds: float = Field(default=300.0, gt=0)
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
+    # How often an idle worker checks that the consumer handed over all it took from Kafka.
+    skipped_records_check_seconds: float = Field(default=15.0, gt=0)
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 
