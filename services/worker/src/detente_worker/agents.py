@@ -412,30 +412,30 @@ def exit_now(why: str, status: int) -> None:
     os._exit(status)
 
 
+async def handle_batch(handle: Any, events: Sequence[Any]) -> None:
+    """One batch from `take_events`: handled, and its outputs delivered, before Faust
+    acknowledges it (when the agent asks for the next batch)."""
+    global handling
+    handling += 1
+    try:
+        await handle(in_order(events))
+        await flush_outputs()
+    finally:
+        handling -= 1
+
+
 @app.agent(articles_topic)
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
-    global handling
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        handling += 1
-        try:
-            await handle_articles(in_order(events))
-            await flush_outputs()
-        finally:
-            handling -= 1
+        await handle_batch(handle_articles, events)
 
 
 @app.agent(contributions_topic)
 async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
-    global handling
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        handling += 1
-        try:
-            await handle_contributions(in_order(events))
-            await flush_outputs()
-        finally:
-            handling -= 1
+        await handle_batch(handle_contributions, events)
 
 
 async def find_records_never_handed_over() -> None:
