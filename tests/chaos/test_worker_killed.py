@@ -44,12 +44,6 @@ def test_kill_9_of_the_only_worker_then_restart(services: Services, undisturbed:
     undisturbed.compare(finish(services), "kill -9, restart")
 
 
-@pytest.mark.xfail(
-    reason="known defect, issue #7: before bundling, 2 of 7 runs missed a contribution or a "
-    "few in the survivor's subjects; since, 18 of 20 equal, one stalled, cause not found "
-    "(docs/guarantees.md, Known defect)",
-    strict=False,
-)
 def test_kill_9_of_one_of_two_workers(services: Services, undisturbed: Outcome) -> None:
     doomed = services.worker("worker-a")
     survivor = services.worker("worker-b")
