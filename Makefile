@@ -7,6 +7,9 @@ SEED_DIR ?= ../shared/seed
 API_URL ?= http://127.0.0.1:$(or $(DETENTE_API_PORT),8000)
 # Articles per fault run: issue #7's 20,000 (a long run on two cores); CI passes 2,000.
 CHAOS_ARTICLES ?= 20000
+# Poison input (invalid JSON, wrong schema, 10 MB, empty, unknown language, binary) is also a
+# fault test; it lives with the pipeline tests, which `make test` runs too.
+POISON_TEST := tests/integration/test_pipeline.py::test_malformed_records_go_to_the_dead_letter_topic_with_a_reason
 
 .PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
 
@@ -54,8 +57,8 @@ test-integration: ## Integration tests only, against a real broker they start
 test-e2e: ## Dashboard in headless Chromium against a real stack
 	$(VENV)/pytest tests/e2e
 
-chaos: setup ## Fault tests on a real broker: kill -9 of workers, broker down 30 s, API restart
-	DETENTE_CHAOS_ARTICLES=$(CHAOS_ARTICLES) $(VENV)/pytest tests/chaos -s
+chaos: setup ## Fault tests on a real broker: kill -9 of workers, broker down 30 s, API restart, poison input
+	DETENTE_CHAOS_ARTICLES=$(CHAOS_ARTICLES) $(VENV)/pytest tests/chaos $(POISON_TEST) -s
 
 lint: ## ruff (lint + format check) and mypy (strict on shared/)
 	$(VENV)/ruff check .
