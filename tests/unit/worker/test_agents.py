@@ -468,3 +468,15 @@ def test_the_watchdog_restarts_an_idle_worker_whose_consumer_kept_records_back()
     restart_now.assert_called_once()
     assert restart_now.call_args.args[1] == Gap(topics.articles_topic.get_topic_name(), 1, 41, 41)
     assert "never handed them over" in restart_now.call_args.args[0]
+
+
+def test_changelog_metadata_is_loaded_before_the_first_table_write() -> None:
+    aiokafka_producer = mock.Mock()
+    aiokafka_producer.partitions_for = mock.AsyncMock(return_value={0, 1, 2, 3})
+    with mock.patch.object(agents.app.producer, "_ensure_producer", return_value=aiokafka_producer):
+        run(agents.load_changelog_metadata(agents.app, assigned=set()))
+    asked = {call.args[0] for call in aiokafka_producer.partitions_for.await_args_list}
+    assert asked == {
+        agents.index_state.changelog_topic.get_topic_name(),
+        agents.seen_articles.changelog_topic.get_topic_name(),
+    }

@@ -484,6 +484,17 @@ async def rebuild_watermarks(sender: Any, assigned: Any, **kwargs: Any) -> None:
 
 
 @app.on_partitions_assigned.connect
+async def load_changelog_metadata(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    """A table write places its changelog record with the producer's partitioner there and
+    then, which fails (and crashes the agent) while the producer has no metadata for the
+    changelog topic yet: seen once in CI on a loaded machine, in the first batch after the
+    worker started (Faust creates the changelog topics after its producer has started)."""
+    producer = app.producer._ensure_producer()  # aiokafka's; Faust's wrapper has no such call
+    for table in (index_state, seen_articles):
+        await producer.partitions_for(table.changelog_topic.get_topic_name())
+
+
+@app.on_partitions_assigned.connect
 async def check_partition_counts(sender: Any, assigned: Any, **kwargs: Any) -> None:
     """Tables place keys over `settings.partitions`; input topics with another count would
     keep a subject's contributions and its state in different partitions, and Faust does
