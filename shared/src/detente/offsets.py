@@ -29,6 +29,9 @@ class Gap:
     first: int
     last: int
 
+    def __str__(self) -> str:
+        return f"offsets {self.first}-{self.last} of {self.topic}[{self.partition}]"
+
     def encode(self) -> str:
         return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
 
@@ -41,9 +44,7 @@ class Gap:
 
 class SkippedRecords(Exception):
     def __init__(self, gap: Gap) -> None:
-        super().__init__(
-            f"the consumer skipped offsets {gap.first}-{gap.last} of {gap.topic}[{gap.partition}]"
-        )
+        super().__init__(f"the consumer skipped {gap}")
         self.gap = gap
 
 

@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 # after partitions are assigned (the agents run once the table has been restored).
 article_watermarks = Watermarks()
 
-# What each source partition has handed over since the last assignment (see detente.offsets).
+# The next offset expected from each source partition in this generation (detente.offsets).
 continuity = OffsetContinuity(
     Gap.decode(settings.tolerated_gap) if settings.tolerated_gap else None
 )
@@ -391,7 +391,7 @@ def in_order(events: Iterable[Any]) -> list[Record]:
         try:
             continuity.admit(record.topic, record.partition, record.offset, record.generation)
         except SkippedRecords as exc:
-            restart_now(f"{exc}; restarting to read them again from the committed offset", exc.gap)
+            restart_now(str(exc), exc.gap)
     return records
 
 
@@ -399,7 +399,7 @@ def restart_now(why: str, gap: Gap) -> None:
     """Replace this process with a fresh worker, as a crash and restart would: nothing is
     committed on the way out. The gap goes along: if it is there again after the restart,
     it holds no records (a transaction marker) and is accepted."""
-    log.critical(why)
+    log.critical("%s; restarting to read them again from the committed offset", why)
     logging.shutdown()
     environment = {**os.environ, "DETENTE_TOLERATED_GAP": gap.encode()}
     os.execve(sys.executable, [sys.executable, "-m", "detente_worker"], environment)
@@ -443,7 +443,11 @@ async def find_records_never_handed_over() -> None:
     consumer's position is then past what the handlers got, and stays there. Seen twice in a
     row with the worker idle, restart to read it again (detente.offsets)."""
     global suspects
-    if handling or app.rebalancing or app.in_recovery:
+
+    def idle() -> bool:  # a batch in hand, or a rebalance, moves positions on its own
+        return not (handling or app.rebalancing or app.in_recovery)
+
+    if not idle():
         suspects = set()
         return
     sources = {articles_topic.get_topic_name(), contributions_topic.get_topic_name()}
@@ -456,20 +460,14 @@ async def find_records_never_handed_over() -> None:
                 continue
             if position is not None:
                 positions[(tp.topic, tp.partition)] = position
-    if handling or app.rebalancing:  # it changed while we asked
+    if not idle():  # it changed while we asked
         suspects = set()
         return
-    found = {gap: (gap.topic, gap.partition, gap.first)
-             for gap in continuity.behind(positions, app.consumer_generation_id)}  # fmt: skip
-    for gap, place in found.items():
-        if place in suspects:
-            restart_now(
-                f"the consumer took offsets {gap.first}-{gap.last} of {gap.topic}"
-                f"[{gap.partition}] from Kafka and never handed them over; restarting to "
-                "read them again from the committed offset",
-                gap,
-            )
-    suspects = set(found.values())
+    gaps = continuity.behind(positions, app.consumer_generation_id)
+    for gap in gaps:
+        if (gap.topic, gap.partition, gap.first) in suspects:
+            restart_now(f"the consumer took {gap} from Kafka and never handed them over", gap)
+    suspects = {(gap.topic, gap.partition, gap.first) for gap in gaps}
 
 
 # Registered apart so that the check itself stays a plain coroutine (the timer loops).
