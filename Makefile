@@ -78,8 +78,11 @@ train: ## Rebuild the shipped stance model (see models/README.md)
 	$(VENV)/detente train --plover ../shared/data/plover-gsr/PLOVER_GSR_CAMEO.txt \
 		--unscon ../shared/data/unscon/conflict_annotations.csv --out models/stance.skops
 
-evaluate: ## Held-out crises and the real-news dev set from ../shared
-	$(VENV)/detente evaluate --news ../shared/data/news-dev/news-dev.jsonl
+NEWS_DEV ?= ../shared/data/news-dev
+evaluate: ## Who takes a stance, and which: scores on the judged real news in ../shared
+	$(VENV)/detente evaluate --news $(NEWS_DEV)/news-dev.jsonl \
+		--judgements $(NEWS_DEV)/news-dev-attribution.jsonl \
+		--exhaustive $(NEWS_DEV)/news-dev-exhaustive.jsonl --errors .run/evaluate-errors.json
 
 bench: setup ## Throughput, latency, API load and memory figures, written to bench/results.json
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk

@@ -66,6 +66,40 @@ demonyms = ["Ukrainian"]
 """
 
 
+# Two holders of one office, for date-aware linking.
+OFFICES_REGISTRY = """
+[[actor]]
+id = "ban-ki-moon"
+name = "Ban Ki-moon"
+kind = "person"
+
+[[actor]]
+id = "antonio-guterres"
+name = "António Guterres"
+kind = "person"
+aliases = ["Guterres"]
+
+[[office]]
+id = "un-secretary-general"
+name = "UN Secretary-General"
+aliases = ["the Secretary-General", "UN chief"]
+holders = [
+  { actor = "ban-ki-moon", from = 2007-01-01, to = 2016-12-31 },
+  { actor = "antonio-guterres", from = 2017-01-01 },
+]
+"""
+
+
 @pytest.fixture(scope="session")
 def registry() -> ActorRegistry:
     return ActorRegistry.from_toml(SMALL_REGISTRY)
+
+
+@pytest.fixture(scope="session")
+def offices_toml() -> str:
+    return OFFICES_REGISTRY
+
+
+@pytest.fixture(scope="session")
+def offices() -> ActorRegistry:
+    return ActorRegistry.from_toml(OFFICES_REGISTRY)

@@ -38,7 +38,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     def flush() -> None:
         for result in engine.classify_many(batch):
-            payload = result.model_dump(mode="json", include={"id", "actors"})
+            payload = result.model_dump(mode="json", include={"id", "actors", "mentioned"})
             payload["model_version"] = result.model_version
             print(json.dumps(payload, ensure_ascii=False))
         batch.clear()
@@ -96,7 +96,26 @@ def _train(args: argparse.Namespace) -> int:
     pipeline = training.fit(split.train, registry)
     held_out = training.evaluate_statements(pipeline, split.test, registry)
     metadata = {"model": training.MODEL_NAME, "sources": sources, "held_out_crises": held_out}
-    training.save(pipeline, args.out, metadata)
+    stance_taking = None
+    if args.attribution and args.attribution.is_dir():
+        classes = tuple(str(c) for c in pipeline.classes_)
+        engine = StanceEngine.create(registry, StanceModel(pipeline, "training", classes))
+        passages = list(corpora.read_attribution(args.attribution))
+        train = [p for p in passages if p.crisis not in training.TEST_CRISES]
+        test = [p for p in passages if p.crisis in training.TEST_CRISES]
+        train_x, train_y, _ = training.stance_taking_examples(train, engine)
+        test_x, test_y, _ = training.stance_taking_examples(test, engine)
+        print(
+            f"second stage: {len(train_x)} judged actors from {len(train)} passages; "
+            f"holding out {len(test_x)} from {len(test)}",
+            file=sys.stderr,
+        )
+        stance_taking = training.fit_stance_taking(train_x, train_y)
+        sources["own_attribution_passages"] = len(passages)
+        metadata["stance_taking_held_out"] = training.evaluate_stance_taking(
+            stance_taking, test_x, test_y
+        )
+    training.save(pipeline, args.out, metadata, stance_taking)
     print(json.dumps(metadata, indent=2))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
@@ -114,13 +133,22 @@ def _evaluate(args: argparse.Namespace) -> int:
             own += list(corpora.read_own(args.neutral, labels=(corpora.NEUTRAL,)))
         test = training.split_by_crisis(own).test
         report["held_out_crises"] = training.evaluate_statements(model.pipeline, test, registry)
+    engine = StanceEngine.create(registry, model)
+    judged_sets = []
     if args.news:
-        engine = StanceEngine.create(registry, model)
-        report["news_dev"] = evaluation.evaluate_news(engine, args.news)
-        report["news_dev_baselines"] = {
-            method: evaluation.evaluate_news(engine, args.news, method)
-            for method in ("sentences", "article")
-        }
+        judged_sets.append(("news_dev", args.news, args.judgements))
+    if args.exhaustive:
+        judged_sets.append(("news_dev_exhaustive", args.exhaustive, None))
+    errors: dict[str, object] = {}
+    for name, path, judgements in judged_sets:
+        judged = evaluation.read_judged(path, registry, judgements)
+        scores = evaluation.score(
+            judged, engine.classify_many([j.article for j in judged]), registry
+        )
+        errors[name] = scores.pop("errors")
+        report[name] = scores
+    if args.errors:
+        args.errors.write_text(json.dumps(errors, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
     return 0
 
@@ -142,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--neutral", type=Path, default=None,
         help="add our procedural statements (data/training/neutral) as a third class",
     )  # fmt: skip
+    train.add_argument(
+        "--attribution", type=Path, default=Path("data/training/attribution"),
+        help="judged passages for the second stage (who takes a stance)",
+    )  # fmt: skip
     train.add_argument("--plover", type=Path, help="PLOVER_GSR_CAMEO.txt")
     train.add_argument("--unscon", type=Path, help="UNSCon conflict_annotations.csv")
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
@@ -151,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--statements", type=Path, default=Path("data/training/statements"))
     evaluate.add_argument("--neutral", type=Path, default=None, help="also score neutral recall")
     evaluate.add_argument("--news", type=Path, help="news-dev.jsonl (actor-level labels)")
+    evaluate.add_argument(
+        "--judgements", type=Path, help="news-dev-attribution.jsonl: verdicts on further actors"
+    )
+    evaluate.add_argument(
+        "--exhaustive", type=Path, help="news-dev-exhaustive.jsonl: every named actor judged"
+    )
+    evaluate.add_argument("--errors", type=Path, help="write each wrong verdict here (JSON)")
     evaluate.set_defaults(run=_evaluate)
     return parser
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from detente.events import Stance
 
@@ -41,20 +41,24 @@ class LabelledStatement:
     weight: float = 1.0
 
 
+def _rows(folder: Path, what: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each JSON object of the folder's *.jsonl files, with "file:line" for errors."""
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no *.jsonl {what} files in {folder}")
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                yield f"{path}:{number}", json.loads(line)
+
+
 def read_own(
     folder: Path, labels: tuple[str, ...] = ("hardline", "conciliatory")
 ) -> Iterator[LabelledStatement]:
-    files = sorted(folder.glob("*.jsonl"))
-    if not files:
-        raise FileNotFoundError(f"no *.jsonl statement files in {folder}")
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row["label"] not in labels or not row.get("provenance"):
-                raise ValueError(f"{path}:{number}: label not in {labels} or missing provenance")
-            yield LabelledStatement(row["text"], row["label"], row["speaker"], row["crisis"], "own")
+    for where, row in _rows(folder, "statement"):
+        if row["label"] not in labels or not row.get("provenance"):
+            raise ValueError(f"{where}: label not in {labels} or missing provenance")
+        yield LabelledStatement(row["text"], row["label"], row["speaker"], row["crisis"], "own")
 
 
 def read_plover(path: Path) -> Iterator[LabelledStatement]:
@@ -104,3 +108,32 @@ def read_unscon(path: Path, weight: float = 0.5) -> Iterator[LabelledStatement]:
         if row["EDU_text"]:
             sentence.append(row["EDU_text"])
             conflict = conflict or row["Binary_Conflict_score"] == "1"
+
+
+VERDICTS = frozenset({"hardline", "conciliatory", "mixed", "none"})
+
+
+@dataclass(frozen=True)
+class JudgedPassage:
+    """A team-written passage with every registry actor it names judged: does the text show
+    a stance of that actor's own (hardline, conciliatory, mixed), or none?"""
+
+    id: str
+    crisis: str
+    register: str
+    published_at: str
+    title: str
+    text: str
+    verdicts: tuple[tuple[str, str], ...]  # (actor name as judged, verdict)
+
+
+def read_attribution(folder: Path) -> Iterator[JudgedPassage]:
+    """Our judged passages (data/training/attribution/*.jsonl), for the second stage."""
+    for where, row in _rows(folder, "passage"):
+        verdicts = tuple((j["actor"], j["stance"]) for j in row["judged"])
+        if not row.get("provenance") or any(v not in VERDICTS for _, v in verdicts):
+            raise ValueError(f"{where}: unknown verdict or missing provenance")
+        yield JudgedPassage(
+            row["id"], row["crisis"], row["register"], row["published_at"],
+            row["title"], row["text"], verdicts,
+        )  # fmt: skip

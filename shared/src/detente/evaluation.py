@@ -1,135 +1,168 @@
-"""Actor-level evaluation on labelled real news (the news-dev set in the team folder)."""
+"""Who-takes-a-stance scores on judged real news (`make evaluate`).
+
+Three figures, as issue #12 defines them, per judged set:
+
+- **attribution precision**: of the actors the engine gives a stance, the share that take one
+  in the text (judged hardline, conciliatory or mixed);
+- **detection**: of the actors that take a stance, the share the engine gives one;
+- **macro-F1** over the two-class stance-takers it found (mixed left out).
+
+Judgements come from the team folder: `news-dev.jsonl` labels plus the per-item verdicts of
+`news-dev-attribution.jsonl`, and `news-dev-exhaustive.jsonl`, where every named actor is
+judged. Names are matched through the registry; a name it does not know (a discovered actor)
+matches by its folded display name.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detente.events import Article, ArticleStances
-from detente.registry import ActorRegistry
-from detente.stances import StanceEngine
-from detente.text import split_sentences
+from detente.events import ActorStance, Article, ArticleStances
+from detente.registry import ActorRegistry, alias_key
 from detente.training import class_report
 
-
-def rolled_up_p(stances: ArticleStances, actor_id: str, registry: ActorRegistry) -> float | None:
-    """An actor's p_hardline including everyone who speaks for it (Kremlin, Putin → Russia)."""
-    total = weight = 0.0
-    for stance in stances.actors:
-        if actor_id in registry.lineage(stance.actor):
-            total += stance.p_hardline * stance.statements
-            weight += stance.statements
-    return total / weight if weight else None
+TAKES_A_STANCE = frozenset({"hardline", "conciliatory", "mixed"})
+# When two judged names resolve to one actor, the verdict that shows a stance wins.
+_PRECEDENCE = {"mixed": 3, "hardline": 2, "conciliatory": 2, "none": 0}
 
 
-def read_labelled_news(path: Path) -> Iterable[tuple[Article, list[dict[str, str]]]]:
+@dataclass(frozen=True)
+class JudgedArticle:
+    article: Article
+    verdicts: dict[str, tuple[str, str]]  # actor key → (verdict, name as judged)
+    exhaustive: bool  # every named actor judged: an unjudged prediction is a bystander
+
+
+def actor_key(name: str, registry: ActorRegistry) -> str:
+    actor = registry.lookup(name)
+    return actor.id if actor is not None else "name:" + alias_key(name).lower()
+
+
+def stance_key(stance: ActorStance, registry: ActorRegistry) -> str:
+    return stance.actor if stance.actor in registry else actor_key(stance.name, registry)
+
+
+def _article(row: dict[str, Any]) -> Article:
+    # Some items carry no date; the registry's offices need one, so they get a neutral one.
+    date = str(row.get("published") or "2000-01-01")[:10]
+    return Article(
+        id=row["id"],
+        published_at=datetime.fromisoformat(date).replace(tzinfo=UTC),
+        source=row.get("publisher") or "news-dev",
+        url=row.get("source_url", ""),
+        title=row.get("title", ""),
+        text=row["text"],
+    )
+
+
+def _rows(path: Path) -> Iterator[dict[str, Any]]:
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        # Some items carry no date; event time does not matter for stance scoring.
-        date = str(row.get("published") or "2000-01-01")[:10]
-        published = datetime.fromisoformat(date).replace(tzinfo=UTC)
-        article = Article(
-            id=row["id"],
-            published_at=published,
-            source=row.get("publisher", "news-dev"),
-            url=row.get("source_url", ""),
-            title=row.get("title", ""),
-            text=row["text"],
-        )
-        yield article, row["labels"]
+        if line.strip():
+            yield json.loads(line)
 
 
-def _sentence_baseline(engine: StanceEngine, article: Article, actor_id: str) -> float | None:
-    """Naive baseline: every sentence that names the actor (or anyone it rolls up from),
-    unmasked, classified by the same model; no attribution at all."""
-    registry = engine.registry
-    sentences = split_sentences(f"{article.title}\n\n{article.text}")
-    mentions = engine.finder.find(f"{article.title}\n\n{article.text}")
-    chosen = [
-        s.text
-        for s in sentences
-        if any(
-            s.start <= m.start < s.end and actor_id in registry.lineage(m.actor) for m in mentions
-        )
-    ]
-    if not chosen:
-        return None
-    probabilities = engine.model.p_hardline(chosen)
-    return sum(probabilities) / len(probabilities)
+def _add(verdicts: dict[str, tuple[str, str]], key: str, verdict: str, name: str) -> None:
+    known = verdicts.get(key)
+    if known is None or _PRECEDENCE[verdict] > _PRECEDENCE[known[0]]:
+        verdicts[key] = (verdict, name)
 
 
-def _article_baseline(engine: StanceEngine, article: Article, actor_id: str) -> float | None:
-    """Naive baseline: the whole article as one text, the same verdict for every actor named."""
-    if not any(
-        actor_id in engine.registry.lineage(m.actor) for m in engine.finder.find(article.text)
-    ):
-        return None
-    return engine.model.p_hardline([f"{article.title}\n\n{article.text}"])[0]
+def read_judged(
+    path: Path, registry: ActorRegistry, attribution: Path | None = None
+) -> list[JudgedArticle]:
+    """A judged set: labels (+ `none` list) per item, plus an attribution file's verdicts."""
+    extra: dict[str, list[dict[str, str]]] = {}
+    if attribution is not None:
+        extra = {row["id"]: row["judged"] for row in _rows(attribution)}
+    judged = []
+    for row in _rows(path):
+        verdicts: dict[str, tuple[str, str]] = {}
+        for label in row.get("labels", []):
+            _add(verdicts, actor_key(label["actor"], registry), label["stance"], label["actor"])
+        for item in extra.get(row["id"], []):
+            _add(verdicts, actor_key(item["actor"], registry), item["stance"], item["actor"])
+        for item in row.get("none", []):
+            _add(verdicts, actor_key(item["actor"], registry), "none", item["actor"])
+        judged.append(JudgedArticle(_article(row), verdicts, exhaustive="none" in row))
+    return judged
 
 
-def evaluate_news(engine: StanceEngine, path: Path, method: str = "engine") -> dict[str, Any]:
-    """Actor-level scores: detection recall and precision, and macro-F1 over found actors.
+@dataclass
+class _Tally:
+    given: int = 0
+    correct: int = 0
+    unjudged: list[str] = field(default_factory=list)
+    stance_takers: int = 0
+    found: int = 0
+    gold: list[str] = field(default_factory=list)
+    predicted: list[str] = field(default_factory=list)
+    bystanders: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    missed_verdicts: list[str] = field(default_factory=list)
+    wrong_stance: list[str] = field(default_factory=list)
 
-    `method` is "engine" (attribution + classifier), or a baseline measured the same way:
-    "sentences" (every sentence naming the actor) or "article" (the whole article).
-    Mixed labels are left out of the two-class figures; a labelled actor that was not found
-    counts against recall and, in `macro_f1_all`, as a wrong answer. Labels list only
-    actors whose stance the text clearly shows, so precision is a lower bound.
-    """
-    registry = engine.registry
-    gold: list[str] = []
-    predicted: list[str] = []
-    gold_all: list[str] = []
-    predicted_all: list[str] = []
-    labelled = found = unknown = 0
-    predicted_actors = matched_actors = 0
-    for article, labels in read_labelled_news(path):
-        result = engine.classify(article) if method == "engine" else None
-        label_ids = {a.id for a in (registry.lookup(x["actor"]) for x in labels) if a}
-        if result is not None:
-            for stance in result.actors:
-                predicted_actors += 1
-                lineage = set(registry.lineage(stance.actor))
-                matched_actors += bool(lineage & label_ids)
-        for label in labels:
-            if label["stance"] not in ("hardline", "conciliatory"):
+
+def score(
+    judged: Iterable[JudgedArticle],
+    results: Iterable[ArticleStances],
+    registry: ActorRegistry,
+) -> dict[str, Any]:
+    """Precision, detection and macro-F1 of an engine's output against judged items."""
+    tally = _Tally()
+    for item, result in zip(judged, results, strict=True):
+        given = {stance_key(s, registry): s for s in result.actors}
+        for key, stance in given.items():
+            judgement = item.verdicts.get(key)
+            where = f"{item.article.id}: {stance.name}"
+            if judgement is None and not item.exhaustive:
+                tally.unjudged.append(where)
                 continue
-            labelled += 1
-            actor = registry.lookup(label["actor"])
-            if actor is None:
-                unknown += 1
-                p = None
-            elif result is not None:
-                p = rolled_up_p(result, actor.id, registry)
-            elif method == "sentences":
-                p = _sentence_baseline(engine, article, actor.id)
+            tally.given += 1
+            if judgement is not None and judgement[0] in TAKES_A_STANCE:
+                tally.correct += 1
             else:
-                p = _article_baseline(engine, article, actor.id)
-            gold_all.append(label["stance"])
-            if p is None:
-                predicted_all.append("missed")
+                tally.bystanders.append(where)
+        for key, (verdict, name) in item.verdicts.items():
+            if verdict not in TAKES_A_STANCE:
                 continue
-            found += 1
-            verdict = "hardline" if p >= 0.5 else "conciliatory"
-            gold.append(label["stance"])
-            predicted.append(verdict)
-            predicted_all.append(verdict)
-    report: dict[str, Any] = {
-        "method": method,
-        "labelled_actors": labelled,
-        "actors_found": found,
-        "actor_recall": round(found / labelled, 4) if labelled else 0.0,
-        "actors_not_in_registry": unknown,
-        "found_actors": class_report(gold, predicted),
-        "macro_f1_all": class_report(gold_all, predicted_all)["macro_f1"],
+            tally.stance_takers += 1
+            found = given.get(key)
+            if found is None:
+                tally.missed.append(f"{item.article.id}: {name} ({verdict})")
+                tally.missed_verdicts.append(verdict)
+                continue
+            tally.found += 1
+            if verdict != "mixed":
+                tally.gold.append(verdict)
+                tally.predicted.append(found.stance)
+                if found.stance != verdict:
+                    tally.wrong_stance.append(f"{item.article.id}: {name} ({verdict})")
+    report = class_report(tally.gold, tally.predicted)
+    missed_as_wrong = class_report(
+        tally.gold + [v for v in tally.missed_verdicts if v != "mixed"],
+        tally.predicted + ["missed"] * sum(v != "mixed" for v in tally.missed_verdicts),
+    )
+    return {
+        "attribution_precision": round(tally.correct / tally.given, 4) if tally.given else 0.0,
+        "detection": round(tally.found / tally.stance_takers, 4) if tally.stance_takers else 0.0,
+        # A stance-taker the engine missed counts as a wrong answer: detection is part of it.
+        "macro_f1": missed_as_wrong["macro_f1"],
+        "macro_f1_found": report["macro_f1"],
+        "given_a_stance": tally.given,
+        "take_a_stance": tally.correct,
+        "stance_takers": tally.stance_takers,
+        "found": tally.found,
+        "unjudged": len(tally.unjudged),
+        "per_class": {k: report[k] for k in ("conciliatory", "hardline")},
+        "errors": {
+            "bystanders_given_a_stance": tally.bystanders,
+            "stance_takers_missed": tally.missed,
+            "wrong_stance": tally.wrong_stance,
+            "unjudged": tally.unjudged,
+        },
     }
-    if method == "engine":
-        report["actor_precision_lower_bound"] = (
-            round(matched_actors / predicted_actors, 4) if predicted_actors else 0.0
-        )
-    return report

@@ -97,9 +97,23 @@ class ActorStance(BaseModel):
     p_hardline: Annotated[float, Field(ge=0.0, le=1.0)]
     statements: int
     evidence: list[str]
-    # "statements": sentences the actor said or did; "mentions": the actor is only named, so
-    # its stance comes from the sentences naming it and weighs half in the indices.
+    # How likely the text shows a stance of this actor's own (not only its name); it weighs
+    # the actor's statements in the indices. Records written before it existed read as 1.0.
+    p_stance: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    # Only in records written before the "none" outcome: "mentions" meant the actor was only
+    # named and its stance came from the sentences naming it (half weight in the indices).
     basis: Literal["statements", "mentions"] = "statements"
+
+
+class MentionedActor(BaseModel):
+    """An actor an article names without showing a stance of its own (the "none" outcome)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    actor: str
+    name: str
+    kind: ActorKind
+    p_stance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class ArticleStances(BaseModel):
@@ -111,7 +125,9 @@ class ArticleStances(BaseModel):
     published_at: AwareDatetime
     title: str = ""
     model_version: str
+    # The stance-takers; `mentioned` holds every other actor the article names.
     actors: list[ActorStance]
+    mentioned: list[MentionedActor] = []
 
 
 class StanceEvent(_Event):
@@ -124,6 +140,9 @@ class StanceEvent(_Event):
     model_version: str
     stance: ActorStance
     classified_at: AwareDatetime
+    # The article's named-only actors, on every stance record of the article, so a reader
+    # of `stances` alone can rebuild the article (absent in records before the change).
+    mentioned: list[MentionedActor] = []
 
 
 class Contribution(_Event):

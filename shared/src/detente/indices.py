@@ -62,7 +62,12 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     """
     own: dict[str, _Sums] = {}
     for stance in stances.actors:
-        weight = confidence(stance.p_hardline) * (1.0 if stance.basis == "statements" else 0.5)
+        # Only stance-takers are in `actors`; each weighs by how sure the model is of the
+        # direction and of the stance being the actor's own. (Records from before the
+        # "none" outcome have p_stance 1.0 and may say basis "mentions": half weight.)
+        weight = confidence(stance.p_hardline) * stance.p_stance
+        if stance.basis == "mentions":
+            weight *= 0.5
         sums = _Sums(weight if stance.stance == "hardline" else 0.0, weight, 1)
         own[stance.actor] = sums
     rolled: dict[str, _Sums] = {}

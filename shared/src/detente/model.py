@@ -24,6 +24,10 @@ class Classifier(Protocol):
     def predict_proba(self, texts: Sequence[str]) -> Any: ...
 
 
+class ActorClassifier(Protocol):
+    def predict_proba(self, features: Sequence[dict[str, float]]) -> Any: ...
+
+
 @dataclass(frozen=True)
 class StanceModel:
     """Scores masked statements; `version` identifies the artifact.
@@ -36,6 +40,9 @@ class StanceModel:
     pipeline: Classifier
     version: str
     classes: tuple[str, ...]
+    # Second stage: actor features (`detente.stance_taking`) → P(takes a stance). Artifacts
+    # without one fall back to the fixed cue priors.
+    stance_taking: ActorClassifier | None = None
 
     def scores(self, texts: Sequence[str]) -> list[tuple[float, float]]:
         """(p_hardline, weight) per statement."""
@@ -50,6 +57,15 @@ class StanceModel:
 
     def p_hardline(self, texts: Sequence[str]) -> list[float]:
         return [p for p, _ in self.scores(texts)]
+
+    def p_stance(self, features: Sequence[dict[str, float]]) -> list[float]:
+        """P(the actor takes a stance of its own) per actor feature dict."""
+        if not features:
+            return []
+        if self.stance_taking is None:
+            return [f["prior"] for f in features]
+        proba = np.asarray(self.stance_taking.predict_proba(list(features)))
+        return [float(p) for p in proba[:, 1]]
 
     @classmethod
     def load(cls, path: Path | None = None) -> StanceModel:
@@ -70,4 +86,4 @@ class StanceModel:
         if not {"hardline", "conciliatory"} <= set(classes):
             raise ModelError(f"model at {path} has classes {classes}, expected both stances")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return cls(pipeline, f"{bundle['name']}-{digest}", classes)
+        return cls(pipeline, f"{bundle['name']}-{digest}", classes, bundle.get("stance_taking"))

@@ -11,6 +11,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
@@ -34,6 +35,34 @@ class Actor:
     aliases: tuple[str, ...]
     # Adjectives ("Russian") that name the actor only before a role noun ("Russian officials").
     demonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Holder:
+    actor: str
+    start: date
+    end: date | None = None  # still in office
+
+
+@dataclass(frozen=True)
+class Office:
+    """A post whose holder changes ("the Secretary-General"): its aliases name whoever held
+    it on the article's date, never a fixed person."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    holders: tuple[Holder, ...]
+
+    def holder(self, on: date | None) -> str | None:
+        """Who held the office on `on` (today's holder when no date is known)."""
+        if on is None:
+            current = [h for h in self.holders if h.end is None]
+            return current[-1].actor if current else None
+        for holder in self.holders:
+            if holder.start <= on and (holder.end is None or on <= holder.end):
+                return holder.actor
+        return None
 
 
 def _fold_table() -> dict[int, str]:
@@ -68,7 +97,7 @@ def alias_key(alias: str) -> str:
 
 
 class ActorRegistry:
-    def __init__(self, actors: Iterable[Actor]) -> None:
+    def __init__(self, actors: Iterable[Actor], offices: Iterable[Office] = ()) -> None:
         self._actors: dict[str, Actor] = {}
         self._by_alias: dict[str, str] = {}
         self._surfaces: dict[str, str] = {}
@@ -104,6 +133,27 @@ class ActorRegistry:
                 if owner is not None and owner != actor.id:
                     problems.append(f"demonym {demonym!r} of {actor.id!r} clashes with {owner!r}")
                 self._demonyms[demonym] = actor.id
+        self._offices: dict[str, Office] = {}
+        self._office_surfaces: dict[str, str] = {}
+        self._office_by_alias: dict[str, str] = {}
+        for office in offices:
+            if office.id in self._offices or office.id in self._actors:
+                problems.append(f"office id {office.id!r} is not unique")
+            self._offices[office.id] = office
+            for holder in office.holders:
+                if holder.actor not in self._actors:
+                    problems.append(f"office {office.id!r} names unknown holder {holder.actor!r}")
+            for earlier, later in zip(office.holders, office.holders[1:], strict=False):
+                if earlier.end is None or earlier.end >= later.start:
+                    problems.append(f"office {office.id!r}: terms overlap or are out of order")
+            for surface in {" ".join(fold(a).split()) for a in office.aliases}:
+                other = lowered.get(alias_key(surface).lower())
+                if other is not None and other != office.id:
+                    problems.append(f"office alias {surface!r} clashes with {other!r}")
+                    continue
+                lowered[alias_key(surface).lower()] = office.id
+                self._office_surfaces[surface] = office.id
+                self._office_by_alias[alias_key(surface)] = office.id
         for actor in self._actors.values():
             seen = {actor.id}
             parent = actor.affiliation
@@ -122,6 +172,18 @@ class ActorRegistry:
             data: dict[str, Any] = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RegistryError(f"actor registry is not valid TOML: {exc}") from exc
+        offices = []
+        for i, row in enumerate(data.get("office", [])):
+            if set(row) != {"id", "name", "aliases", "holders"}:
+                raise RegistryError(f"office entry {i} ({row.get('id')!r}) has bad fields")
+            try:
+                holders = tuple(
+                    Holder(h["actor"], _date(h["from"]), _date(h["to"]) if "to" in h else None)
+                    for h in row["holders"]
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise RegistryError(f"office {row['id']!r} has a bad holder: {exc}") from exc
+            offices.append(Office(row["id"], row["name"], tuple(row["aliases"]), holders))
         actors = []
         for i, row in enumerate(data.get("actor", [])):
             unknown = set(row) - {"id", "name", "kind", "affiliation", "aliases", "demonyms"}
@@ -137,7 +199,7 @@ class ActorRegistry:
                     demonyms=tuple(row.get("demonyms", ())),
                 )
             )
-        return cls(actors)
+        return cls(actors, offices)
 
     @classmethod
     def load(cls, path: Path | None = None) -> ActorRegistry:
@@ -163,15 +225,29 @@ class ActorRegistry:
         """Every alias as written (accents folded, spaces collapsed) → actor id."""
         return dict(self._surfaces)
 
+    def office_aliases(self) -> dict[str, str]:
+        """Every office alias as written → office id."""
+        return dict(self._office_surfaces)
+
+    def office(self, office_id: str) -> Office:
+        return self._offices[office_id]
+
+    def offices(self) -> list[Office]:
+        return list(self._offices.values())
+
     def demonyms(self) -> dict[str, str]:
         """Demonym as written → actor id."""
         return dict(self._demonyms)
 
-    def lookup(self, name: str) -> Actor | None:
-        """The actor that a display name, alias or id refers to, if any."""
+    def lookup(self, name: str, on: date | None = None) -> Actor | None:
+        """The actor that a display name, alias or id refers to, if any; an office's alias
+        ("the Secretary-General") names its holder on `on`."""
         if name in self._actors:
             return self._actors[name]
         actor_id = self._by_alias.get(alias_key(name))
+        if actor_id is None:
+            office_id = self._office_by_alias.get(alias_key(name))
+            actor_id = self._offices[office_id].holder(on) if office_id else None
         return self._actors[actor_id] if actor_id else None
 
     def lineage(self, actor_id: str) -> list[str]:
@@ -186,3 +262,8 @@ class ActorRegistry:
     def principal(self, actor_id: str) -> str:
         """The top of an actor's lineage: the state or organisation it speaks for."""
         return self.lineage(actor_id)[-1]
+
+
+def _date(value: object) -> date:
+    """TOML gives a bare date (1997-01-01) as a date; a quoted one as a string."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

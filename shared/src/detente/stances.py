@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detente.events import ActorStance, Article, ArticleStances
+from detente.events import ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
-from detente.text import MENTIONED_ONLY, Attribution, MentionFinder, Statement, attribute
+from detente.stance_taking import (
+    STANCE_THRESHOLD,
+    ScoredStatement,
+    actor_features,
+    quoted_ranges,
+)
+from detente.text import Attribution, MentionFinder, Statement, attribute
 
 SUPPORTED_LANGUAGES = frozenset({"en"})
 MAX_EVIDENCE = 3
@@ -71,35 +77,86 @@ class StanceEngine:
 
     def classify_many(self, articles: Sequence[Article]) -> list[ArticleStances]:
         """Classify a batch, vectorising every statement of every article in one call."""
+        named = self.named_actors(articles)
+        p_stances = iter(self.model.p_stance([f for actors in named for _, _, f in actors]))
+        return [
+            self._article_stances(article, [(a, items, next(p_stances)) for a, items, _ in actors])
+            for article, actors in zip(articles, named, strict=True)
+        ]
+
+    def named_actors(
+        self, articles: Sequence[Article]
+    ) -> list[list[tuple[str, list[ScoredStatement], dict[str, float]]]]:
+        """Per article, every actor it names with its scored statements and the features the
+        second stage reads (the model's input, also what `detente train` learns from)."""
         for article in articles:
             self.check(article)
-        attributions = [attribute(a.text, self.finder, title=a.title) for a in articles]
+        attributions = [
+            attribute(a.text, self.finder, title=a.title, on=a.published_at.date())
+            for a in articles
+        ]
         texts: list[str] = []
         for attribution in attributions:
             texts.extend(mask_statement(s, attribution) for s in attribution.statements)
         scores = iter(self.model.scores(texts))
-        results = []
+        named = []
         for article, attribution in zip(articles, attributions, strict=True):
-            scored = [(s, *next(scores)) for s in attribution.statements]
-            results.append(self._article_stances(article, scored))
-        return results
+            scored = [ScoredStatement(s, *next(scores)) for s in attribution.statements]
+            named.append(self._named_actors(article, attribution, scored))
+        return named
+
+    def _named_actors(
+        self, article: Article, attribution: Attribution, scored: list[ScoredStatement]
+    ) -> list[tuple[str, list[ScoredStatement], dict[str, float]]]:
+        """Every actor the article names, in order of first mention, with its statements
+        and the features that say whether it takes a stance."""
+        full = f"{article.title}\n\n{article.text}" if article.title else article.text
+        quoted = quoted_ranges(full)
+        per_actor: dict[str, list[ScoredStatement]] = {m.actor: [] for m in attribution.mentions}
+        for item in scored:
+            per_actor.setdefault(item.statement.actor, []).append(item)
+        return [
+            (
+                actor_id,
+                items,
+                actor_features(
+                    actor_id,
+                    self.registry.get(actor_id).kind,
+                    attribution,
+                    full,
+                    len(article.title) if article.title else 0,
+                    items,
+                    quoted,
+                ),
+            )
+            for actor_id, items in per_actor.items()
+        ]
 
     def _article_stances(
-        self, article: Article, scored: list[tuple[Statement, float, float]]
+        self, article: Article, named: list[tuple[str, list[ScoredStatement], float]]
     ) -> ArticleStances:
-        per_actor: dict[str, list[tuple[Statement, float, float]]] = {}
-        for statement, p, weight in scored:
-            per_actor.setdefault(statement.actor, []).append((statement, p, weight))
         actors = []
-        for actor_id, items in per_actor.items():
+        mentioned = []
+        for actor_id, items, p_stance in named:
             actor = self.registry.get(actor_id)
-            p_hardline = aggregate([(p, w) for _, p, w in items])
+            if not items or p_stance < STANCE_THRESHOLD:
+                mentioned.append(
+                    MentionedActor(
+                        actor=actor.id,
+                        name=actor.name,
+                        kind=actor.kind,
+                        p_stance=round(p_stance, 4),
+                    )
+                )
+                continue
+            p_hardline = aggregate([(s.p_hardline, s.weight) for s in items])
             hardline = p_hardline >= 0.5
-
             # Evidence: the stance-bearing sentences that most support the verdict.
             sign = 1.0 if hardline else -1.0
-            ranked = sorted(items, key=lambda item: item[2] * sign * (item[1] - 0.5), reverse=True)
-            chosen = sorted(ranked[:MAX_EVIDENCE], key=lambda item: item[0].sentence.start)
+            ranked = sorted(
+                items, key=lambda s: s.weight * sign * (s.p_hardline - 0.5), reverse=True
+            )
+            chosen = sorted(ranked[:MAX_EVIDENCE], key=lambda s: s.statement.sentence.start)
             actors.append(
                 ActorStance(
                     actor=actor.id,
@@ -108,13 +165,9 @@ class StanceEngine:
                     affiliation=actor.affiliation,
                     stance="hardline" if hardline else "conciliatory",
                     p_hardline=round(p_hardline, 4),
+                    p_stance=round(p_stance, 4),
                     statements=len(items),
-                    evidence=list(dict.fromkeys(s.sentence.text for s, _, _ in chosen)),
-                    basis=(
-                        "mentions"
-                        if all(s.cue == MENTIONED_ONLY for s, _, _ in items)
-                        else "statements"
-                    ),
+                    evidence=list(dict.fromkeys(s.statement.sentence.text for s in chosen)),
                 )
             )
         actors.sort(key=lambda a: (-a.statements, a.actor))
@@ -124,4 +177,5 @@ class StanceEngine:
             title=article.title,
             model_version=self.model.version,
             actors=actors,
+            mentioned=mentioned,
         )

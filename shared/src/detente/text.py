@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import pairwise
 
 from detente.registry import FOLD as _NORMALISE
@@ -177,25 +178,97 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+# Words that may stand right before a name without making it part of a longer one:
+# titles and ranks ("President Zuma", "Foreign Minister Lavrov").
+_TITLE_WORDS = frozenset(
+    """
+    president prime minister ministers secretary chancellor mr mrs ms dr general gen ambassador
+    king queen prince crown emir sheikh chairman chairwoman chairperson leader premier vice
+    deputy foreign defence defense senator sen rep representative envoy commissioner
+    spokesman spokeswoman spokesperson colonel col marshal admiral commander chief director
+    governor mayor speaker pope ayatollah supreme sultan lieutenant lt major maj captain capt
+    special high comrade counsellor counselor adviser advisor lord lady sir dame baroness
+    brigadier field military army interior state-secretary under-secretary-general
+    secretary-general assistant acting former late then incoming outgoing
+    """.split()
+)
+# A role phrase right after "former" names a past holder, not today's.
+_PAST_BEFORE = re.compile(r"\b(?:former|ex-|late|then)\s*$", re.IGNORECASE)
+_OFFICE = "office:"
+
+
 class MentionFinder:
-    """Longest-match alias lookup at word starts; aliases are indexed by their first word."""
+    """Longest-match alias lookup at word starts; aliases are indexed by their first word.
+
+    An office's alias ("the Secretary-General") names whoever held the office on the date
+    given to `find`. A match that is only part of a longer name is not a mention: a surname
+    joined by a hyphen to an unknown name ("Dlamini-Zuma"), or an alias right after a
+    capitalised word that is neither a title nor the start of the sentence ("State
+    Administrative Council members", "National Security Council").
+    """
 
     def __init__(self, registry: ActorRegistry) -> None:
+        self._registry = registry
         self._by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for alias, actor_id in registry.aliases().items():
+        surfaces = [
+            *registry.aliases().items(),
+            *registry.demonyms().items(),
+            *((alias, _OFFICE + office) for alias, office in registry.office_aliases().items()),
+        ]
+        for alias, target in surfaces:
             first = _WORD.match(alias)
-            if first is None:
-                continue
-            self._by_first_word[first.group()].append((alias, actor_id))
-        for demonym, actor_id in registry.demonyms().items():
-            first = _WORD.match(demonym)
             if first is not None:
-                self._by_first_word[first.group()].append((demonym, actor_id))
+                self._by_first_word[first.group()].append((alias, target))
         self._demonyms = set(registry.demonyms())
         for candidates in self._by_first_word.values():
             candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
 
-    def find(self, text: str) -> list[Mention]:
+    def _longest_at(self, normalised: str, start: int, token: str) -> tuple[str, str] | None:
+        # "the Kremlin" also matches "The Kremlin", but "Putin" never matches "putin".
+        candidates = list(self._by_first_word.get(token, ()))
+        if token[:1].isupper():
+            candidates += self._by_first_word.get(token[:1].lower() + token[1:], ())
+            candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
+        for alias, target in candidates:
+            end = start + len(alias)
+            candidate = normalised[start:end]
+            if candidate != alias and candidate != alias[:1].upper() + alias[1:]:
+                continue
+            if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
+                continue
+            if alias in self._demonyms and not _ROLE_AFTER.match(normalised, end):
+                continue
+            return alias, target
+        return None
+
+    def _starts_a_name(self, normalised: str, start: int) -> bool:
+        word = _WORD.match(normalised, start)
+        return word is not None and self._longest_at(normalised, start, word.group()) is not None
+
+    def _inside_longer_name(self, normalised: str, start: int, end: int, previous_end: int) -> bool:
+        joined_left = start >= 2 and normalised[start - 1] == "-" and previous_end != start - 1
+        if joined_left and normalised[start - 2].isalpha():
+            left = re.search(r"[\w.']+$", normalised[: start - 1])
+            left_word = left.group() if left else ""
+            # "U.S.-China talks" pairs two actors; "Dlamini-Zuma" is one longer name.
+            if left_word[:1].isupper() and not self._starts_a_name(
+                normalised, start - 1 - len(left_word)
+            ):
+                return True
+        joined_right = end + 1 < len(normalised) and normalised[end] == "-"
+        if joined_right and normalised[end + 1].isupper():
+            return not self._starts_a_name(normalised, end + 1)
+        before = re.search(r"([A-Z][\w'-]*)[ \t]+$", normalised[max(0, start - 40) : start])
+        if before is None or not normalised[start].isupper():
+            return False
+        word = before.group(1)
+        word_start = start - len(before.group(0))
+        sentence_start = re.search(r"(?:^|[.!?:;\"(\n]\s*)$", normalised[:word_start])
+        if sentence_start is not None or word.lower() in _TITLE_WORDS:
+            return False
+        return not self._starts_a_name(normalised, word_start)
+
+    def find(self, text: str, on: date | None = None) -> list[Mention]:
         normalised = text.translate(_NORMALISE)
         mentions: list[Mention] = []
         position = 0
@@ -204,25 +277,30 @@ class MentionFinder:
                 word.start() > 0 and normalised[word.start() - 1].isalnum()
             ):
                 continue
-            token = word.group()
-            # "the Kremlin" also matches "The Kremlin", but "Putin" never matches "putin".
-            candidates = list(self._by_first_word.get(token, ()))
-            if token[:1].isupper():
-                candidates += self._by_first_word.get(token[:1].lower() + token[1:], ())
-                candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
-            for alias, actor_id in candidates:
-                end = word.start() + len(alias)
-                candidate = normalised[word.start() : end]
-                if candidate != alias and candidate != alias[:1].upper() + alias[1:]:
+            match = self._longest_at(normalised, word.start(), word.group())
+            if match is None:
+                continue
+            alias, target = match
+            end = word.start() + len(alias)
+            position = end
+            previous_end = mentions[-1].end if mentions else -1
+            if self._inside_longer_name(normalised, word.start(), end, previous_end):
+                continue
+            if target.startswith(_OFFICE):
+                if _PAST_BEFORE.search(normalised[max(0, word.start() - 12) : word.start()]):
                     continue
-                if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
+                # "the US president, Donald Trump": the name that follows decides.
+                after = self._following_name(normalised, end)
+                holder = self._registry.office(target[len(_OFFICE) :]).holder(on)
+                if after or holder is None:
                     continue
-                if alias in self._demonyms and not _ROLE_AFTER.match(normalised, end):
-                    continue
-                mentions.append(Mention(actor_id, word.start(), end, text[word.start() : end]))
-                position = end
-                break
+                target = holder
+            mentions.append(Mention(target, word.start(), end, text[word.start() : end]))
         return mentions
+
+    def _following_name(self, normalised: str, end: int) -> bool:
+        gap = re.match(r",?[ \t]+", normalised[end:])
+        return gap is not None and self._starts_a_name(normalised, end + gap.end())
 
 
 def _quote_mask(sentence: str, inside_at_start: bool) -> tuple[list[bool], bool]:
@@ -362,11 +440,14 @@ def _coordinated(gap: str) -> bool:
     return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?", gap) is not None
 
 
-def attribute(text: str, finder: MentionFinder, title: str = "") -> Attribution:
-    """Attribute each sentence of `title` + `text` to the actors whose statement or deed it is."""
+def attribute(
+    text: str, finder: MentionFinder, title: str = "", on: date | None = None
+) -> Attribution:
+    """Attribute each sentence of `title` + `text` to the actors whose statement or deed it
+    is; `on` (the article's date) decides who holds an office the text names by its title."""
     full = f"{title}\n\n{text}" if title else text
     sentences = split_sentences(full)
-    mentions = finder.find(full)
+    mentions = finder.find(full, on)
     result = Attribution(sentences=sentences, mentions=mentions)
 
     by_sentence: dict[int, list[Mention]] = defaultdict(list)
@@ -448,7 +529,8 @@ MENTIONED_ONLY = "mentioned only"
 
 def _add_mention_fallback(result: Attribution, by_sentence: dict[int, list[Mention]]) -> None:
     """An actor named but never the actor of a sentence ("attacks on the port, blamed on the
-    Houthis") still gets a stance, from the sentences that name it; callers weigh it less."""
+    Houthis") gets the sentences that name it as candidate statements; whether they show a
+    stance of its own is for the second stage (`detente.stance_taking`) to decide."""
     speaking = {statement.actor for statement in result.statements}
     for sentence in result.sentences:
         for actor_id in dict.fromkeys(m.actor for m in by_sentence.get(sentence.index, [])):

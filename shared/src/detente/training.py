@@ -6,12 +6,15 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from detente.corpora import LabelledStatement
+from detente.corpora import JudgedPassage, LabelledStatement
+from detente.events import Article
 from detente.registry import ActorRegistry
-from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN
+from detente.stance_taking import STANCE_THRESHOLD
+from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN, StanceEngine
 from detente.text import MentionFinder
 
 MODEL_NAME = "detente-stance-v1"
@@ -148,11 +151,95 @@ def evaluate_statements(
     return report
 
 
-def save(pipeline: Any, path: Path, metadata: dict[str, Any]) -> None:
+def save(
+    pipeline: Any, path: Path, metadata: dict[str, Any], stance_taking: Any | None = None
+) -> None:
     import skops.io as sio
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump({"pipeline": pipeline, "name": MODEL_NAME}, path, compression=zipfile.ZIP_DEFLATED)
+    bundle = {"pipeline": pipeline, "name": MODEL_NAME}
+    if stance_taking is not None:
+        bundle["stance_taking"] = stance_taking
+    sio.dump(bundle, path, compression=zipfile.ZIP_DEFLATED)
     path.with_suffix(".metrics.json").write_text(
         json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
+
+
+def build_stance_taking_pipeline() -> Any:
+    """Second stage: actor features → P(takes a stance). Few, dense, interpretable inputs,
+    so a calibrated logistic regression; calibrated like the statement model."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=1.0, max_iter=3000),
+        method="sigmoid",
+        cv=5,
+        ensemble=False,
+    )
+    return Pipeline([("features", DictVectorizer(sparse=False)), ("classifier", classifier)])
+
+
+def stance_taking_examples(
+    passages: Sequence[JudgedPassage], engine: StanceEngine
+) -> tuple[list[dict[str, float]], list[int], list[str]]:
+    """Features of every judged actor the engine finds in the passages, with 1 when the
+    passage shows a stance of its own. Judged actors it does not find teach nothing here."""
+    articles = [
+        Article(
+            id=p.id,
+            published_at=datetime.fromisoformat(p.published_at.replace("Z", "+00:00")),
+            source="detente-training",
+            title=p.title,
+            text=p.text,
+        )
+        for p in passages
+    ]
+    features: list[dict[str, float]] = []
+    labels: list[int] = []
+    crises: list[str] = []
+    for passage, named in zip(passages, engine.named_actors(articles), strict=True):
+        verdicts = {}
+        for name, verdict in passage.verdicts:
+            actor = engine.registry.lookup(name)
+            if actor is not None:
+                verdicts[actor.id] = verdict
+        for actor_id, _, actor_features in named:
+            if actor_id in verdicts:
+                features.append(actor_features)
+                labels.append(int(verdicts[actor_id] != "none"))
+                crises.append(passage.crisis)
+    return features, labels, crises
+
+
+def fit_stance_taking(features: Sequence[dict[str, float]], labels: Sequence[int]) -> Any:
+    pipeline = build_stance_taking_pipeline()
+    pipeline.fit(list(features), list(labels))
+    vectoriser = pipeline.named_steps["features"]
+    vectoriser.vocabulary_ = {name: int(i) for name, i in vectoriser.vocabulary_.items()}
+    return pipeline
+
+
+def evaluate_stance_taking(
+    pipeline: Any, features: Sequence[dict[str, float]], labels: Sequence[int]
+) -> dict[str, Any]:
+    """Precision and recall of "takes a stance" at the engine's threshold, and the Brier
+    score (mean squared error of the probability: what calibration buys)."""
+    if not features:
+        return {"n": 0}
+    proba = [float(p) for p in pipeline.predict_proba(list(features))[:, 1]]
+    predicted = [p >= STANCE_THRESHOLD for p in proba]
+    tp = sum(p and g for p, g in zip(predicted, labels, strict=True))
+    precision = tp / sum(predicted) if any(predicted) else 0.0
+    recall = tp / sum(labels) if any(labels) else 0.0
+    brier = sum((p - g) ** 2 for p, g in zip(proba, labels, strict=True)) / len(labels)
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "brier": round(brier, 4),
+        "takes_a_stance": sum(labels),
+        "n": len(labels),
+    }

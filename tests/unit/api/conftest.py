@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from detente.events import ActorStance, IndexUpdate, StanceEvent, WindowValue
+from detente.events import ActorStance, IndexUpdate, MentionedActor, StanceEvent, WindowValue
 from detente.indices import actor_subject, dyad_subject
 from detente.registry import ActorRegistry
 from detente_api.main import create_app
@@ -112,6 +112,8 @@ def make_stance(api_registry: ActorRegistry) -> MakeStance:
         model_version: str = "m1",
         title: str = "Talks stall",
         evidence: list[str] | None = None,
+        p_stance: float = 1.0,
+        mentioned: list[MentionedActor] | None = None,
     ) -> StanceEvent:
         known = api_registry.get(actor)
         return StanceEvent(
@@ -126,10 +128,12 @@ def make_stance(api_registry: ActorRegistry) -> MakeStance:
                 affiliation=known.affiliation,
                 stance=stance,  # type: ignore[arg-type]
                 p_hardline=p_hardline,
+                p_stance=p_stance,
                 statements=2,
                 evidence=evidence if evidence is not None else [f"{known.name} said no."],
             ),
             classified_at=classified_at or published_at + timedelta(minutes=1),
+            mentioned=mentioned or [],
         )
 
     return build

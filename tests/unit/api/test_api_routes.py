@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from detente.events import MentionedActor, StanceEvent
 from detente_api.main import create_app
 from detente_api.settings import Settings
 
@@ -109,8 +111,14 @@ def test_dyads_and_global(client, view, make_index):
 
 
 def test_article_assembly_and_404(client, view, make_stance):
-    view.apply_stance(make_stance("a-1", "vladimir-putin", p_hardline=0.9))
-    view.apply_stance(make_stance("a-1", "emmanuel-macron", stance="conciliatory", p_hardline=0.3))
+    named = [MentionedActor(actor="nato", name="NATO", kind="organisation", p_stance=0.1)]
+    view.apply_stance(make_stance("a-1", "vladimir-putin", p_hardline=0.9, mentioned=named))
+    view.apply_stance(
+        make_stance(
+            "a-1", "emmanuel-macron", stance="conciliatory", p_hardline=0.3, p_stance=0.7,
+            mentioned=named,
+        )
+    )  # fmt: skip
 
     response = client.get("/v1/articles/a-1")
 
@@ -128,6 +136,7 @@ def test_article_assembly_and_404(client, view, make_stance):
             "affiliation": "france",
             "stance": "conciliatory",
             "p_hardline": 0.3,
+            "p_stance": 0.7,
             "statements": 2,
             "evidence": ["Emmanuel Macron said no."],
             "basis": "statements",
@@ -139,15 +148,35 @@ def test_article_assembly_and_404(client, view, make_stance):
             "affiliation": "russia",
             "stance": "hardline",
             "p_hardline": 0.9,
+            "p_stance": 1.0,
             "statements": 2,
             "evidence": ["Vladimir Putin said no."],
             "basis": "statements",
         },
     ]
+    assert body["mentioned"] == [
+        {"actor": "nato", "name": "NATO", "kind": "organisation", "p_stance": 0.1}
+    ]
 
     missing = client.get("/v1/articles/a-2")
     assert missing.status_code == 404
     assert missing.json() == {"detail": "unknown article 'a-2'"}
+
+
+def test_stance_records_from_before_the_none_outcome_still_read(client, view, make_stance):
+    """During a rollout the API meets records without p_stance or mentioned."""
+    current = make_stance("a-1", "vladimir-putin").model_dump(mode="json")
+    del current["mentioned"]
+    del current["stance"]["p_stance"]
+    current["stance"]["basis"] = "mentions"
+    view.apply_stance(StanceEvent.model_validate_json(json.dumps(current)))
+
+    body = client.get("/v1/articles/a-1").json()
+
+    assert body["mentioned"] == []
+    assert [(a["actor"], a["p_stance"], a["basis"]) for a in body["actors"]] == [
+        ("vladimir-putin", 1.0, "mentions")
+    ]
 
 
 @pytest.mark.parametrize(

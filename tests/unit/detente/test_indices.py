@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from detente import indices
-from detente.events import ActorStance, ArticleStances, Contribution
+from detente.events import ActorStance, ArticleStances, Contribution, MentionedActor
 from detente.registry import ActorRegistry
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -140,3 +140,24 @@ def test_contributions_replayed_after_a_crash_are_fenced_off_by_source_offset() 
 
 def test_hour_of_counts_whole_hours_since_the_epoch() -> None:
     assert indices.hour_of(datetime(1970, 1, 1, 1, 59, tzinfo=UTC)) == 1
+
+
+def test_statements_weigh_by_how_likely_they_are_the_actors_own(registry: ActorRegistry) -> None:
+    sure = stance("vladimir-putin", "person", "russia", 0.9)
+    doubtful = sure.model_copy(update={"p_stance": 0.6})
+    old_mention_only = sure.model_copy(update={"basis": "mentions"})  # before the "none" outcome
+    weights = [
+        {c.subject: c.weight for c in indices.contributions(article("a", T0, s), registry)}
+        for s in (sure, doubtful, old_mention_only)
+    ]
+    assert weights[0]["actor:vladimir-putin"] == pytest.approx(0.9)
+    assert weights[1]["actor:vladimir-putin"] == pytest.approx(0.9 * 0.6)
+    assert weights[2]["actor:vladimir-putin"] == pytest.approx(0.9 * 0.5)
+
+
+def test_named_only_actors_add_nothing_to_any_index(registry: ActorRegistry) -> None:
+    only_named = ArticleStances(
+        id="a", published_at=T0, model_version="t", actors=[],
+        mentioned=[MentionedActor(actor="nato", name="NATO", kind="organisation")],
+    )  # fmt: skip
+    assert indices.contributions(only_named, registry) == []

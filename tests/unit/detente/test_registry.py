@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from detente.registry import ActorRegistry, RegistryError
@@ -52,3 +54,48 @@ def test_shipped_registry_loads_and_is_large() -> None:
     kinds = {actor.kind for actor in shipped}
     assert kinds == {"person", "state", "organisation", "group"}
     assert shipped.principal(shipped.lookup("Vladimir Putin").id) == shipped.lookup("Russia").id
+
+
+def test_an_office_names_its_holder_on_the_date(offices: ActorRegistry) -> None:
+    assert offices.lookup("the Secretary-General", date(2008, 8, 8)).id == "ban-ki-moon"
+    assert offices.lookup("UN chief", date(2017, 1, 1)).id == "antonio-guterres"
+    assert offices.lookup("The Secretary-General", None).id == "antonio-guterres"  # today's
+    assert offices.lookup("UN chief", date(1990, 1, 1)) is None  # nobody we know: no link
+
+
+@pytest.mark.parametrize(
+    ("holders", "problem"),
+    [
+        ('{ actor = "nobody", from = 2007-01-01 }', "unknown holder"),
+        (
+            '{ actor = "ban-ki-moon", from = 2007-01-01, to = 2017-06-30 },'
+            ' { actor = "antonio-guterres", from = 2017-01-01 }',
+            "overlap",
+        ),
+        ('{ actor = "ban-ki-moon", from = "last year" }', "bad holder"),
+    ],
+)
+def test_inconsistent_offices_are_refused(offices_toml: str, holders: str, problem: str) -> None:
+    toml = offices_toml.split("[[office]]")[0] + (
+        f'[[office]]\nid = "sg"\nname = "SG"\naliases = ["the SG"]\nholders = [{holders}]\n'
+    )
+    with pytest.raises(RegistryError, match=problem):
+        ActorRegistry.from_toml(toml)
+
+
+def test_an_office_alias_may_not_be_an_actor_alias(offices_toml: str) -> None:
+    toml = offices_toml.replace(
+        'aliases = ["the Secretary-General", "UN chief"]', 'aliases = ["Guterres"]'
+    )
+    with pytest.raises(RegistryError, match="clashes"):
+        ActorRegistry.from_toml(toml)
+
+
+def test_shipped_offices_resolve_by_date() -> None:
+    shipped = ActorRegistry.load()
+    assert shipped.lookup("the Secretary-General", date(2008, 8, 8)).name == "Ban Ki-moon"
+    assert shipped.lookup("the US president", date(2014, 3, 1)).name == "Barack Obama"
+    assert shipped.lookup("the Russian president", date(2010, 1, 1)).name == "Dmitry Medvedev"
+    assert shipped.lookup("NATO Secretary General", date(2012, 5, 1)).name == (
+        "Anders Fogh Rasmussen"
+    )

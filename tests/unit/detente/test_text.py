@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from detente.registry import ActorRegistry
 from detente.text import MENTIONED_ONLY, MentionFinder, attribute, split_sentences
 
@@ -143,3 +145,26 @@ def test_actors_only_named_fall_back_to_the_sentences_that_name_them(
     fallback = [(s.actor, s.sentence.index) for s in result.statements if s.cue == MENTIONED_ONLY]
     assert fallback == [("ukraine", 0), ("ukraine", 1)]
     assert ("vladimir-putin", "reporting verb") in [(s.actor, s.cue) for s in result.statements]
+
+
+def test_a_name_inside_a_longer_name_is_no_mention(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    assert finder.find("Nkosazana Dlamini-Putin said the union would act.") == []
+    assert finder.find("The Grand Moscow Council met.") == []  # part of an unknown body's name
+    # Titles, sentence starts and actor pairs are no longer names.
+    found = [m.actor for m in finder.find("Talks with President Putin. Moscow-Paris ties warmed.")]
+    assert found == ["vladimir-putin", "russia", "france"]
+
+
+def test_offices_resolve_by_the_articles_date_and_yield_to_a_following_name(
+    offices: ActorRegistry,
+) -> None:
+    finder = MentionFinder(offices)
+    text = "The Secretary-General urged restraint."
+    assert [m.actor for m in finder.find(text, date(2010, 5, 1))] == ["ban-ki-moon"]
+    assert [m.actor for m in finder.find(text, date(2020, 5, 1))] == ["antonio-guterres"]
+    assert finder.find(text, date(1990, 5, 1)) == []
+    # The name given with the title decides; a former holder is not today's.
+    named = finder.find("The UN chief, Guterres, spoke.", date(2010, 5, 1))
+    assert [m.actor for m in named] == ["antonio-guterres"]
+    assert finder.find("The former UN chief spoke.", date(2020, 5, 1)) == []

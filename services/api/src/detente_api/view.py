@@ -20,6 +20,7 @@ from detente.events import (
     ActorStance,
     ArticleStances,
     IndexUpdate,
+    MentionedActor,
     StanceEvent,
     SubjectKind,
     TensionAlert,
@@ -58,6 +59,9 @@ class _Article:
     heap_key: tuple[float, int]
     # actor id -> (classified_at, model_version, stance): the latest stance per actor.
     stances: dict[str, tuple[datetime, str, ActorStance]] = field(default_factory=dict)
+    # The named-only actors of the latest classification (absent from records before the
+    # "none" outcome, which then show none).
+    mentioned: list[MentionedActor] = field(default_factory=list)
 
 
 def _windows(update: IndexUpdate | None) -> dict[str, WindowValue]:
@@ -225,6 +229,7 @@ class TensionView:
                 model_version=event.model_version,
                 classified_at=stamp,
                 heap_key=self._push(stamp, event.article_id),
+                mentioned=list(event.mentioned),
             )
             self._articles[event.article_id] = article
         elif stamp > article.classified_at:
@@ -234,6 +239,7 @@ class TensionView:
             article.published_at = event.published_at
             article.classified_at = stamp
             article.heap_key = self._push(stamp, event.article_id)
+            article.mentioned = list(event.mentioned)
         actor_id = event.stance.actor
         previous = article.stances.get(actor_id)
         if previous is None or event.classified_at >= previous[0]:
@@ -434,6 +440,7 @@ class TensionView:
             title=article.title,
             model_version=article.model_version,
             actors=sorted(stances, key=lambda s: s.actor),
+            mentioned=article.mentioned,
         )
 
     @property

@@ -1,0 +1,173 @@
+"""Does an actor take a stance of its own in an article, or is it only named?
+
+The second stage of the engine. Attribution (`detente.text`) proposes statements, each with
+the cue that tied a sentence to an actor; the statement model says how likely each sentence
+shows a stance at all. This module describes every actor an article names by what kind of
+evidence it has (its cues, the statement model's confidence) and where its name stands (in
+the title only, after a preposition, as the object of a verb, in a list, inside somebody
+else's quotation), as a small dict of numbers. A calibrated logistic regression trained on
+the team's judged passages (`data/training/attribution/`) turns that into `p_stance`;
+without one, `prior_p_stance` combines fixed per-cue reliabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from detente.events import ActorKind
+from detente.registry import fold
+from detente.text import MENTIONED_ONLY, Attribution, Mention, Statement
+
+STANCE_THRESHOLD = 0.5
+
+# How often a statement found by each cue is the actor's own stance, before any training:
+# an explicit speech verb is strong evidence, position alone is weak.
+CUE_PRIORS: dict[str, float] = {
+    "reporting verb": 0.85,
+    "inverted reporting verb": 0.85,
+    "statement by": 0.8,
+    "first person of the statement's author": 0.8,
+    "role of actor": 0.75,
+    "subject with appositive": 0.7,
+    "clause subject": 0.65,
+    "deed": 0.55,
+    "agent (by)": 0.55,
+    "carried over": 0.5,
+    "according to": 0.35,
+    "sentence subject": 0.4,
+    # Only named: a bystander more often than not, unless named again and again.
+    MENTIONED_ONLY: 0.25,
+}
+_WORD = re.compile(r"[\w'-]+")
+# A name right after one of these is usually a place, a target or a partner, not an agent.
+_PREPOSITIONS = frozenset(
+    """
+    at in to with on against from into toward towards between over about for under among
+    including across near inside within upon like
+    """.split()
+)
+# Verbs whose object is the actor named right after them: "accused Kyiv", "urged Iran".
+_OBJECT_VERBS = frozenset(
+    """
+    accused accuse accuses urged urge urges warned warn warns told tell tells condemned
+    condemn condemns criticised criticized criticise criticize blamed blame blames
+    attacked attack attacks sanctioned sanction sanctions called calls pressed press
+    asked ask asks invited invite invites welcomed welcome welcomes thanked thank thanks
+    met meet meets joined join joins visited visit visits hosted host hosts struck strike
+    strikes hit hits targeted target targets shelled shell shells invaded invade invades
+    defeated supporting backing backed back backs helping helped help helps arming armed
+    threatened threaten threatens provoked provoke provokes deter deterring deterred
+    punish punished punishing engage engaged engaging recognise recognised recognize
+    recognized praised praise praises congratulated contacted informed reassured assured
+    """.split()
+)
+_ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her"})
+CUE_NAMES = tuple(CUE_PRIORS)
+KINDS: tuple[ActorKind, ...] = ("person", "state", "organisation", "group")
+
+
+@dataclass(frozen=True)
+class ScoredStatement:
+    statement: Statement
+    p_hardline: float
+    weight: float  # how likely the sentence shows a stance at all (statement model)
+
+
+def _words_before(text: str, start: int, limit: int = 60) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text[max(0, start - limit) : start])]
+
+
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """Spans inside double quotation marks, paragraph by paragraph (folded quotes)."""
+    ranges: list[tuple[int, int]] = []
+    folded = fold(text)
+    opened: int | None = None
+    for index, char in enumerate(folded):
+        if char == "\n":
+            opened = None
+        elif char == '"':
+            if opened is None:
+                opened = index
+            else:
+                ranges.append((opened, index))
+                opened = None
+    return ranges
+
+
+def _in_list(mention: Mention, others: Sequence[Mention], text: str) -> bool:
+    for other in others:
+        if other is mention:
+            continue
+        if other.end <= mention.start:
+            gap = text[other.end : mention.start]
+        elif mention.end <= other.start:
+            gap = text[mention.end : other.start]
+        else:
+            continue
+        if re.fullmatch(r"\s*(?:,|and|or|,\s*and|,\s*or)\s*(?:the\s+)?", gap):
+            return True
+    return False
+
+
+def actor_features(
+    actor_id: str,
+    kind: str,
+    attribution: Attribution,
+    text: str,
+    title_end: int,
+    scored: Sequence[ScoredStatement],
+    quoted: Sequence[tuple[int, int]] | None = None,
+) -> dict[str, float]:
+    """What the article shows of one actor, as named numeric features.
+
+    `text` is what attribution read (title, blank line, body) and `title_end` where the title
+    ends in it (0 without a title); `scored` are this actor's statements.
+    """
+    quoted = quoted_ranges(text) if quoted is None else quoted
+    own = [m for m in attribution.mentions if m.actor == actor_id]
+    features: dict[str, float] = {f"kind={kind}": 1.0}
+    mentions = max(len(own), 1)
+    counts = {"title": 0, "preposition": 0, "object": 0, "list": 0, "quoted": 0, "possessive": 0,
+              "lead": 0}  # fmt: skip
+    sentence_starts = [s.start for s in attribution.sentences]
+    for mention in own:
+        before = _words_before(text, mention.start)
+        while before and before[-1] in _ARTICLES:
+            before.pop()
+        counts["title"] += mention.start < title_end
+        counts["preposition"] += bool(before) and before[-1] in _PREPOSITIONS
+        counts["object"] += bool(before) and (
+            before[-1] in _OBJECT_VERBS or before[-2:] == ["called", "on"]
+        )
+        counts["list"] += _in_list(mention, attribution.mentions, text)
+        counts["quoted"] += any(a < mention.start < b for a, b in quoted)
+        counts["possessive"] += text[mention.end : mention.end + 2] in ("'s", "’s")
+        sentence_start = max((s for s in sentence_starts if s <= mention.start), default=0)
+        counts["lead"] += len(_WORD.findall(text[sentence_start : mention.start])) <= 2
+    for name, count in counts.items():
+        features[f"share_{name}"] = count / mentions
+    features["log_mentions"] = math.log1p(len(own))
+    features["log_statements"] = math.log1p(len(scored))
+    cues = [s.statement.cue for s in scored]
+    for cue in CUE_NAMES:
+        n = cues.count(cue)
+        if n:
+            features[f"cue={cue}"] = math.log1p(n)
+    weights = [s.weight for s in scored]
+    features["max_stance_weight"] = max(weights, default=0.0)
+    features["mean_stance_weight"] = sum(weights) / len(weights) if weights else 0.0
+    features["max_polarity"] = max((abs(s.p_hardline - 0.5) * 2 for s in scored), default=0.0)
+    features["prior"] = prior_p_stance(scored)
+    return features
+
+
+def prior_p_stance(scored: Sequence[ScoredStatement]) -> float:
+    """Noisy-or of the cue reliabilities, each statement damped by the statement model's
+    own doubt that it shows a stance: any one strong statement makes a stance-taker."""
+    none = 1.0
+    for item in scored:
+        none *= 1.0 - CUE_PRIORS.get(item.statement.cue, 0.5) * item.weight
+    return 1.0 - none

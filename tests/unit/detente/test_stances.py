@@ -1,0 +1,100 @@
+"""The engine's three outcomes: hardline, conciliatory, or only named (`mentioned`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from detente.events import Article
+from detente.model import StanceModel
+from detente.registry import ActorRegistry
+from detente.stances import StanceEngine
+
+
+class KeywordClassifier:
+    """A stand-in statement model: "warn" is hardline, "talks" conciliatory, else neutral."""
+
+    classes_ = np.array(["conciliatory", "hardline", "neutral"])
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            if "warn" in text:
+                rows.append([0.05, 0.9, 0.05])
+            elif "talks" in text:
+                rows.append([0.85, 0.05, 0.1])
+            else:
+                rows.append([0.1, 0.1, 0.8])
+        return np.array(rows)
+
+
+class PeopleOnly:
+    """A stand-in second stage that believes only people take stances."""
+
+    def predict_proba(self, features: Sequence[dict[str, float]]) -> np.ndarray:
+        p = [0.9 if f.get("kind=person") else 0.2 for f in features]
+        return np.array([[1 - x, x] for x in p])
+
+
+def article(text: str, title: str = "") -> Article:
+    return Article(
+        id="t-1",
+        published_at=datetime(2026, 3, 1, tzinfo=UTC),
+        source="unit",
+        title=title,
+        text=text,
+    )
+
+
+@pytest.fixture
+def engine(registry: ActorRegistry) -> StanceEngine:
+    model = StanceModel(KeywordClassifier(), "test", ("conciliatory", "hardline", "neutral"))
+    return StanceEngine.create(registry, model)
+
+
+def test_a_bystander_is_mentioned_not_given_a_stance(engine: StanceEngine) -> None:
+    result = engine.classify(
+        article(
+            "Putin warned that Moscow would answer any deployment. "
+            "Diplomats in Paris followed the exchange closely."
+        )
+    )
+    assert [(a.actor, a.stance) for a in result.actors] == [("vladimir-putin", "hardline")]
+    assert 0.5 <= result.actors[0].p_stance <= 1.0
+    named = {m.actor: m for m in result.mentioned}
+    assert set(named) == {"russia", "france"}
+    assert all(m.p_stance < 0.5 for m in named.values())
+
+
+def test_the_second_stage_decides_who_takes_a_stance(registry: ActorRegistry) -> None:
+    model = StanceModel(
+        KeywordClassifier(), "test", ("conciliatory", "hardline", "neutral"), PeopleOnly()
+    )
+    engine = StanceEngine.create(registry, model)
+    result = engine.classify(
+        article("Macron said France wanted talks. The Kremlin, in Moscow, warned of war.")
+    )
+    assert [(a.actor, a.stance, a.p_stance) for a in result.actors] == [
+        ("emmanuel-macron", "conciliatory", 0.9)
+    ]
+    assert {(m.actor, m.p_stance) for m in result.mentioned} == {
+        ("france", 0.2),
+        ("kremlin", 0.2),
+        ("russia", 0.2),
+    }
+
+
+def test_a_stance_weighs_its_statements_by_how_likely_they_show_one(
+    engine: StanceEngine,
+) -> None:
+    # A neutral sentence of the same speaker barely moves its verdict.
+    result = engine.classify(
+        article("Macron said France wanted talks. Macron said he had arrived in Kyiv.")
+    )
+    macron = next(a for a in result.actors if a.actor == "emmanuel-macron")
+    assert macron.stance == "conciliatory"
+    assert macron.statements == 2
+    assert macron.p_hardline < 0.2
