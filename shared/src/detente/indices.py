@@ -12,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import Any
 
-from detente.events import ArticleStances, Contribution, IndexUpdate, SubjectKind, WindowValue
+from detente.events import (
+    ActorStance,
+    ArticleStances,
+    Contribution,
+    IndexUpdate,
+    SubjectKind,
+    WindowValue,
+)
 from detente.registry import ActorRegistry
 
 HOUR = 3600
@@ -53,6 +60,17 @@ class _Sums:
         )
 
 
+def _lineage(stance: ActorStance, registry: ActorRegistry) -> list[str]:
+    """A registered actor's lineage; an actor found outside the registry rolls up through
+    the registered affiliation its title gave it (an army spokesman → the army → the state)."""
+    if stance.actor in registry:
+        return registry.lineage(stance.actor)
+    parent = stance.affiliation
+    if parent is None or parent not in registry:
+        return [stance.actor]
+    return [stance.actor, *registry.lineage(parent)]
+
+
 def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Contribution]:
     """What one article adds to each subject it touches.
 
@@ -61,7 +79,9 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     symmetric; the global subject takes every statement once.
     """
     own: dict[str, _Sums] = {}
+    lineages: dict[str, list[str]] = {}
     for stance in stances.actors:
+        lineages[stance.actor] = _lineage(stance, registry)
         # Only stance-takers are in `actors`; each weighs by how sure the model is of the
         # direction and of the stance being the actor's own. (Records from before the
         # "none" outcome have p_stance 1.0 and may say basis "mentions": half weight.)
@@ -72,9 +92,9 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
         own[stance.actor] = sums
     rolled: dict[str, _Sums] = {}
     for actor_id, sums in own.items():
-        for subject in registry.lineage(actor_id):
+        for subject in lineages[actor_id]:
             rolled[subject] = rolled[subject] + sums if subject in rolled else sums
-    principals = sorted({registry.principal(a) for a in own})
+    principals = sorted({lineages[a][-1] for a in own})
 
     def make(subject: str, kind: SubjectKind, actors: list[str], sums: _Sums) -> Contribution:
         return Contribution(

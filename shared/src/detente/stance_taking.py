@@ -37,6 +37,7 @@ CUE_PRIORS: dict[str, float] = {
     "agent (by)": 0.55,
     "carried over": 0.5,
     "according to": 0.35,
+    "office of actor": 0.3,
     "sentence subject": 0.4,
     # Only named: a bystander more often than not, unless named again and again.
     MENTIONED_ONLY: 0.25,
@@ -168,6 +169,11 @@ def prior_p_stance(scored: Sequence[ScoredStatement]) -> float:
     """Noisy-or of the cue reliabilities, each statement damped by the statement model's
     own doubt that it shows a stance: any one strong statement makes a stance-taker."""
     none = 1.0
+    named_only = [item for item in scored if item.statement.cue == MENTIONED_ONLY]
     for item in scored:
-        none *= 1.0 - CUE_PRIORS.get(item.statement.cue, 0.5) * item.weight
+        if item.statement.cue != MENTIONED_ONLY:
+            none *= 1.0 - CUE_PRIORS.get(item.statement.cue, 0.5) * item.weight
+    if named_only:
+        # Being named often is no evidence of acting: the sentences count once, together.
+        none *= 1.0 - CUE_PRIORS[MENTIONED_ONLY] * max(item.weight for item in named_only)
     return 1.0 - none

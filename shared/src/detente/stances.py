@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detente.events import ActorStance, Article, ArticleStances, MentionedActor
+from detente.discovery import DiscoveredActor, discover
+from detente.events import ActorKind, ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.stance_taking import (
@@ -55,6 +56,18 @@ def aggregate(scored: Sequence[tuple[float, float]]) -> float:
 
 
 @dataclass(frozen=True)
+class NamedActor:
+    """An actor an article names: registered or discovered, with what the text shows of it."""
+
+    id: str
+    name: str
+    kind: ActorKind
+    affiliation: str | None
+    statements: list[ScoredStatement]
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
 class StanceEngine:
     registry: ActorRegistry
     finder: MentionFinder
@@ -78,67 +91,64 @@ class StanceEngine:
     def classify_many(self, articles: Sequence[Article]) -> list[ArticleStances]:
         """Classify a batch, vectorising every statement of every article in one call."""
         named = self.named_actors(articles)
-        p_stances = iter(self.model.p_stance([f for actors in named for _, _, f in actors]))
+        p_stances = iter(self.model.p_stance([a.features for actors in named for a in actors]))
         return [
-            self._article_stances(article, [(a, items, next(p_stances)) for a, items, _ in actors])
+            self._article_stances(article, [(actor, next(p_stances)) for actor in actors])
             for article, actors in zip(articles, named, strict=True)
         ]
 
-    def named_actors(
-        self, articles: Sequence[Article]
-    ) -> list[list[tuple[str, list[ScoredStatement], dict[str, float]]]]:
+    def named_actors(self, articles: Sequence[Article]) -> list[list[NamedActor]]:
         """Per article, every actor it names with its scored statements and the features the
         second stage reads (the model's input, also what `detente train` learns from)."""
         for article in articles:
             self.check(article)
-        attributions = [
-            attribute(a.text, self.finder, title=a.title, on=a.published_at.date())
-            for a in articles
-        ]
+        read = []
+        for article in articles:
+            full = f"{article.title}\n\n{article.text}" if article.title else article.text
+            found = self.finder.find(full, article.published_at.date())
+            mentions, discovered = discover(full, found, self.registry)
+            attribution = attribute(article.text, self.finder, article.title, mentions=mentions)
+            read.append((full, attribution, discovered))
         texts: list[str] = []
-        for attribution in attributions:
+        for _, attribution, _ in read:
             texts.extend(mask_statement(s, attribution) for s in attribution.statements)
         scores = iter(self.model.scores(texts))
         named = []
-        for article, attribution in zip(articles, attributions, strict=True):
+        for article, (full, attribution, discovered) in zip(articles, read, strict=True):
             scored = [ScoredStatement(s, *next(scores)) for s in attribution.statements]
-            named.append(self._named_actors(article, attribution, scored))
+            per_actor: dict[str, list[ScoredStatement]] = {
+                m.actor: [] for m in attribution.mentions
+            }
+            for item in scored:
+                per_actor.setdefault(item.statement.actor, []).append(item)
+            title_end = len(article.title) if article.title else 0
+            quoted = quoted_ranges(full)
+            actors = []
+            for actor_id, items in per_actor.items():
+                name, kind, affiliation = self._describe(actor_id, discovered)
+                features = actor_features(
+                    actor_id, kind, attribution, full, title_end, items, quoted
+                )
+                actors.append(NamedActor(actor_id, name, kind, affiliation, items, features))
+            named.append(actors)
         return named
 
-    def _named_actors(
-        self, article: Article, attribution: Attribution, scored: list[ScoredStatement]
-    ) -> list[tuple[str, list[ScoredStatement], dict[str, float]]]:
-        """Every actor the article names, in order of first mention, with its statements
-        and the features that say whether it takes a stance."""
-        full = f"{article.title}\n\n{article.text}" if article.title else article.text
-        quoted = quoted_ranges(full)
-        per_actor: dict[str, list[ScoredStatement]] = {m.actor: [] for m in attribution.mentions}
-        for item in scored:
-            per_actor.setdefault(item.statement.actor, []).append(item)
-        return [
-            (
-                actor_id,
-                items,
-                actor_features(
-                    actor_id,
-                    self.registry.get(actor_id).kind,
-                    attribution,
-                    full,
-                    len(article.title) if article.title else 0,
-                    items,
-                    quoted,
-                ),
-            )
-            for actor_id, items in per_actor.items()
-        ]
+    def _describe(
+        self, actor_id: str, discovered: dict[str, DiscoveredActor]
+    ) -> tuple[str, ActorKind, str | None]:
+        if actor_id in discovered:
+            found = discovered[actor_id]
+            return found.name, found.kind, found.affiliation
+        actor = self.registry.get(actor_id)
+        return actor.name, actor.kind, actor.affiliation
 
     def _article_stances(
-        self, article: Article, named: list[tuple[str, list[ScoredStatement], float]]
+        self, article: Article, named: list[tuple[NamedActor, float]]
     ) -> ArticleStances:
         actors = []
         mentioned = []
-        for actor_id, items, p_stance in named:
-            actor = self.registry.get(actor_id)
+        for actor, p_stance in named:
+            items = actor.statements
             if not items or p_stance < STANCE_THRESHOLD:
                 mentioned.append(
                     MentionedActor(

@@ -95,6 +95,16 @@ _ROLE_NOUNS = frozenset(
     spokesman spokesperson spokeswoman
     """.split()
 )
+_OFFICE_NOUNS = frozenset(
+    "president prime minister chancellor secretary head leader leaders chief king".split()
+)
+# "by" is missing on purpose: "attacks by Russia" names the agent.
+_PREPOSITIONS = frozenset(
+    """
+    in at to with on against from into toward towards between over about under among across
+    near inside within upon for of like
+    """.split()
+)
 _PRONOUN_STARTS = re.compile(
     r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"
     r"spokeswoman|spokesperson|ministry|chancellor|leader|envoy|ambassador|official|"
@@ -107,7 +117,8 @@ _ROLE_AFTER = re.compile(
     r"(?:officials?|forces|troops|government|authorities|military|army|navy|diplomats?|"
     r"ministry|spokes(?:man|woman|person)|president|minister|delegation|delegates?|"
     r"representatives?|ambassador|envoy|leaders?|leadership|militants|fighters|negotiators|"
-    r"parliament|lawmakers|regime|commanders?|media|statement)\b"
+    r"parliament|lawmakers|regime|commanders?|media|statement)\b",
+    re.IGNORECASE,  # "Russian officials" and "Russian Foreign Ministry" alike
 )
 
 
@@ -192,6 +203,15 @@ _TITLE_WORDS = frozenset(
     secretary-general assistant acting former late then incoming outgoing
     """.split()
 )
+# Nouns that make a state's name part of a place's or a document's: "the Taiwan Strait",
+# "the Taiwan Relations Act".
+_NAME_SUFFIXES = frozenset(
+    """
+    Strait Straits Sea Gulf Bay Channel Canal River Valley Peninsula Island Islands Heights
+    Corridor Basin Desert Mountains Act Relations Airport University Square Street Times Post
+    Today
+    """.split()
+)
 # A role phrase right after "former" names a past holder, not today's.
 _PAST_BEFORE = re.compile(r"\b(?:former|ex-|late|then)\s*$", re.IGNORECASE)
 _OFFICE = "office:"
@@ -255,6 +275,9 @@ class MentionFinder:
                 normalised, start - 1 - len(left_word)
             ):
                 return True
+        following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
+        if following is not None and following.group(1) in _NAME_SUFFIXES:
+            return True
         joined_right = end + 1 < len(normalised) and normalised[end] == "-"
         if joined_right and normalised[end + 1].isupper():
             return not self._starts_a_name(normalised, end + 1)
@@ -362,21 +385,27 @@ def _speaks_before(before: str, rest: str) -> bool:
     return bool(tail) and tail[-1] in _INVERTED_VERBS
 
 
-def _role_of(before: str, rest: str) -> bool:
-    """ "the representative of France said", "Russia's foreign minister told"."""
+def _role_of(before: str, rest: str) -> str | None:
+    """The role noun in "the representative of France said", "Russia's minister told"."""
     words_before = _words_between(before[-40:])
     if (
         len(words_before) >= 2
         and words_before[-1] in {"of", "for"}
         and words_before[-2] in _ROLE_NOUNS
     ):
-        return True
+        return words_before[-2]
     words_after = _words_between(rest[:60])
-    return (
-        bool(words_after)
-        and words_after[0] == "s"
-        and any(w in _ROLE_NOUNS for w in words_after[1:4])
-    )
+    if words_after and words_after[0] == "s":
+        return next((w for w in words_after[1:4] if w in _ROLE_NOUNS), None)
+    return None
+
+
+def _after_preposition(before: str) -> bool:
+    """ "talks in Moscow", "a summit with France": a prepositional object is no subject."""
+    words = _words_between(before[-30:])
+    while words and words[-1] in {"the", "a", "an"}:
+        words.pop()
+    return bool(words) and words[-1] in _PREPOSITIONS
 
 
 _DEED_NOUNS = (
@@ -416,8 +445,13 @@ def _cue(before: str, rest: str) -> str | None:
         return "according to"
     if _STATEMENT_BEFORE.search(before[-80:]):
         return "statement by"
-    if _role_of(before, rest):
-        return "role of actor"
+    role = _role_of(before, rest)
+    if role is not None:
+        # A delegate, ministry or army speaks for its state; a president or minister speaks
+        # for himself, so the state is only named ("the President of Serbia blamed ...").
+        return "office of actor" if role in _OFFICE_NOUNS else "role of actor"
+    if _after_preposition(before):
+        return "agent (by)" if _AGENT_BEFORE.search(before[-60:]) else None
     if _speaks_after(rest):
         return "reporting verb"
     if _speaks_before(before, rest):
@@ -441,13 +475,19 @@ def _coordinated(gap: str) -> bool:
 
 
 def attribute(
-    text: str, finder: MentionFinder, title: str = "", on: date | None = None
+    text: str,
+    finder: MentionFinder,
+    title: str = "",
+    on: date | None = None,
+    mentions: list[Mention] | None = None,
 ) -> Attribution:
     """Attribute each sentence of `title` + `text` to the actors whose statement or deed it
-    is; `on` (the article's date) decides who holds an office the text names by its title."""
+    is; `on` (the article's date) decides who holds an office the text names by its title.
+    `mentions` in the joined text, when the caller found them (with discovered actors)."""
     full = f"{title}\n\n{text}" if title else text
     sentences = split_sentences(full)
-    mentions = finder.find(full, on)
+    if mentions is None:
+        mentions = finder.find(full, on)
     result = Attribution(sentences=sentences, mentions=mentions)
 
     by_sentence: dict[int, list[Mention]] = defaultdict(list)

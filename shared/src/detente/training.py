@@ -204,13 +204,13 @@ def stance_taking_examples(
     for passage, named in zip(passages, engine.named_actors(articles), strict=True):
         verdicts = {}
         for name, verdict in passage.verdicts:
-            actor = engine.registry.lookup(name)
-            if actor is not None:
-                verdicts[actor.id] = verdict
-        for actor_id, _, actor_features in named:
-            if actor_id in verdicts:
-                features.append(actor_features)
-                labels.append(int(verdicts[actor_id] != "none"))
+            known = engine.registry.lookup(name)
+            if known is not None:
+                verdicts[known.id] = verdict
+        for actor in named:
+            if actor.id in verdicts:
+                features.append(actor.features)
+                labels.append(int(verdicts[actor.id] != "none"))
                 crises.append(passage.crisis)
     return features, labels, crises
 

@@ -161,3 +161,14 @@ def test_named_only_actors_add_nothing_to_any_index(registry: ActorRegistry) -> 
         mentioned=[MentionedActor(actor="nato", name="NATO", kind="organisation")],
     )  # fmt: skip
     assert indices.contributions(only_named, registry) == []
+
+
+def test_an_actor_found_outside_the_registry_rolls_up_through_its_affiliation(
+    registry: ActorRegistry,
+) -> None:
+    spokesman = stance("maria-ivanova", "person", "kremlin", 0.8)  # not registered
+    unanchored = stance("john-doe", "person", "atlantis", 0.8)  # affiliation unknown too
+    subjects = {c.subject for c in indices.contributions(article("a", T0, spokesman), registry)}
+    assert subjects == {"actor:maria-ivanova", "actor:kremlin", "actor:russia", "global"}
+    alone = {c.subject for c in indices.contributions(article("b", T0, unanchored), registry)}
+    assert alone == {"actor:john-doe", "global"}

@@ -1,0 +1,154 @@
+"""Actors beyond the registry: named people tied to a registered state or organisation.
+
+News names many more officials than any registry holds: a Cypriot president, an army
+spokesman, a ministry's minister, an envoy. When the text gives such a person's name with a
+title and the body or state the title belongs to ("Chinese Foreign Ministry spokesman Lu
+Kang", "Fawzi Barhoum, a Hamas spokesman", "President Ismail Guelleh of Djibouti"), the
+person becomes an actor of its own for this article: a stable id made from the name, kind
+"person", and the affiliation of the registered actor named in the title, so its stance rolls
+up like any registered person's. Later mentions by surname ("Barhoum said") link to it.
+
+Only people are discovered, and only with a registered affiliation: a name without a title,
+or a title without a registered body, stays unknown rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from detente.events import ActorKind
+from detente.registry import ActorRegistry, fold
+from detente.text import Mention
+
+# Words that make the following name a person holding an office.
+_TITLES = (
+    r"(?:Vice |Deputy |Prime |Foreign |Defen[cs]e |Interior |Finance |Chief |Special |"
+    r"Supreme |Army |Military |Government |Presidential |Ministry |Foreign Ministry |"
+    r"Defen[cs]e Ministry |Acting |Senior |Top |Lead |Head )*"
+    r"(?:President|Minister|Chancellor|Premier|Secretary|Ambassador|Envoy|Representative|"
+    r"Spokes(?:man|woman|person)|General|Gen\.|Colonel|Col\.|Lieutenant|Lt\.|Major|Maj\.|"
+    r"Commander|Chairman|Chairwoman|Chairperson|Speaker|Negotiator|Adviser|Advisor|"
+    r"Mediator|Coordinator|Director|Governor|King|Emir|Sheikh|Leader|Chief|Head|Official)"
+)
+_TITLE_WORDS = rf"(?:{_TITLES}|{_TITLES.lower()})"
+_NAME_WORD = r"[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?"
+_PARTICLE = r"(?:al-|el-|bin |ibn |abu |de |da |dos |van |von |der |le )"
+# Two to four capitalised words, with Arabic, Dutch or Portuguese particles between them.
+_NAME = rf"(?:{_NAME_WORD}(?: {_PARTICLE}?{_NAME_WORD}){{1,3}})"
+# Capitalised words that open sentences or name things, never a person's first name.
+_NOT_NAMES = frozenset(
+    """
+    The This That These Those Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    January February March April May June July August September October November December
+    He She They It We His Her Their Its Our In On At For With By From And But As After Before
+    United Nations Security Council General Assembly Republic Democratic People Ministry
+    Foreign Affairs Office Department State Army Forces National Federal Union European
+    African Arab Islamic Mission Special Representative Agency News Press Central Committee
+    Party Front Movement Government House White Kremlin Coast Guard Navy Air Force Defence
+    Defense Interior Council Court Commission Authority Administration Palace President
+    Minister Secretary Ambassador Envoy Spokesman Spokeswoman Chairman Chancellor King
+    Prime Deputy Vice Colonel Commander Chief Head Speaker Mr Mrs Ms Dr
+    """.split()
+)
+_AFFILIATION_GAP = r"(?:'s|’s)?(?: [\w-]+){0,4}? "
+
+
+@dataclass(frozen=True)
+class DiscoveredActor:
+    id: str
+    name: str
+    affiliation: str
+    kind: ActorKind = "person"
+
+
+def actor_id_for(name: str) -> str:
+    """A stable id from a name: the same person gets the same id in every article."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(name).lower()).strip("-")
+
+
+def _plausible(name: str) -> bool:
+    words = name.replace("-", " ").split()
+    return not any(word in _NOT_NAMES for word in words)
+
+
+def discover(
+    text: str, mentions: Sequence[Mention], registry: ActorRegistry
+) -> tuple[list[Mention], dict[str, DiscoveredActor]]:
+    """Registered mentions plus the people the text names with a registered affiliation.
+
+    Returns every mention in text order (registered and discovered, never overlapping) and
+    the discovered actors by id.
+    """
+    folded = fold(text)
+    discovered: dict[str, DiscoveredActor] = {}
+    spans: list[tuple[int, int, str]] = []
+
+    def take(start: int, end: int, affiliation: str) -> None:
+        name = text[start:end]
+        actor_id = actor_id_for(name)
+        if not _plausible(name) or actor_id in registry or len(actor_id) < 5:
+            return
+        if any(m.start < end and start < m.end for m in mentions):
+            return
+        discovered.setdefault(actor_id, DiscoveredActor(actor_id, name, affiliation))
+        spans.append((start, end, actor_id))
+
+    for mention in mentions:
+        known = registry.get(mention.actor)
+        # A person's envoy belongs to the person's body ("Special Representative of the
+        # Secretary-General" works for the UN).
+        principal = known.affiliation if known.kind == "person" else known.id
+        if principal is None:
+            continue
+        window = max(0, mention.start - 160)
+        # "Zhang Zhijun, head of China's Taiwan Affairs Office", "Caroline Ziadeh, Special
+        # Representative of the Secretary-General".
+        of = re.search(
+            rf"({_NAME}), (?:the |a |an )?(?:{_TITLE_WORDS} )*{_TITLE_WORDS} (?:of|for|to) "
+            r"(?:the )?$",
+            folded[window : mention.start],
+        )
+        if of is not None:
+            take(window + of.start(1), window + of.end(1), principal)
+            continue
+        if known.kind == "person":
+            continue
+        # "Chinese Foreign Ministry spokesman Lu Kang", "Taiwan's ... minister Wang Yu-chi",
+        # "the United Nations special representative to Cyprus, Alexander Downer".
+        after = re.compile(
+            rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS} )*{_TITLE_WORDS}"
+            rf"(?: (?:to|for|in|on) (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*)?)?,? ({_NAME})\b"
+        )
+        match = after.match(folded, mention.end)
+        if match is not None:
+            take(match.start(1), match.end(1), principal)
+            continue
+        # "Fawzi Barhoum, a Hamas spokesman", "Olivier Amuli, the Congolese army spokesman".
+        before = re.search(
+            rf"({_NAME}), (?:the |a |an )?(?:[\w-]+ ){{0,3}}$", folded[window : mention.start]
+        )
+        tail = re.match(rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS})\b", folded[mention.end :])
+        if before is not None and tail is not None:
+            take(window + before.start(1), window + before.end(1), principal)
+            continue
+        # "President Ismail Omar Guelleh of Djibouti".
+        titled = re.search(
+            rf"\b{_TITLES} ({_NAME}),? (?:of|for) (?:the )?$", folded[window : mention.start]
+        )
+        if titled is not None:
+            take(window + titled.start(1), window + titled.end(1), principal)
+
+    # Later mentions by surname, or by the whole name again, link to the same person.
+    for actor in list(discovered.values()):
+        surname = actor.name.split()[-1]
+        for match in re.finditer(rf"\b(?:{re.escape(actor.name)}|{re.escape(surname)})\b", text):
+            if not any(s < match.end() and match.start() < e for s, e, _ in spans):
+                spans.append((match.start(), match.end(), actor.id))
+    merged = list(mentions)
+    for start, end, actor_id in spans:
+        if not any(m.start < end and start < m.end for m in merged):
+            merged.append(Mention(actor_id, start, end, text[start:end]))
+    merged.sort(key=lambda m: m.start)
+    return merged, discovered
