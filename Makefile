@@ -75,7 +75,9 @@ format: ## Apply ruff formatting and safe fixes
 	$(VENV)/ruff format .
 
 train: ## Rebuild the shipped stance model (see models/README.md)
-	$(VENV)/detente train --plover ../shared/data/plover-gsr/PLOVER_GSR_CAMEO.txt \
+	$(VENV)/detente train --neutral data/training/neutral \
+		--attribution data/training/attribution \
+		--plover ../shared/data/plover-gsr/PLOVER_GSR_CAMEO.txt \
 		--unscon ../shared/data/unscon/conflict_annotations.csv --out models/stance.skops
 
 NEWS_DEV ?= ../shared/data/news-dev

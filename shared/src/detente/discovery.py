@@ -55,6 +55,19 @@ _NOT_NAMES = frozenset(
 _AFFILIATION_GAP = r"(?:'s|’s)?(?: [\w-]+){0,4}? "
 
 
+_ENDS_WITH_OF = re.compile(r"\b(?:of|for|to) (?:the )?$")
+_NAME_TITLE_OF = re.compile(
+    rf"({_NAME}), (?:the |a |an )?(?:{_TITLE_WORDS} )*{_TITLE_WORDS} (?:of|for|to) (?:the )?$"
+)
+_TITLE_NAME_AFTER = re.compile(
+    rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS} )*{_TITLE_WORDS}"
+    rf"(?: (?:to|for|in|on) (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*)?)?,? ({_NAME})\b"
+)
+_TITLE_AFTER = re.compile(rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS})\b")
+_NAME_COMMA = re.compile(rf"({_NAME}), (?:the |a |an )?(?:[\w-]+ ){{0,3}}$")
+_TITLE_NAME_OF = re.compile(rf"\b{_TITLES} ({_NAME}),? (?:of|for) (?:the )?$")
+
+
 @dataclass(frozen=True)
 class DiscoveredActor:
     id: str
@@ -103,42 +116,33 @@ def discover(
         if principal is None:
             continue
         window = max(0, mention.start - 160)
+        before = folded[window : mention.start]
+        # Cheap tests first: most mentions have no title next to them.
+        after_of = _ENDS_WITH_OF.search(before[-10:]) is not None
         # "Zhang Zhijun, head of China's Taiwan Affairs Office", "Caroline Ziadeh, Special
         # Representative of the Secretary-General".
-        of = re.search(
-            rf"({_NAME}), (?:the |a |an )?(?:{_TITLE_WORDS} )*{_TITLE_WORDS} (?:of|for|to) "
-            r"(?:the )?$",
-            folded[window : mention.start],
-        )
-        if of is not None:
-            take(window + of.start(1), window + of.end(1), principal)
+        found = _NAME_TITLE_OF.search(before) if after_of else None
+        if found is not None:
+            take(window + found.start(1), window + found.end(1), principal)
             continue
         if known.kind == "person":
             continue
         # "Chinese Foreign Ministry spokesman Lu Kang", "Taiwan's ... minister Wang Yu-chi",
         # "the United Nations special representative to Cyprus, Alexander Downer".
-        after = re.compile(
-            rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS} )*{_TITLE_WORDS}"
-            rf"(?: (?:to|for|in|on) (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*)?)?,? ({_NAME})\b"
-        )
-        match = after.match(folded, mention.end)
-        if match is not None:
-            take(match.start(1), match.end(1), principal)
+        found = _TITLE_NAME_AFTER.match(folded, mention.end)
+        if found is not None:
+            take(found.start(1), found.end(1), principal)
             continue
         # "Fawzi Barhoum, a Hamas spokesman", "Olivier Amuli, the Congolese army spokesman".
-        before = re.search(
-            rf"({_NAME}), (?:the |a |an )?(?:[\w-]+ ){{0,3}}$", folded[window : mention.start]
-        )
-        tail = re.match(rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS})\b", folded[mention.end :])
-        if before is not None and tail is not None:
-            take(window + before.start(1), window + before.end(1), principal)
-            continue
+        if _TITLE_AFTER.match(folded, mention.end):
+            found = _NAME_COMMA.search(before)
+            if found is not None:
+                take(window + found.start(1), window + found.end(1), principal)
+                continue
         # "President Ismail Omar Guelleh of Djibouti".
-        titled = re.search(
-            rf"\b{_TITLES} ({_NAME}),? (?:of|for) (?:the )?$", folded[window : mention.start]
-        )
-        if titled is not None:
-            take(window + titled.start(1), window + titled.end(1), principal)
+        found = _TITLE_NAME_OF.search(before) if after_of else None
+        if found is not None:
+            take(window + found.start(1), window + found.end(1), principal)
 
     # Later mentions by surname, or by the whole name again, link to the same person.
     for actor in list(discovered.values()):

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from detente.events import ActorKind
 from detente.registry import fold
-from detente.text import MENTIONED_ONLY, Attribution, Mention, Statement
+from detente.text import MENTIONED_ONLY, OWN_SIDE, Attribution, Mention, Statement
 
 STANCE_THRESHOLD = 0.5
 
@@ -36,6 +38,7 @@ CUE_PRIORS: dict[str, float] = {
     "deed": 0.55,
     "agent (by)": 0.55,
     "carried over": 0.5,
+    OWN_SIDE: 0.6,
     "according to": 0.35,
     "office of actor": 0.3,
     "sentence subject": 0.4,
@@ -65,6 +68,8 @@ _OBJECT_VERBS = frozenset(
     recognized praised praise praises congratulated contacted informed reassured assured
     """.split()
 )
+_LIST_GAP = re.compile(r"\s*(?:,|and|or|,\s*and|,\s*or)\s*(?:the\s+)?")
+_HEDGES = frozenset({"also", "has", "have", "had", "will", "would", "on", "s"})
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her"})
 CUE_NAMES = tuple(CUE_PRIORS)
 KINDS: tuple[ActorKind, ...] = ("person", "state", "organisation", "group")
@@ -98,19 +103,15 @@ def quoted_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _in_list(mention: Mention, others: Sequence[Mention], text: str) -> bool:
-    for other in others:
-        if other is mention:
-            continue
-        if other.end <= mention.start:
-            gap = text[other.end : mention.start]
-        elif mention.end <= other.start:
-            gap = text[mention.end : other.start]
-        else:
-            continue
-        if re.fullmatch(r"\s*(?:,|and|or|,\s*and|,\s*or)\s*(?:the\s+)?", gap):
-            return True
-    return False
+def _in_list(index: int, mentions: Sequence[Mention], text: str) -> bool:
+    """Is mention `index` (in text order) one item of a list: "Russia, China and Iran"?"""
+    mention = mentions[index]
+    neighbours = []
+    if index > 0:
+        neighbours.append(text[mentions[index - 1].end : mention.start])
+    if index + 1 < len(mentions):
+        neighbours.append(text[mention.end : mentions[index + 1].start])
+    return any(_LIST_GAP.fullmatch(gap) for gap in neighbours)
 
 
 def actor_features(
@@ -128,13 +129,14 @@ def actor_features(
     ends in it (0 without a title); `scored` are this actor's statements.
     """
     quoted = quoted_ranges(text) if quoted is None else quoted
-    own = [m for m in attribution.mentions if m.actor == actor_id]
+    own = [(i, m) for i, m in enumerate(attribution.mentions) if m.actor == actor_id]
     features: dict[str, float] = {f"kind={kind}": 1.0}
     mentions = max(len(own), 1)
+    context: Counter[str] = Counter()
     counts = {"title": 0, "preposition": 0, "object": 0, "list": 0, "quoted": 0, "possessive": 0,
               "lead": 0}  # fmt: skip
     sentence_starts = [s.start for s in attribution.sentences]
-    for mention in own:
+    for index, mention in own:
         before = _words_before(text, mention.start)
         while before and before[-1] in _ARTICLES:
             before.pop()
@@ -143,13 +145,27 @@ def actor_features(
         counts["object"] += bool(before) and (
             before[-1] in _OBJECT_VERBS or before[-2:] == ["called", "on"]
         )
-        counts["list"] += _in_list(mention, attribution.mentions, text)
+        counts["list"] += _in_list(index, attribution.mentions, text)
         counts["quoted"] += any(a < mention.start < b for a, b in quoted)
         counts["possessive"] += text[mention.end : mention.end + 2] in ("'s", "’s")
-        sentence_start = max((s for s in sentence_starts if s <= mention.start), default=0)
+        sentence = bisect_right(sentence_starts, mention.start) - 1
+        sentence_start = sentence_starts[sentence] if sentence >= 0 else 0
         counts["lead"] += len(_WORD.findall(text[sentence_start : mention.start])) <= 2
+        # The words around the name, as a parser's poor cousin: "Russia [warned]", "[against]
+        # Russia", "[accused] Russia".
+        context[f"before={before[-1] if before else '^'}"] += 1
+        after = _WORD.findall(text[mention.end : mention.end + 60].lower())[:6]
+        while after and after[0] in _ARTICLES | _HEDGES:
+            after.pop(0)
+        context[f"after={after[0] if after else '$'}"] += 1
+        for word in set(before[-4:]):
+            context[f"left:{word}"] += 1
+        for word in set(after[:4]):
+            context[f"right:{word}"] += 1
     for name, count in counts.items():
         features[f"share_{name}"] = count / mentions
+    for name, count in context.items():
+        features[name] = count / mentions
     features["log_mentions"] = math.log1p(len(own))
     features["log_statements"] = math.log1p(len(scored))
     cues = [s.statement.cue for s in scored]

@@ -240,25 +240,40 @@ class MentionFinder:
             if first is not None:
                 self._by_first_word[first.group()].append((alias, target))
         self._demonyms = set(registry.demonyms())
+        self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
         for candidates in self._by_first_word.values():
             candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
 
+    def _candidates(self, token: str) -> list[tuple[int, dict[str, tuple[str, str]]]]:
+        """Aliases that may start at `token`, grouped by length, longest first, each group
+        keyed by the forms it matches: "the Kremlin" also matches "The Kremlin", but
+        "Putin" never matches "putin"."""
+        cached = self._cache.get(token)
+        if cached is None:
+            pairs = list(self._by_first_word.get(token, ()))
+            if token[:1].isupper():
+                pairs += self._by_first_word.get(token[:1].lower() + token[1:], ())
+            groups: dict[int, dict[str, tuple[str, str]]] = {}
+            for alias, target in pairs:
+                group = groups.setdefault(len(alias), {})
+                group.setdefault(alias, (alias, target))
+                group.setdefault(alias[:1].upper() + alias[1:], (alias, target))
+            cached = sorted(groups.items(), reverse=True)
+            if len(self._cache) < 100_000:
+                self._cache[token] = cached
+        return cached
+
     def _longest_at(self, normalised: str, start: int, token: str) -> tuple[str, str] | None:
-        # "the Kremlin" also matches "The Kremlin", but "Putin" never matches "putin".
-        candidates = list(self._by_first_word.get(token, ()))
-        if token[:1].isupper():
-            candidates += self._by_first_word.get(token[:1].lower() + token[1:], ())
-            candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
-        for alias, target in candidates:
-            end = start + len(alias)
-            candidate = normalised[start:end]
-            if candidate != alias and candidate != alias[:1].upper() + alias[1:]:
+        for length, forms in self._candidates(token):
+            end = start + length
+            hit = forms.get(normalised[start:end])
+            if hit is None:
                 continue
             if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
                 continue
-            if alias in self._demonyms and not _ROLE_AFTER.match(normalised, end):
+            if hit[0] in self._demonyms and not _ROLE_AFTER.match(normalised, end):
                 continue
-            return alias, target
+            return hit
         return None
 
     def _starts_a_name(self, normalised: str, start: int) -> bool:
@@ -305,6 +320,8 @@ class MentionFinder:
                 continue
             alias, target = match
             end = word.start() + len(alias)
+            if self._overlapped_by_longer(normalised, word.start(), end):
+                continue  # "President Petro Poroshenko": the name that reaches further wins
             position = end
             previous_end = mentions[-1].end if mentions else -1
             if self._inside_longer_name(normalised, word.start(), end, previous_end):
@@ -320,6 +337,23 @@ class MentionFinder:
                 target = holder
             mentions.append(Mention(target, word.start(), end, text[word.start() : end]))
         return mentions
+
+    def principal(self, actor_id: str) -> str | None:
+        """The state or body a registered actor speaks for; None outside the registry."""
+        return self._registry.principal(actor_id) if actor_id in self._registry else None
+
+    def is_person(self, actor_id: str) -> bool:
+        """Registered people, and actors found outside the registry (always people)."""
+        return actor_id not in self._registry or self._registry.get(actor_id).kind == "person"
+
+    def _overlapped_by_longer(self, normalised: str, start: int, end: int) -> bool:
+        for inner in _WORD.finditer(normalised, start + 1, end):
+            if normalised[inner.start() - 1].isalnum():
+                continue
+            match = self._longest_at(normalised, inner.start(), inner.group())
+            if match is not None and inner.start() + len(match[0]) > end:
+                return True
+        return False
 
     def _following_name(self, normalised: str, end: int) -> bool:
         gap = re.match(r",?[ \t]+", normalised[end:])
@@ -372,27 +406,50 @@ def _verb_after(rest: str, verbs: frozenset[str], finite_ok: bool = False) -> bo
 
 
 _CLAUSE_END = re.compile(
-    r"^(?:'s)?\s*(?:statement|spokesman|spokeswoman|spokesperson|said)?\s*(?:[,.;:!?)\-–—]|$)"
+    r"^(?:'s)?\s*(?:statement|spokesman|spokeswoman|spokesperson|said)?"
+    # "..., said the spokesman in a written statement." / "... on Monday."
+    r"(?:\s+(?:in|on|at|during|from|after|before)\b[^,.;:\"]{0,60})?\s*(?:[,.;:!?)\-–—]|$)"
 )
+# Before the speaker of an inverted cue may stand its title: "said State Department
+# Spokesperson Matthew Miller", "warned Hamas spokesman Fawzi Barhoum".
+_SPEAKER_TITLE = re.compile(r"(?:\s+(?:[A-Z][\w.'-]*|[a-z]+(?:man|woman|person)))*\s*$")
+_AFTER_QUOTE = re.compile(r"[,\"”]\s*$")
 
 
 def _speaks_before(before: str, rest: str) -> bool:
-    """An inverted cue ends the clause: "..., said the Kremlin." but not "he told Macron that"."""
+    """An inverted cue ends the clause: "..., said the Kremlin." but not "he told Macron that".
+
+    A transitive verb ("warned", "told") counts only right after a quotation or a comma,
+    where its subject cannot be missing: '"We will resist," warned Hamas spokesman X.'
+    """
     if not _CLAUSE_END.match(rest):
         return False
-    words = _words_between(before[-40:])
+    title = _SPEAKER_TITLE.search(before)
+    head = before[: title.start()] if title is not None else before
+    words = _words_between(head[-40:])
     tail = [w for w in words[-3:] if w not in {"the", "also", "further", "then"}]
-    return bool(tail) and tail[-1] in _INVERTED_VERBS
+    if not tail:
+        return False
+    if tail[-1] in _INVERTED_VERBS:
+        return True
+    if tail[-1] not in REPORTING_VERBS:
+        return False
+    verb_at = head.lower().rfind(tail[-1])
+    return _AFTER_QUOTE.search(head[:verb_at].rstrip()) is not None
 
 
 def _role_of(before: str, rest: str) -> str | None:
     """The role noun in "the representative of France said", "Russia's minister told"."""
-    words_before = _words_between(before[-40:])
+    words_before = _words_between(before[-60:])
     if (
         len(words_before) >= 2
         and words_before[-1] in {"of", "for"}
         and words_before[-2] in _ROLE_NOUNS
     ):
+        # "called on the Government of Mali": the whole role phrase is an object.
+        ahead = [w for w in words_before[:-2] if w not in {"the", "a", "an"}]
+        if ahead and (ahead[-1] in _PREPOSITIONS or ahead[-2:] == ["called", "on"]):
+            return None
         return words_before[-2]
     words_after = _words_between(rest[:60])
     if words_after and words_after[0] == "s":
@@ -415,7 +472,7 @@ _DEED_NOUNS = (
     "occupation|annexation|blockade|efforts?|proposals?|offers?|initiatives?|mediation|"
     "commitments?|pledges?|assistance|cooperation|engagement|restraint|withdrawal"
 )
-_DEED_AFTER = re.compile(rf"^(?:'s)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEED_NOUNS})\b")
+_DEED_AFTER = re.compile(rf"^(?:['’]s?)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEED_NOUNS})\b")
 _AGENT_BEFORE = re.compile(
     r"\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$", re.IGNORECASE
 )
@@ -470,6 +527,26 @@ def _cue(before: str, rest: str) -> str | None:
     return None
 
 
+_REPORTED_CLAUSE = re.compile(r"\b(?:that|said|says|added|stressed|insisted)\s+(?:the\s+)?$")
+OWN_SIDE = "own side in reported speech"
+
+
+def _add_own_side(
+    speakers: dict[str, str], outside: list[Mention], sentence: Sentence, finder: MentionFinder
+) -> None:
+    """ "Putin said Russia would respond": the subject of a speaker's reported clause speaks
+    too when it is the speaker's own side; "Lavrov said NATO was expanding" is only about
+    NATO, so NATO stays a bystander."""
+    sides = {finder.principal(actor) for actor in speakers} - {None}
+    for mention in outside:
+        if mention.actor in speakers or finder.principal(mention.actor) not in sides:
+            continue
+        before = sentence.text[: mention.start - sentence.start]
+        rest = sentence.text[mention.end - sentence.start :]
+        if _REPORTED_CLAUSE.search(before[-30:]) and _acts_after(rest):
+            speakers[mention.actor] = OWN_SIDE
+
+
 def _coordinated(gap: str) -> bool:
     return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?", gap) is not None
 
@@ -515,10 +592,15 @@ def attribute(
             before = sentence.text[: mention.start - sentence.start]
             rest = sentence.text[mention.end - sentence.start :]
             cue = _cue(before, rest)
+            if cue == "role of actor" and finder.is_person(mention.actor):
+                # "the Special Representative of the Secretary-General": a person's envoy
+                # speaks in the envoy's voice, not the person's.
+                cue = "office of actor"
             if cue:
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
                     document_speaker = mention.actor
+        _add_own_side(speakers, outside, sentence, finder)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):

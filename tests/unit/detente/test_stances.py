@@ -58,14 +58,14 @@ def engine(registry: ActorRegistry) -> StanceEngine:
 def test_a_bystander_is_mentioned_not_given_a_stance(engine: StanceEngine) -> None:
     result = engine.classify(
         article(
-            "Putin warned that Moscow would answer any deployment. "
+            "Putin warned that NATO would regret any deployment. "
             "Diplomats in Paris followed the exchange closely."
         )
     )
     assert [(a.actor, a.stance) for a in result.actors] == [("vladimir-putin", "hardline")]
     assert 0.5 <= result.actors[0].p_stance <= 1.0
     named = {m.actor: m for m in result.mentioned}
-    assert set(named) == {"russia", "france"}
+    assert set(named) == {"nato", "france"}  # reported about, and a venue
     assert all(m.p_stance < 0.5 for m in named.values())
 
 

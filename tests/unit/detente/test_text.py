@@ -168,3 +168,14 @@ def test_offices_resolve_by_the_articles_date_and_yield_to_a_following_name(
     named = finder.find("The UN chief, Guterres, spoke.", date(2010, 5, 1))
     assert [m.actor for m in named] == ["antonio-guterres"]
     assert finder.find("The former UN chief spoke.", date(2020, 5, 1)) == []
+
+
+def test_of_two_overlapping_names_the_one_reaching_further_wins() -> None:
+    registry = ActorRegistry.from_toml(
+        '[[actor]]\nid = "a"\nname = "Gustavo Petro"\nkind = "person"\n'
+        'aliases = ["President Petro"]\n'
+        '[[actor]]\nid = "b"\nname = "Petro Poroshenko"\nkind = "person"\n'
+    )
+    finder = MentionFinder(registry)
+    assert [m.actor for m in finder.find("President Petro Poroshenko spoke.")] == ["b"]
+    assert [m.actor for m in finder.find("President Petro spoke.")] == ["a"]
