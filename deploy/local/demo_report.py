@@ -71,8 +71,11 @@ def main() -> int:
             for actor in article["actors"]:
                 print(
                     f"  {actor['name']:<26} {actor['stance']:<13} "
-                    f"p_hardline={actor['p_hardline']:.2f}"
+                    f"p_hardline={actor['p_hardline']:.2f}  p_stance={actor.get('p_stance', 1):.2f}"
                 )
+            named = [m["name"] for m in article.get("mentioned", [])]
+            if named:
+                print(f"  only named, no stance of their own: {', '.join(named)}")
     print(f"\nAPI: {args.api}  (docs {args.api}/docs, metrics {args.api}/metrics)")
     print("Stop everything with: make down")
     return 0 if shown else 1

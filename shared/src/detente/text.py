@@ -212,6 +212,10 @@ _NAME_SUFFIXES = frozenset(
     Today
     """.split()
 )
+# Words that make the name after them a person's, even when it is also a place's.
+_HONORIFICS = frozenset(
+    "mr mrs ms miss dr sir dame lady lord reporter correspondent journalist columnist".split()
+)
 # A role phrase right after "former" names a past holder, not today's.
 _PAST_BEFORE = re.compile(r"\b(?:former|ex-|late|then)\s*$", re.IGNORECASE)
 _OFFICE = "office:"
@@ -280,7 +284,16 @@ class MentionFinder:
         word = _WORD.match(normalised, start)
         return word is not None and self._longest_at(normalised, start, word.group()) is not None
 
-    def _inside_longer_name(self, normalised: str, start: int, end: int, previous_end: int) -> bool:
+    def _inside_longer_name(
+        self, normalised: str, start: int, end: int, previous_end: int, target: str
+    ) -> bool:
+        # "Mr Holland", "reporter Jordan": a place's name used as a person's surname.
+        if not target.startswith(_OFFICE) and not self.is_person(target):
+            honorific = re.search(
+                r"\b([A-Za-z]+)\.?[ \t]+$", normalised[max(0, start - 20) : start]
+            )
+            if honorific is not None and honorific.group(1).lower() in _HONORIFICS:
+                return True
         joined_left = start >= 2 and normalised[start - 1] == "-" and previous_end != start - 1
         if joined_left and normalised[start - 2].isalpha():
             left = re.search(r"[\w.']+$", normalised[: start - 1])
@@ -324,7 +337,7 @@ class MentionFinder:
                 continue  # "President Petro Poroshenko": the name that reaches further wins
             position = end
             previous_end = mentions[-1].end if mentions else -1
-            if self._inside_longer_name(normalised, word.start(), end, previous_end):
+            if self._inside_longer_name(normalised, word.start(), end, previous_end, target):
                 continue
             if target.startswith(_OFFICE):
                 if _PAST_BEFORE.search(normalised[max(0, word.start() - 12) : word.start()]):

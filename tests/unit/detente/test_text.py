@@ -179,3 +179,9 @@ def test_of_two_overlapping_names_the_one_reaching_further_wins() -> None:
     finder = MentionFinder(registry)
     assert [m.actor for m in finder.find("President Petro Poroshenko spoke.")] == ["b"]
     assert [m.actor for m in finder.find("President Petro spoke.")] == ["a"]
+
+
+def test_a_place_used_as_a_surname_is_no_mention(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    assert finder.find("The question came from reporter Ukraine and Mr Paris.") == []
+    assert [m.actor for m in finder.find("Ukraine and Paris agreed.")] == ["ukraine", "france"]
