@@ -82,9 +82,11 @@ train: ## Rebuild the shipped stance model (see models/README.md)
 
 NEWS_DEV ?= ../shared/data/news-dev
 evaluate: ## Who takes a stance, and which: scores on the judged real news in ../shared
+	@mkdir -p .run
 	$(VENV)/detente evaluate --news $(NEWS_DEV)/news-dev.jsonl \
 		--judgements $(NEWS_DEV)/news-dev-attribution.jsonl \
-		--exhaustive $(NEWS_DEV)/news-dev-exhaustive.jsonl --errors .run/evaluate-errors.json
+		--exhaustive $(NEWS_DEV)/news-dev-exhaustive.jsonl --ablation \
+		--errors .run/evaluate-errors.json
 
 bench: setup ## Throughput, latency, API load and memory figures, written to bench/results.json
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk

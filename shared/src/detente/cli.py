@@ -96,26 +96,31 @@ def _train(args: argparse.Namespace) -> int:
     pipeline = training.fit(split.train, registry)
     held_out = training.evaluate_statements(pipeline, split.test, registry)
     metadata = {"model": training.MODEL_NAME, "sources": sources, "held_out_crises": held_out}
-    stance_taking = None
+    stance_taking = agency = None
     if args.attribution and args.attribution.is_dir():
         classes = tuple(str(c) for c in pipeline.classes_)
         engine = StanceEngine.create(registry, StanceModel(pipeline, "training", classes))
         passages = list(corpora.read_attribution(args.attribution))
-        train = [p for p in passages if p.crisis not in training.TEST_CRISES]
-        test = [p for p in passages if p.crisis in training.TEST_CRISES]
-        train_x, train_y, _ = training.stance_taking_examples(train, engine)
-        test_x, test_y, _ = training.stance_taking_examples(test, engine)
+        train = training.stance_taking_examples(
+            [p for p in passages if p.crisis not in training.TEST_CRISES], engine
+        )
+        test = training.stance_taking_examples(
+            [p for p in passages if p.crisis in training.TEST_CRISES], engine
+        )
         print(
-            f"second stage: {len(train_x)} judged actors from {len(train)} passages; "
-            f"holding out {len(test_x)} from {len(test)}",
+            f"second stage: {len(train.labels)} judged actors in training crises; "
+            f"holding out {len(test.labels)}",
             file=sys.stderr,
         )
-        stance_taking = training.fit_stance_taking(train_x, train_y)
+        agency = training.fit_agency(train.windows, train.labels)
+        training.add_agency(train, None)  # out of fold
+        training.add_agency(test, agency)
+        stance_taking = training.fit_stance_taking(train.features, train.labels)
         sources["own_attribution_passages"] = len(passages)
         metadata["stance_taking_held_out"] = training.evaluate_stance_taking(
-            stance_taking, test_x, test_y
+            stance_taking, test.features, test.labels
         )
-    training.save(pipeline, args.out, metadata, stance_taking)
+    training.save(pipeline, args.out, metadata, stance_taking, agency)
     print(json.dumps(metadata, indent=2))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
@@ -134,19 +139,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         test = training.split_by_crisis(own).test
         report["held_out_crises"] = training.evaluate_statements(model.pipeline, test, registry)
     engine = StanceEngine.create(registry, model)
-    judged_sets = []
+    judged_sets = {}
     if args.news:
-        judged_sets.append(("news_dev", args.news, args.judgements))
+        judged_sets["news_dev"] = evaluation.read_judged(args.news, registry, args.judgements)
     if args.exhaustive:
-        judged_sets.append(("news_dev_exhaustive", args.exhaustive, None))
+        judged_sets["news_dev_exhaustive"] = evaluation.read_judged(args.exhaustive, registry)
     errors: dict[str, object] = {}
-    for name, path, judgements in judged_sets:
-        judged = evaluation.read_judged(path, registry, judgements)
+    for name, judged in judged_sets.items():
         scores = evaluation.score(
             judged, engine.classify_many([j.article for j in judged]), registry
         )
         errors[name] = scores.pop("errors")
         report[name] = scores
+    if args.ablation and judged_sets:
+        report["ablation"] = evaluation.ablation(engine, judged_sets)
     if args.errors:
         args.errors.write_text(json.dumps(errors, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
@@ -190,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--exhaustive", type=Path, help="news-dev-exhaustive.jsonl: every named actor judged"
     )
     evaluate.add_argument("--errors", type=Path, help="write each wrong verdict here (JSON)")
+    evaluate.add_argument(
+        "--ablation", action="store_true", help="also score the engine with each part taken away"
+    )
     evaluate.set_defaults(run=_evaluate)
     return parser
 

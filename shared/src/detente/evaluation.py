@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from detente.events import ActorStance, Article, ArticleStances
 from detente.registry import ActorRegistry, alias_key
+from detente.stances import StanceEngine
 from detente.training import class_report
 
 TAKES_A_STANCE = frozenset({"hardline", "conciliatory", "mixed"})
@@ -186,3 +187,38 @@ def score(
             "unjudged": tally.unjudged,
         },
     }
+
+
+def ablation(
+    engine: StanceEngine, judged_sets: dict[str, list[JudgedArticle]]
+) -> list[dict[str, Any]]:
+    """What each part of the engine adds: the shipped engine, and the same engine with one
+    part taken away, scored on every judged set."""
+    undated = {
+        name: [
+            JudgedArticle(j.article.model_copy(update={"published_at": datetime.now(UTC)}),
+                          j.verdicts, j.exhaustive)
+            for j in judged
+        ]
+        for name, judged in judged_sets.items()
+    }  # fmt: skip
+    variants: list[tuple[str, StanceEngine, dict[str, list[JudgedArticle]]]] = [
+        ("shipped engine", engine, judged_sets),
+        ("no 'none' outcome: every named actor gets a stance",
+         replace(engine, stance_threshold=0.0), judged_sets),
+        ("second stage replaced by fixed cue priors",
+         replace(engine, model=replace(engine.model, stance_taking=None)), judged_sets),
+        ("no discovery of actors outside the registry",
+         replace(engine, discover_actors=False), judged_sets),
+        ("offices resolved to today's holder, not the article's date", engine, undated),
+    ]  # fmt: skip
+    rows = []
+    for label, variant, sets in variants:
+        row: dict[str, Any] = {"variant": label}
+        for name, judged in sets.items():
+            scores = score(
+                judged, variant.classify_many([j.article for j in judged]), engine.registry
+            )
+            row[name] = {k: scores[k] for k in ("attribution_precision", "detection", "macro_f1")}
+        rows.append(row)
+    return rows

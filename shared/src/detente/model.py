@@ -43,6 +43,8 @@ class StanceModel:
     # Second stage: actor features (`detente.stance_taking`) → P(takes a stance). Artifacts
     # without one fall back to the fixed cue priors.
     stance_taking: ActorClassifier | None = None
+    # Masked words around a name → P(the name is an agent there); feeds the second stage.
+    agency: Classifier | None = None
 
     def scores(self, texts: Sequence[str]) -> list[tuple[float, float]]:
         """(p_hardline, weight) per statement."""
@@ -57,6 +59,12 @@ class StanceModel:
 
     def p_hardline(self, texts: Sequence[str]) -> list[float]:
         return [p for p, _ in self.scores(texts)]
+
+    def p_agent(self, windows: Sequence[str]) -> list[float]:
+        """P(agent) per agency window; empty without an agency model."""
+        if not windows or self.agency is None:
+            return []
+        return [float(p) for p in np.asarray(self.agency.predict_proba(list(windows)))[:, 1]]
 
     def p_stance(self, features: Sequence[dict[str, float]]) -> list[float]:
         """P(the actor takes a stance of its own) per actor feature dict."""
@@ -86,4 +94,10 @@ class StanceModel:
         if not {"hardline", "conciliatory"} <= set(classes):
             raise ModelError(f"model at {path} has classes {classes}, expected both stances")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return cls(pipeline, f"{bundle['name']}-{digest}", classes, bundle.get("stance_taking"))
+        return cls(
+            pipeline,
+            f"{bundle['name']}-{digest}",
+            classes,
+            bundle.get("stance_taking"),
+            bundle.get("agency"),
+        )

@@ -193,3 +193,49 @@ def prior_p_stance(scored: Sequence[ScoredStatement]) -> float:
         # Being named often is no evidence of acting: the sentences count once, together.
         none *= 1.0 - CUE_PRIORS[MENTIONED_ONLY] * max(item.weight for item in named_only)
     return 1.0 - none
+
+
+AGENCY_WIDTH = 7  # words each side of a name in its agency window
+SELF_TOKEN = "SELF"
+OTHER_TOKEN = "OTHER"
+
+
+def _masked(text: str, start: int, end: int, mentions: Sequence[Mention], actor_id: str) -> str:
+    pieces: list[str] = []
+    cursor = start
+    for mention in mentions:
+        if mention.start < start or mention.end > end:
+            continue
+        pieces.append(text[cursor : mention.start])
+        pieces.append(SELF_TOKEN if mention.actor == actor_id else OTHER_TOKEN)
+        cursor = mention.end
+    pieces.append(text[cursor:end])
+    return "".join(pieces)
+
+
+def agency_windows(attribution: Attribution, actor_id: str, text: str) -> list[str]:
+    """The words around each mention of the actor, names masked ("... warned SELF spokesman
+    OTHER ...", "accused SELF of"), for the agency model: is the name there an agent?"""
+    starts = [s.start for s in attribution.sentences]
+    windows = []
+    for mention in attribution.mentions:
+        if mention.actor != actor_id:
+            continue
+        index = bisect_right(starts, mention.start) - 1
+        sentence = attribution.sentences[max(index, 0)]
+        left = _masked(text, sentence.start, mention.start, attribution.mentions, actor_id)
+        right = _masked(text, mention.end, sentence.end, attribution.mentions, actor_id)
+        words = [*left.split()[-AGENCY_WIDTH:], SELF_TOKEN, *right.split()[:AGENCY_WIDTH]]
+        windows.append(" ".join(words))
+    return windows
+
+
+def agency_features(probabilities: Sequence[float]) -> dict[str, float]:
+    """What the agency model says of an actor's mentions, pooled: one mention as an agent
+    is enough to act, so the maximum leads."""
+    if not probabilities:
+        return {"agency_max": 0.0, "agency_mean": 0.0}
+    return {
+        "agency_max": max(probabilities),
+        "agency_mean": sum(probabilities) / len(probabilities),
+    }

@@ -13,6 +13,8 @@ from detente.stance_taking import (
     STANCE_THRESHOLD,
     ScoredStatement,
     actor_features,
+    agency_features,
+    agency_windows,
     quoted_ranges,
 )
 from detente.text import Attribution, MentionFinder, Statement, attribute
@@ -65,6 +67,7 @@ class NamedActor:
     affiliation: str | None
     statements: list[ScoredStatement]
     features: dict[str, float]
+    windows: list[str]  # masked words around each mention (agency model input)
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,20 @@ class StanceEngine:
     registry: ActorRegistry
     finder: MentionFinder
     model: StanceModel
+    # Below this p_stance an actor is only `mentioned`; 0 gives every named actor a stance.
+    stance_threshold: float = STANCE_THRESHOLD
+    # Find people outside the registry by their titles (detente.discovery).
+    discover_actors: bool = True
 
     @classmethod
-    def create(cls, registry: ActorRegistry, model: StanceModel) -> StanceEngine:
-        return cls(registry, MentionFinder(registry), model)
+    def create(
+        cls,
+        registry: ActorRegistry,
+        model: StanceModel,
+        stance_threshold: float = STANCE_THRESHOLD,
+        discover_actors: bool = True,
+    ) -> StanceEngine:
+        return cls(registry, MentionFinder(registry), model, stance_threshold, discover_actors)
 
     def check(self, article: Article) -> None:
         if article.language.split("-")[0] not in SUPPORTED_LANGUAGES:
@@ -106,7 +119,9 @@ class StanceEngine:
         for article in articles:
             full = f"{article.title}\n\n{article.text}" if article.title else article.text
             found = self.finder.find(full, article.published_at.date())
-            mentions, discovered = discover(full, found, self.registry)
+            mentions, discovered = (
+                discover(full, found, self.registry) if self.discover_actors else (found, {})
+            )
             attribution = attribute(article.text, self.finder, article.title, mentions=mentions)
             read.append((full, attribution, discovered))
         texts: list[str] = []
@@ -129,8 +144,17 @@ class StanceEngine:
                 features = actor_features(
                     actor_id, kind, attribution, full, title_end, items, quoted
                 )
-                actors.append(NamedActor(actor_id, name, kind, affiliation, items, features))
+                windows = agency_windows(attribution, actor_id, full)
+                actors.append(
+                    NamedActor(actor_id, name, kind, affiliation, items, features, windows)
+                )
             named.append(actors)
+        if self.model.agency is not None:
+            windows = [w for actors in named for actor in actors for w in actor.windows]
+            p_agent = iter(self.model.p_agent(windows))
+            for actors in named:
+                for actor in actors:
+                    actor.features.update(agency_features([next(p_agent) for _ in actor.windows]))
         return named
 
     def _describe(
@@ -149,7 +173,7 @@ class StanceEngine:
         mentioned = []
         for actor, p_stance in named:
             items = actor.statements
-            if not items or p_stance < STANCE_THRESHOLD:
+            if not items or p_stance < self.stance_threshold:
                 mentioned.append(
                     MentionedActor(
                         actor=actor.id,

@@ -604,7 +604,9 @@ def attribute(
         for mention in outside:
             before = sentence.text[: mention.start - sentence.start]
             rest = sentence.text[mention.end - sentence.start :]
-            cue = _cue(before, rest)
+            # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
+            bracketed = before.endswith("(") and rest.startswith(")")
+            cue = None if bracketed else _cue(before, rest)
             if cue == "role of actor" and finder.is_person(mention.actor):
                 # "the Special Representative of the Secretary-General": a person's envoy
                 # speaks in the envoy's voice, not the person's.

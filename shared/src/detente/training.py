@@ -13,7 +13,7 @@ from typing import Any
 from detente.corpora import JudgedPassage, LabelledStatement
 from detente.events import Article
 from detente.registry import ActorRegistry
-from detente.stance_taking import STANCE_THRESHOLD
+from detente.stance_taking import STANCE_THRESHOLD, agency_features
 from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN, StanceEngine
 from detente.text import MentionFinder
 
@@ -152,7 +152,11 @@ def evaluate_statements(
 
 
 def save(
-    pipeline: Any, path: Path, metadata: dict[str, Any], stance_taking: Any | None = None
+    pipeline: Any,
+    path: Path,
+    metadata: dict[str, Any],
+    stance_taking: Any | None = None,
+    agency: Any | None = None,
 ) -> None:
     import skops.io as sio
 
@@ -160,6 +164,8 @@ def save(
     bundle = {"pipeline": pipeline, "name": MODEL_NAME}
     if stance_taking is not None:
         bundle["stance_taking"] = stance_taking
+    if agency is not None:
+        bundle["agency"] = agency
     sio.dump(bundle, path, compression=zipfile.ZIP_DEFLATED)
     path.with_suffix(".metrics.json").write_text(
         json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -183,9 +189,20 @@ def build_stance_taking_pipeline() -> Any:
     return Pipeline([("features", DictVectorizer(sparse=False)), ("classifier", classifier)])
 
 
+@dataclass
+class StanceTakingExamples:
+    """Every judged actor the engine finds in the passages: its features, its agency
+    windows, 1 when the passage shows a stance of its own, and its crisis."""
+
+    features: list[dict[str, float]] = field(default_factory=list)
+    windows: list[list[str]] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    crises: list[str] = field(default_factory=list)
+
+
 def stance_taking_examples(
     passages: Sequence[JudgedPassage], engine: StanceEngine
-) -> tuple[list[dict[str, float]], list[int], list[str]]:
+) -> StanceTakingExamples:
     """Features of every judged actor the engine finds in the passages, with 1 when the
     passage shows a stance of its own. Judged actors it does not find teach nothing here."""
     articles = [
@@ -198,9 +215,7 @@ def stance_taking_examples(
         )
         for p in passages
     ]
-    features: list[dict[str, float]] = []
-    labels: list[int] = []
-    crises: list[str] = []
+    examples = StanceTakingExamples()
     for passage, named in zip(passages, engine.named_actors(articles), strict=True):
         verdicts = {}
         for name, verdict in passage.verdicts:
@@ -209,10 +224,63 @@ def stance_taking_examples(
                 verdicts[known.id] = verdict
         for actor in named:
             if actor.id in verdicts:
-                features.append(actor.features)
-                labels.append(int(verdicts[actor.id] != "none"))
-                crises.append(passage.crisis)
-    return features, labels, crises
+                examples.features.append(actor.features)
+                examples.windows.append(actor.windows)
+                examples.labels.append(int(verdicts[actor.id] != "none"))
+                examples.crises.append(passage.crisis)
+    return examples
+
+
+def build_agency_pipeline() -> Any:
+    """Masked words around a name → is it an agent there? Word 1–3-grams keep "SELF said",
+    "accused SELF of", "SELF and OTHER agreed" apart."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True,
+                                      lowercase=False, token_pattern=r"[\w'-]+")),
+            ("classifier", LogisticRegression(C=2.0, max_iter=3000)),
+        ]
+    )  # fmt: skip
+
+
+def fit_agency(windows: Sequence[Sequence[str]], labels: Sequence[int]) -> Any:
+    """Each window takes its actor's label: a stance-taker's names are mostly agents'."""
+    texts = [w for actor in windows for w in actor]
+    targets = [label for actor, label in zip(windows, labels, strict=True) for _ in actor]
+    pipeline = build_agency_pipeline()
+    pipeline.fit(texts, targets)
+    vectoriser = pipeline.named_steps["words"]
+    vectoriser.stop_words_ = None
+    vectoriser.vocabulary_ = {term: int(i) for term, i in vectoriser.vocabulary_.items()}
+    return pipeline
+
+
+def add_agency(examples: StanceTakingExamples, agency: Any | None, folds: int = 5) -> None:
+    """Put the agency model's pooled output into each example's features. With `agency`
+    None, out of fold: a model fit on the other crises scores each crisis's actors, so the
+    second stage learns how far to trust agency on text the agency model never saw."""
+    from sklearn.model_selection import GroupKFold
+
+    def pooled(model: Any, windows: list[list[str]]) -> list[dict[str, float]]:
+        flat = [w for actor in windows for w in actor]
+        scores = iter(model.predict_proba(flat)[:, 1].tolist() if flat else [])
+        return [agency_features([next(scores) for _ in actor]) for actor in windows]
+
+    if agency is not None:
+        for features, extra in zip(examples.features, pooled(agency, examples.windows),
+                                   strict=True):  # fmt: skip
+            features.update(extra)
+        return
+    for train, test in GroupKFold(n_splits=folds).split(examples.windows, groups=examples.crises):
+        model = fit_agency(
+            [examples.windows[i] for i in train], [examples.labels[i] for i in train]
+        )
+        for i, extra in zip(test, pooled(model, [examples.windows[i] for i in test]), strict=True):
+            examples.features[i].update(extra)
 
 
 def fit_stance_taking(features: Sequence[dict[str, float]], labels: Sequence[int]) -> Any:

@@ -185,3 +185,9 @@ def test_a_place_used_as_a_surname_is_no_mention(registry: ActorRegistry) -> Non
     finder = MentionFinder(registry)
     assert finder.find("The question came from reporter Ukraine and Mr Paris.") == []
     assert [m.actor for m in finder.find("Ukraine and Paris agreed.")] == ["ukraine", "france"]
+
+
+def test_a_bracketed_name_echoes_the_one_before_it(registry: ActorRegistry) -> None:
+    text = "The head of the monitoring mission in Kyiv (Ukraine), said talks were over."
+    result = attribute(text, MentionFinder(registry))
+    assert [(s.actor, s.cue) for s in result.statements] == [("ukraine", "mentioned only")]
