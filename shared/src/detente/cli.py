@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from detente.events import Article
 from detente.model import DEFAULT_MODEL_PATH, StanceModel
 from detente.registry import ActorRegistry
+from detente.stance_taking import STANCE_THRESHOLD
 from detente.stances import StanceEngine, UnprocessableArticle
 
 BATCH_SIZE = 64
@@ -97,6 +98,7 @@ def _train(args: argparse.Namespace) -> int:
     held_out = training.evaluate_statements(pipeline, split.test, registry)
     metadata = {"model": training.MODEL_NAME, "sources": sources, "held_out_crises": held_out}
     stance_taking = agency = None
+    threshold = STANCE_THRESHOLD
     if args.attribution and args.attribution.is_dir():
         classes = tuple(str(c) for c in pipeline.classes_)
         engine = StanceEngine.create(registry, StanceModel(pipeline, "training", classes))
@@ -116,11 +118,12 @@ def _train(args: argparse.Namespace) -> int:
         training.add_agency(train, None)  # out of fold
         training.add_agency(test, agency)
         stance_taking = training.fit_stance_taking(train.features, train.labels)
+        threshold = training.choose_threshold(stance_taking, test.features, test.labels)
         sources["own_attribution_passages"] = len(passages)
         metadata["stance_taking_held_out"] = training.evaluate_stance_taking(
-            stance_taking, test.features, test.labels
+            stance_taking, test.features, test.labels, threshold
         )
-    training.save(pipeline, args.out, metadata, stance_taking, agency)
+    training.save(pipeline, args.out, metadata, stance_taking, agency, threshold)
     print(json.dumps(metadata, indent=2))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

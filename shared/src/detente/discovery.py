@@ -15,6 +15,7 @@ or a title without a registered body, stays unknown rather than guessed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,6 +56,16 @@ _NOT_NAMES = frozenset(
 _AFFILIATION_GAP = r"(?:'s|’s)?(?: [\w-]+){0,4}? "
 
 
+# The core words of every title above, for a quick look before the patterns.
+_TITLE_SET = frozenset(
+    """
+    president minister chancellor premier secretary ambassador envoy representative spokesman
+    spokeswoman spokesperson general gen colonel col lieutenant lt major maj commander chairman
+    chairwoman chairperson speaker negotiator adviser advisor mediator coordinator director
+    governor king emir sheikh leader chief head official
+    """.split()
+)
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _ENDS_WITH_OF = re.compile(r"\b(?:of|for|to) (?:the )?$")
 _NAME_TITLE_OF = re.compile(
     rf"({_NAME}), (?:the |a |an )?(?:{_TITLE_WORDS} )*{_TITLE_WORDS} (?:of|for|to) (?:the )?$"
@@ -78,7 +89,22 @@ class DiscoveredActor:
 
 def actor_id_for(name: str) -> str:
     """A stable id from a name: the same person gets the same id in every article."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(name).lower()).strip("-")
+    return _NOT_SLUG.sub("-", fold(name).lower()).strip("-")
+
+
+def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """Whole-word occurrences of `word` (a plain search: a regex per name would crowd out
+    the regex cache)."""
+    found = []
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if (start == 0 or not text[start - 1].isalnum()) and (
+            end == len(text) or not text[end].isalnum()
+        ):
+            found.append((start, end))
+        start = text.find(word, end)
+    return found
 
 
 def _plausible(name: str) -> bool:
@@ -95,6 +121,11 @@ def discover(
     the discovered actors by id.
     """
     folded = fold(text)
+    # Where title words stand: most names have none near them, and skip the slow patterns.
+    lowered = folded.lower()
+    titles = sorted(start for word in _TITLE_SET for start, _ in _occurrences(lowered, word))
+    if not titles:
+        return list(mentions), {}
     discovered: dict[str, DiscoveredActor] = {}
     spans: list[tuple[int, int, str]] = []
 
@@ -117,6 +148,10 @@ def discover(
             continue
         window = max(0, mention.start - 160)
         before = folded[window : mention.start]
+        # Most names have no title near them: skip the slower patterns then.
+        nearest = bisect_left(titles, mention.start - 80)
+        if nearest == len(titles) or titles[nearest] > mention.end + 80:
+            continue
         # Cheap tests first: most mentions have no title next to them.
         after_of = _ENDS_WITH_OF.search(before[-10:]) is not None
         # "Zhang Zhijun, head of China's Taiwan Affairs Office", "Caroline Ziadeh, Special
@@ -146,10 +181,9 @@ def discover(
 
     # Later mentions by surname, or by the whole name again, link to the same person.
     for actor in list(discovered.values()):
-        surname = actor.name.split()[-1]
-        for match in re.finditer(rf"\b(?:{re.escape(actor.name)}|{re.escape(surname)})\b", text):
-            if not any(s < match.end() and match.start() < e for s, e, _ in spans):
-                spans.append((match.start(), match.end(), actor.id))
+        for start, end in _occurrences(text, actor.name.split()[-1]):
+            if not any(s < end and start < e for s, e, _ in spans):
+                spans.append((start, end, actor.id))
     merged = list(mentions)
     for start, end, actor_id in spans:
         if not any(m.start < end and start < m.end for m in merged):

@@ -45,6 +45,9 @@ class StanceModel:
     stance_taking: ActorClassifier | None = None
     # Masked words around a name → P(the name is an agent there); feeds the second stage.
     agency: Classifier | None = None
+    # Below this p_stance an actor is only mentioned: chosen at training time on held-out
+    # crises (models/README.md).
+    stance_threshold: float = 0.5
 
     def scores(self, texts: Sequence[str]) -> list[tuple[float, float]]:
         """(p_hardline, weight) per statement."""
@@ -100,4 +103,5 @@ class StanceModel:
             classes,
             bundle.get("stance_taking"),
             bundle.get("agency"),
+            float(bundle.get("stance_threshold", 0.5)),
         )

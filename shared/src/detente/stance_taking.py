@@ -68,10 +68,12 @@ _OBJECT_VERBS = frozenset(
     recognized praised praise praises congratulated contacted informed reassured assured
     """.split()
 )
+_QUOTE_OR_BREAK = re.compile(r'["\n]')
 _LIST_GAP = re.compile(r"\s*(?:,|and|or|,\s*and|,\s*or)\s*(?:the\s+)?")
 _HEDGES = frozenset({"also", "has", "have", "had", "will", "would", "on", "s"})
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her"})
 CUE_NAMES = tuple(CUE_PRIORS)
+_SKIP_AFTER = _ARTICLES | _HEDGES
 KINDS: tuple[ActorKind, ...] = ("person", "state", "organisation", "group")
 
 
@@ -89,17 +91,15 @@ def _words_before(text: str, start: int, limit: int = 60) -> list[str]:
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
     """Spans inside double quotation marks, paragraph by paragraph (folded quotes)."""
     ranges: list[tuple[int, int]] = []
-    folded = fold(text)
     opened: int | None = None
-    for index, char in enumerate(folded):
-        if char == "\n":
+    for mark in _QUOTE_OR_BREAK.finditer(fold(text)):
+        if mark.group() == "\n":
             opened = None
-        elif char == '"':
-            if opened is None:
-                opened = index
-            else:
-                ranges.append((opened, index))
-                opened = None
+        elif opened is None:
+            opened = mark.start()
+        else:
+            ranges.append((opened, mark.start()))
+            opened = None
     return ranges
 
 
@@ -150,18 +150,15 @@ def actor_features(
         counts["possessive"] += text[mention.end : mention.end + 2] in ("'s", "’s")
         sentence = bisect_right(sentence_starts, mention.start) - 1
         sentence_start = sentence_starts[sentence] if sentence >= 0 else 0
-        counts["lead"] += len(_WORD.findall(text[sentence_start : mention.start])) <= 2
+        lead = text[max(sentence_start, mention.start - 40) : mention.start]
+        counts["lead"] += mention.start - sentence_start <= 40 and len(_WORD.findall(lead)) <= 2
         # The words around the name, as a parser's poor cousin: "Russia [warned]", "[against]
         # Russia", "[accused] Russia".
         context[f"before={before[-1] if before else '^'}"] += 1
-        after = _WORD.findall(text[mention.end : mention.end + 60].lower())[:6]
-        while after and after[0] in _ARTICLES | _HEDGES:
+        after = _WORD.findall(text[mention.end : mention.end + 30].lower())[:3]
+        while after and after[0] in _SKIP_AFTER:
             after.pop(0)
         context[f"after={after[0] if after else '$'}"] += 1
-        for word in set(before[-4:]):
-            context[f"left:{word}"] += 1
-        for word in set(after[:4]):
-            context[f"right:{word}"] += 1
     for name, count in counts.items():
         features[f"share_{name}"] = count / mentions
     for name, count in context.items():

@@ -85,10 +85,12 @@ class StanceEngine:
         cls,
         registry: ActorRegistry,
         model: StanceModel,
-        stance_threshold: float = STANCE_THRESHOLD,
+        stance_threshold: float | None = None,
         discover_actors: bool = True,
     ) -> StanceEngine:
-        return cls(registry, MentionFinder(registry), model, stance_threshold, discover_actors)
+        """`stance_threshold` defaults to the one the model was trained with."""
+        threshold = model.stance_threshold if stance_threshold is None else stance_threshold
+        return cls(registry, MentionFinder(registry), model, threshold, discover_actors)
 
     def check(self, article: Article) -> None:
         if article.language.split("-")[0] not in SUPPORTED_LANGUAGES:

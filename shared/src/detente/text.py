@@ -200,7 +200,8 @@ _TITLE_WORDS = frozenset(
     governor mayor speaker pope ayatollah supreme sultan lieutenant lt major maj captain capt
     special high comrade counsellor counselor adviser advisor lord lady sir dame baroness
     brigadier field military army interior state-secretary under-secretary-general
-    secretary-general assistant acting former late then incoming outgoing
+    secretary-general assistant acting former late then incoming outgoing government
+    excellency his her
     """.split()
 )
 # Nouns that make a state's name part of a place's or a document's: "the Taiwan Strait",
@@ -219,6 +220,7 @@ _HONORIFICS = frozenset(
 # A role phrase right after "former" names a past holder, not today's.
 _PAST_BEFORE = re.compile(r"\b(?:former|ex-|late|then)\s*$", re.IGNORECASE)
 _OFFICE = "office:"
+_NAME_GAP = re.compile(r",?[ \t]+")
 
 
 class MentionFinder:
@@ -296,7 +298,7 @@ class MentionFinder:
                 return True
         joined_left = start >= 2 and normalised[start - 1] == "-" and previous_end != start - 1
         if joined_left and normalised[start - 2].isalpha():
-            left = re.search(r"[\w.']+$", normalised[: start - 1])
+            left = re.search(r"[\w.']+$", normalised[max(0, start - 41) : start - 1])
             left_word = left.group() if left else ""
             # "U.S.-China talks" pairs two actors; "Dlamini-Zuma" is one longer name.
             if left_word[:1].isupper() and not self._starts_a_name(
@@ -309,14 +311,20 @@ class MentionFinder:
         joined_right = end + 1 < len(normalised) and normalised[end] == "-"
         if joined_right and normalised[end + 1].isupper():
             return not self._starts_a_name(normalised, end + 1)
+        # A person's full name is a name of its own, whatever stands before it ("Chairman of
+        # the Government Vladimir Putin"); a lone surname or a body's generic name is not.
+        if " " in normalised[start:end] and self.is_person(target):
+            return False
         before = re.search(r"([A-Z][\w'-]*)[ \t]+$", normalised[max(0, start - 40) : start])
         if before is None or not normalised[start].isupper():
             return False
         word = before.group(1)
         word_start = start - len(before.group(0))
-        sentence_start = re.search(r"(?:^|[.!?:;\"(\n]\s*)$", normalised[:word_start])
-        if sentence_start is not None or word.lower() in _TITLE_WORDS:
+        if word.lower() in _TITLE_WORDS:
             return False
+        previous = normalised[max(0, word_start - 20) : word_start].rstrip(" \t")[-1:]
+        if previous == "" or previous in '.!?:;"(\n':
+            return False  # the first word of a sentence is capitalised anyway
         return not self._starts_a_name(normalised, word_start)
 
     def find(self, text: str, on: date | None = None) -> list[Mention]:
@@ -369,8 +377,8 @@ class MentionFinder:
         return False
 
     def _following_name(self, normalised: str, end: int) -> bool:
-        gap = re.match(r",?[ \t]+", normalised[end:])
-        return gap is not None and self._starts_a_name(normalised, end + gap.end())
+        gap = _NAME_GAP.match(normalised, end)
+        return gap is not None and self._starts_a_name(normalised, gap.end())
 
 
 def _quote_mask(sentence: str, inside_at_start: bool) -> tuple[list[bool], bool]:

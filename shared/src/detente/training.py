@@ -157,6 +157,7 @@ def save(
     metadata: dict[str, Any],
     stance_taking: Any | None = None,
     agency: Any | None = None,
+    stance_threshold: float = STANCE_THRESHOLD,
 ) -> None:
     import skops.io as sio
 
@@ -166,6 +167,7 @@ def save(
         bundle["stance_taking"] = stance_taking
     if agency is not None:
         bundle["agency"] = agency
+        bundle["stance_threshold"] = stance_threshold
     sio.dump(bundle, path, compression=zipfile.ZIP_DEFLATED)
     path.with_suffix(".metrics.json").write_text(
         json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -186,7 +188,7 @@ def build_stance_taking_pipeline() -> Any:
         cv=5,
         ensemble=False,
     )
-    return Pipeline([("features", DictVectorizer(sparse=False)), ("classifier", classifier)])
+    return Pipeline([("features", DictVectorizer()), ("classifier", classifier)])
 
 
 @dataclass
@@ -291,20 +293,43 @@ def fit_stance_taking(features: Sequence[dict[str, float]], labels: Sequence[int
     return pipeline
 
 
-def evaluate_stance_taking(
+def choose_threshold(
     pipeline: Any, features: Sequence[dict[str, float]], labels: Sequence[int]
+) -> float:
+    """The p_stance cut that gives the best F1 of "takes a stance" on held-out crises (the
+    higher cut on a tie: precision first); the default when nothing is held out."""
+    if not features or not any(labels):
+        return STANCE_THRESHOLD
+    proba = [float(p) for p in pipeline.predict_proba(list(features))[:, 1]]
+    best, best_f1 = STANCE_THRESHOLD, -1.0
+    for step in range(20, 61, 5):
+        cut = step / 100
+        tp = sum(p >= cut and g for p, g in zip(proba, labels, strict=True))
+        chosen = sum(p >= cut for p in proba)
+        f1 = 2 * tp / (chosen + sum(labels)) if chosen else 0.0
+        if f1 >= best_f1 - 1e-9:
+            best, best_f1 = cut, f1
+    return best
+
+
+def evaluate_stance_taking(
+    pipeline: Any,
+    features: Sequence[dict[str, float]],
+    labels: Sequence[int],
+    threshold: float = STANCE_THRESHOLD,
 ) -> dict[str, Any]:
     """Precision and recall of "takes a stance" at the engine's threshold, and the Brier
     score (mean squared error of the probability: what calibration buys)."""
     if not features:
         return {"n": 0}
     proba = [float(p) for p in pipeline.predict_proba(list(features))[:, 1]]
-    predicted = [p >= STANCE_THRESHOLD for p in proba]
+    predicted = [p >= threshold for p in proba]
     tp = sum(p and g for p, g in zip(predicted, labels, strict=True))
     precision = tp / sum(predicted) if any(predicted) else 0.0
     recall = tp / sum(labels) if any(labels) else 0.0
     brier = sum((p - g) ** 2 for p, g in zip(proba, labels, strict=True)) / len(labels)
     return {
+        "threshold": threshold,
         "precision": round(precision, 4),
         "recall": round(recall, 4),
         "brier": round(brier, 4),
