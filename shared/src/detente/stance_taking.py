@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from detente.events import ActorKind
 from detente.registry import fold
-from detente.text import MENTIONED_ONLY, OWN_SIDE, Attribution, Mention, Statement
+from detente.text import MENTIONED_ONLY, OWN_SIDE, PARTY, Attribution, Mention, Statement
 
 STANCE_THRESHOLD = 0.5
 
@@ -39,6 +39,7 @@ CUE_PRIORS: dict[str, float] = {
     "agent (by)": 0.55,
     "carried over": 0.5,
     OWN_SIDE: 0.6,
+    PARTY: 0.6,
     "according to": 0.35,
     "office of actor": 0.3,
     "sentence subject": 0.4,

@@ -9,6 +9,7 @@ from detente.discovery import DiscoveredActor, discover
 from detente.events import ActorKind, ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
+from detente.roles import link_titles
 from detente.stance_taking import (
     STANCE_THRESHOLD,
     ScoredStatement,
@@ -124,6 +125,7 @@ class StanceEngine:
             mentions, discovered = (
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
+            mentions = link_titles(full, mentions, self.finder.is_person)
             attribution = attribute(article.text, self.finder, article.title, mentions=mentions)
             read.append((full, attribution, discovered))
         texts: list[str] = []

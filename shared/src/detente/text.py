@@ -8,6 +8,7 @@ evidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,6 +113,7 @@ _PRONOUN_STARTS = re.compile(
     r"foreign minister|defence minister|defense minister|head of state))\b"
 )
 _WORD = re.compile(r"\w+")
+_DOUBLE_QUOTE = re.compile('"')
 _ROLE_AFTER = re.compile(
     r"\s+(?:foreign |defen[cs]e |prime |security |armed |military |government |state )?"
     r"(?:officials?|forces|troops|government|authorities|military|army|navy|diplomats?|"
@@ -381,17 +383,33 @@ class MentionFinder:
         return gap is not None and self._starts_a_name(normalised, gap.end())
 
 
-def _quote_mask(sentence: str, inside_at_start: bool) -> tuple[list[bool], bool]:
-    """For each character, whether it is inside a quotation; and the state at the end."""
-    inside = inside_at_start
-    mask = []
-    for char in sentence.translate(_NORMALISE):
-        if char == '"':
+class _QuoteMask:
+    """Which characters of a sentence are inside a quotation (quote marks included)."""
+
+    def __init__(self, sentence: str, inside_at_start: bool) -> None:
+        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(sentence.translate(_NORMALISE))]
+        self._inside_at_start = inside_at_start
+        self.inside_at_end = inside_at_start ^ (len(self._marks) % 2 == 1)
+
+    def __getitem__(self, position: int) -> bool:
+        before = bisect_left(self._marks, position)
+        if before < len(self._marks) and self._marks[before] == position:
+            return True
+        return self._inside_at_start ^ (before % 2 == 1)
+
+    def outside(self, sentence: str) -> str:
+        """The sentence without its quoted parts."""
+        pieces = []
+        inside = self._inside_at_start
+        cursor = 0
+        for mark in self._marks:
+            if not inside:
+                pieces.append(sentence[cursor:mark])
             inside = not inside
-            mask.append(True)
-            continue
-        mask.append(inside)
-    return mask, inside
+            cursor = mark + 1
+        if not inside:
+            pieces.append(sentence[cursor:])
+        return "".join(pieces)
 
 
 def _words_between(text: str) -> list[str]:
@@ -507,14 +525,20 @@ _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
-_LIST_CUES = frozenset({"agent (by)", "according to", "statement by"})
+# "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
+# parties to a deal or to talks act; "the conflict between ..." names no act of theirs.
+PARTY = "party to an agreement or talks"
+_PARTY_BEFORE = re.compile(
+    r"\b(?:agreements?|deals?|accords?|ceasefire|truce|talks|negotiations|dialogue|summit|"
+    r"treaty|memorandum|pact|exchange|swap)\s+(?:[\w-]+\s+){0,2}between\s+"
+    r"(?:the\s+)?(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+_LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY})
+_BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 _SUBJECT_CUES = frozenset(
     {"reporting verb", "sentence subject", "subject with appositive", "clause subject"}
 )
-
-
-def _outside_quotes(text: str, mask: list[bool]) -> str:
-    return "".join(char for char, quoted in zip(text, mask, strict=True) if not quoted)
 
 
 def _cue(before: str, rest: str) -> str | None:
@@ -528,6 +552,8 @@ def _cue(before: str, rest: str) -> str | None:
         # A delegate, ministry or army speaks for its state; a president or minister speaks
         # for himself, so the state is only named ("the President of Serbia blamed ...").
         return "office of actor" if role in _OFFICE_NOUNS else "role of actor"
+    if _PARTY_BEFORE.search(before[-80:]):
+        return PARTY
     if _after_preposition(before):
         return "agent (by)" if _AGENT_BEFORE.search(before[-60:]) else None
     if _speaks_after(rest):
@@ -543,7 +569,12 @@ def _cue(before: str, rest: str) -> str | None:
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
     if deed and not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS):
         return "deed"
-    if _CLAUSE_BEFORE.search(before[-12:]) and _acts_after(rest):
+    # "... and Hezbollah raged": not when the "and" joins the two sides after "between".
+    if (
+        _CLAUSE_BEFORE.search(before[-12:])
+        and _acts_after(rest)
+        and not _BETWEEN_OPEN.search(before[-80:])
+    ):
         return "clause subject"
     return None
 
@@ -604,7 +635,7 @@ def attribute(
         if sentence.paragraph != paragraph:
             paragraph = sentence.paragraph
             inside_quote = False
-        mask, inside_after = _quote_mask(sentence.text, inside_quote)
+        mask = _QuoteMask(sentence.text, inside_quote)
         speakers: dict[str, str] = {}
         outside = [
             m for m in by_sentence.get(sentence.index, []) if not mask[m.start - sentence.start]
@@ -640,7 +671,8 @@ def attribute(
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]
             after = sentence.text[first.end - sentence.start :]
-            short_lead = len(_WORD.findall(lead)) <= 3
+            # "In Moscow, ..." or "The conflict between Israel and ...": not a subject.
+            short_lead = len(_WORD.findall(lead)) <= 3 and not _after_preposition(lead)
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
             intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and _acts_after(after)
             if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):
@@ -650,11 +682,7 @@ def attribute(
                         break
                     speakers[other.actor] = "sentence subject"
                     first = other
-        if (
-            not speakers
-            and document_speaker
-            and _FIRST_PERSON.search(_outside_quotes(sentence.text, mask))
-        ):
+        if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}
         if not speakers and last_speakers:
             starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
@@ -664,7 +692,7 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
-        inside_quote = inside_after
+        inside_quote = mask.inside_at_end
     _add_mention_fallback(result, by_sentence)
     return result
 

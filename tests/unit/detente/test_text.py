@@ -191,3 +191,16 @@ def test_a_bracketed_name_echoes_the_one_before_it(registry: ActorRegistry) -> N
     text = "The head of the monitoring mission in Kyiv (Ukraine), said talks were over."
     result = attribute(text, MentionFinder(registry))
     assert [(s.actor, s.cue) for s in result.statements] == [("ukraine", "mentioned only")]
+
+
+def test_parties_to_an_agreement_act_and_sides_of_a_conflict_do_not(
+    registry: ActorRegistry,
+) -> None:
+    finder = MentionFinder(registry)
+    deal = attribute("They hailed the agreement between Moscow and Kyiv on grain.", finder)
+    assert [(s.actor, s.cue) for s in deal.statements] == [
+        ("russia", "party to an agreement or talks"),
+        ("ukraine", "party to an agreement or talks"),
+    ]
+    war = attribute("The conflict between Moscow and Kyiv raged on.", finder)
+    assert {s.cue for s in war.statements} == {"mentioned only"}

@@ -1,0 +1,59 @@
+"""A title used alone stands for the person last named with it.
+
+Readouts and wire stories name a person once with a title ("Secretary of State Antony
+Blinken met ...", "Foreign Minister Wang Yi said ...") and then write "the Secretary
+underscored ...", "the minister added ...". Without a link the sentence has no actor, and
+its stance is lost or, worse, carried to whoever spoke last. This links each such "the
+<title>" to the most recent person the text named with that title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from detente.registry import fold
+from detente.text import Mention
+
+# Core titles a person can be named with, and the words that may qualify them.
+_CORE = (
+    "secretary|minister|president|chancellor|premier|spokesman|spokeswoman|spokesperson|"
+    "ambassador|envoy|king|emir"
+)
+_TITLE_BEFORE = re.compile(rf"\b({_CORE})\b(?: of [A-Z][\w-]*(?: [A-Z][\w-]*)?)?[ \t]*$", re.I)
+# "the Secretary", "the foreign minister"; not "the Secretary-General", "the president of
+# Serbia", "the minister Ali Khan" (a name follows: that name is the actor).
+_CORE_EITHER_CASE = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _CORE.split("|"))
+_TITLE_ALONE = re.compile(
+    rf"\b[Tt]he (?:(?:[Ff]oreign|[Dd]efen[cs]e|[Pp]rime|[Dd]eputy|[Vv]ice|[Ii]nterior) )?"
+    rf"({_CORE_EITHER_CASE})\b(?![-‑]|'s? [A-Z]| of\b| for\b| to\b| [A-Z])"
+)
+
+
+def link_titles(
+    text: str, mentions: Sequence[Mention], is_person: Callable[[str], bool]
+) -> list[Mention]:
+    """`mentions` plus a mention of the right person for every "the <title>" after it."""
+    folded = fold(text)
+    named: list[tuple[int, str, str]] = []  # (position, core title, actor)
+    for mention in mentions:
+        if not is_person(mention.actor):
+            continue
+        surface = folded[mention.start : mention.end]
+        first = re.match(rf"({_CORE})\b", surface, re.I)
+        before = _TITLE_BEFORE.search(folded[max(0, mention.start - 60) : mention.start])
+        title = first or before
+        if title is not None:
+            named.append((mention.start, title.group(1).lower(), mention.actor))
+    if not named:
+        return list(mentions)
+    linked = list(mentions)
+    for match in _TITLE_ALONE.finditer(folded):
+        core = match.group(1).lower()
+        earlier = [actor for at, title, actor in named if title == core and at < match.start()]
+        if not earlier or any(m.start < match.end() and match.start() < m.end for m in linked):
+            continue
+        surface = text[match.start() : match.end()]
+        linked.append(Mention(earlier[-1], match.start(), match.end(), surface))
+    linked.sort(key=lambda m: m.start)
+    return linked

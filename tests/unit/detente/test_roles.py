@@ -1,0 +1,41 @@
+"""A title used alone ("the minister") stands for the person last named with it."""
+
+from __future__ import annotations
+
+from detente.registry import ActorRegistry
+from detente.roles import link_titles
+from detente.text import MentionFinder, attribute
+
+
+def linked(text: str, registry: ActorRegistry) -> list[tuple[str, str]]:
+    finder = MentionFinder(registry)
+    return [(m.actor, m.surface) for m in link_titles(text, finder.find(text), finder.is_person)]
+
+
+def test_the_title_alone_links_to_the_person_last_named_with_it(registry: ActorRegistry) -> None:
+    text = (
+        "Foreign Minister Sergey Lavrov met President Macron. The minister said talks were "
+        "over; the President disagreed."
+    )
+    assert linked(text, registry) == [
+        ("sergei-lavrov", "Sergey Lavrov"),
+        ("emmanuel-macron", "President Macron"),
+        ("sergei-lavrov", "The minister"),
+        ("emmanuel-macron", "the President"),
+    ]
+
+
+def test_titles_naming_someone_else_or_nobody_stay_unlinked(registry: ActorRegistry) -> None:
+    text = (
+        "President Putin spoke. The President of France replied, the minister Ivan Sidorov "
+        "agreed, and the Secretary-General was silent."
+    )
+    assert linked(text, registry) == [("vladimir-putin", "President Putin"), ("france", "France")]
+
+
+def test_a_linked_title_makes_its_sentence_the_persons_statement(registry: ActorRegistry) -> None:
+    text = "Foreign Minister Sergey Lavrov arrived in Paris. Later the minister warned NATO."
+    finder = MentionFinder(registry)
+    mentions = link_titles(text, finder.find(text), finder.is_person)
+    result = attribute(text, finder, mentions=mentions)
+    assert ("sergei-lavrov", "reporting verb") in [(s.actor, s.cue) for s in result.statements]
