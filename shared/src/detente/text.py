@@ -249,6 +249,10 @@ class MentionFinder:
                 self._by_first_word[first.group()].append((alias, target))
         self._demonyms = set(registry.demonyms())
         self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
+        # Every token an alias can start with, as written or capitalised ("the" → "The").
+        self._first_words = set(self._by_first_word) | {
+            w[:1].upper() + w[1:] for w in self._by_first_word
+        }
         for candidates in self._by_first_word.values():
             candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
 
@@ -333,12 +337,15 @@ class MentionFinder:
         normalised = text.translate(_NORMALISE)
         mentions: list[Mention] = []
         position = 0
+        starts = self._first_words
         for word in _WORD.finditer(normalised):
-            if word.start() < position or (
-                word.start() > 0 and normalised[word.start() - 1].isalnum()
-            ):
+            token = word.group()
+            # Most words start no alias: one set look-up, before anything slower.
+            if token not in starts or word.start() < position:
                 continue
-            match = self._longest_at(normalised, word.start(), word.group())
+            if word.start() > 0 and normalised[word.start() - 1].isalnum():
+                continue
+            match = self._longest_at(normalised, word.start(), token)
             if match is None:
                 continue
             alias, target = match
