@@ -60,9 +60,6 @@ class StanceModel:
         p_hardline = np.divide(hard, stance, out=np.full_like(hard, 0.5), where=stance > 0)
         return [(float(p), float(w)) for p, w in zip(p_hardline, stance, strict=True)]
 
-    def p_hardline(self, texts: Sequence[str]) -> list[float]:
-        return [p for p, _ in self.scores(texts)]
-
     def p_agent(self, windows: Sequence[str]) -> list[float]:
         """P(agent) per agency window; empty without an agency model."""
         if not windows or self.agency is None:

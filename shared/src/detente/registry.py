@@ -232,9 +232,6 @@ class ActorRegistry:
     def office(self, office_id: str) -> Office:
         return self._offices[office_id]
 
-    def offices(self) -> list[Office]:
-        return list(self._offices.values())
-
     def demonyms(self) -> dict[str, str]:
         """Demonym as written → actor id."""
         return dict(self._demonyms)

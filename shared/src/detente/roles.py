@@ -20,6 +20,7 @@ _CORE = (
     "secretary|minister|president|chancellor|premier|spokesman|spokeswoman|spokesperson|"
     "ambassador|envoy|king|emir"
 )
+_TITLE_FIRST = re.compile(rf"({_CORE})\b", re.I)  # "President Putin" as one alias
 _TITLE_BEFORE = re.compile(rf"\b({_CORE})\b(?: of [A-Z][\w-]*(?: [A-Z][\w-]*)?)?[ \t]*$", re.I)
 # "the Secretary", "the foreign minister"; not "the Secretary-General", "the president of
 # Serbia", "the minister Ali Khan" (a name follows: that name is the actor).
@@ -40,7 +41,7 @@ def link_titles(
         if not is_person(mention.actor):
             continue
         surface = folded[mention.start : mention.end]
-        first = re.match(rf"({_CORE})\b", surface, re.I)
+        first = _TITLE_FIRST.match(surface)
         before = _TITLE_BEFORE.search(folded[max(0, mention.start - 60) : mention.start])
         title = first or before
         if title is not None:

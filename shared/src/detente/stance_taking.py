@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detente.events import ActorKind
 from detente.registry import fold
-from detente.text import MENTIONED_ONLY, OWN_SIDE, PARTY, Attribution, Mention, Statement
+from detente.text import (
+    MENTIONED_ONLY,
+    OWN_SIDE,
+    PARTY,
+    PREPOSITIONS,
+    Attribution,
+    Mention,
+    Statement,
+)
 
 STANCE_THRESHOLD = 0.5
 
@@ -48,12 +54,9 @@ CUE_PRIORS: dict[str, float] = {
 }
 _WORD = re.compile(r"[\w'-]+")
 # A name right after one of these is usually a place, a target or a partner, not an agent.
-_PREPOSITIONS = frozenset(
-    """
-    at in to with on against from into toward towards between over about for under among
-    including across near inside within upon like
-    """.split()
-)
+# Attribution's list, less "of" ("the representative of France" speaks for France), plus
+# "including", which opens a list of bystanders.
+_PREPOSITIONS = (PREPOSITIONS - {"of"}) | {"including"}
 # Verbs whose object is the actor named right after them: "accused Kyiv", "urged Iran".
 _OBJECT_VERBS = frozenset(
     """
@@ -75,7 +78,6 @@ _HEDGES = frozenset({"also", "has", "have", "had", "will", "would", "on", "s"})
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her"})
 CUE_NAMES = tuple(CUE_PRIORS)
 _SKIP_AFTER = _ARTICLES | _HEDGES
-KINDS: tuple[ActorKind, ...] = ("person", "state", "organisation", "group")
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,6 @@ def actor_features(
     context: Counter[str] = Counter()
     counts = {"title": 0, "preposition": 0, "object": 0, "list": 0, "quoted": 0, "possessive": 0,
               "lead": 0}  # fmt: skip
-    sentence_starts = [s.start for s in attribution.sentences]
     for index, mention in own:
         before = _words_before(text, mention.start)
         while before and before[-1] in _ARTICLES:
@@ -149,8 +150,7 @@ def actor_features(
         counts["list"] += _in_list(index, attribution.mentions, text)
         counts["quoted"] += any(a < mention.start < b for a, b in quoted)
         counts["possessive"] += text[mention.end : mention.end + 2] in ("'s", "’s")
-        sentence = bisect_right(sentence_starts, mention.start) - 1
-        sentence_start = sentence_starts[sentence] if sentence >= 0 else 0
+        sentence_start = attribution.sentence_at(mention.start).start
         lead = text[max(sentence_start, mention.start - 40) : mention.start]
         counts["lead"] += mention.start - sentence_start <= 40 and len(_WORD.findall(lead)) <= 2
         # The words around the name, as a parser's poor cousin: "Russia [warned]", "[against]
@@ -214,13 +214,11 @@ def _masked(text: str, start: int, end: int, mentions: Sequence[Mention], actor_
 def agency_windows(attribution: Attribution, actor_id: str, text: str) -> list[str]:
     """The words around each mention of the actor, names masked ("... warned SELF spokesman
     OTHER ...", "accused SELF of"), for the agency model: is the name there an agent?"""
-    starts = [s.start for s in attribution.sentences]
     windows = []
     for mention in attribution.mentions:
         if mention.actor != actor_id:
             continue
-        index = bisect_right(starts, mention.start) - 1
-        sentence = attribution.sentences[max(index, 0)]
+        sentence = attribution.sentence_at(mention.start)
         left = _masked(text, sentence.start, mention.start, attribution.mentions, actor_id)
         right = _masked(text, mention.end, sentence.end, attribution.mentions, actor_id)
         words = [*left.split()[-AGENCY_WIDTH:], SELF_TOKEN, *right.split()[:AGENCY_WIDTH]]

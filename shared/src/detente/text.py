@@ -8,10 +8,11 @@ evidence.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from itertools import pairwise
 
 from detente.registry import FOLD as _NORMALISE
@@ -100,7 +101,7 @@ _OFFICE_NOUNS = frozenset(
     "president prime minister chancellor secretary head leader leaders chief king".split()
 )
 # "by" is missing on purpose: "attacks by Russia" names the agent.
-_PREPOSITIONS = frozenset(
+PREPOSITIONS = frozenset(
     """
     in at to with on against from into toward towards between over about under among across
     near inside within upon for of like
@@ -155,6 +156,15 @@ class Attribution:
     sentences: list[Sentence]
     mentions: list[Mention]
     statements: list[Statement] = field(default_factory=list)
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def sentence_at(self, position: int) -> Sentence:
+        """The sentence holding `position` of the text attributed."""
+        index = bisect_right(self._sentence_starts, position) - 1
+        return self.sentences[max(index, 0)]
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -494,7 +504,7 @@ def _role_of(before: str, rest: str) -> str | None:
     ):
         # "called on the Government of Mali": the whole role phrase is an object.
         ahead = [w for w in words_before[:-2] if w not in {"the", "a", "an"}]
-        if ahead and (ahead[-1] in _PREPOSITIONS or ahead[-2:] == ["called", "on"]):
+        if ahead and (ahead[-1] in PREPOSITIONS or ahead[-2:] == ["called", "on"]):
             return None
         return words_before[-2]
     words_after = _words_between(rest[:60])
@@ -508,7 +518,7 @@ def _after_preposition(before: str) -> bool:
     words = _words_between(before[-30:])
     while words and words[-1] in {"the", "a", "an"}:
         words.pop()
-    return bool(words) and words[-1] in _PREPOSITIONS
+    return bool(words) and words[-1] in PREPOSITIONS
 
 
 _DEED_NOUNS = (
@@ -548,8 +558,9 @@ _SUBJECT_CUES = frozenset(
 )
 
 
-def _cue(before: str, rest: str) -> str | None:
-    """Why the mention between `before` and `rest` is the actor of its sentence, if it is."""
+def _cue(before: str, rest: str, person: bool = False) -> str | None:
+    """Why the mention between `before` and `rest` is the actor of its sentence, if it is;
+    `person` when the mention names a person rather than a body."""
     if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
         return "according to"
     if _STATEMENT_BEFORE.search(before[-80:]):
@@ -557,8 +568,10 @@ def _cue(before: str, rest: str) -> str | None:
     role = _role_of(before, rest)
     if role is not None:
         # A delegate, ministry or army speaks for its state; a president or minister speaks
-        # for himself, so the state is only named ("the President of Serbia blamed ...").
-        return "office of actor" if role in _OFFICE_NOUNS else "role of actor"
+        # for himself, so the state is only named ("the President of Serbia blamed ..."); and
+        # a person's envoy ("the Special Representative of the Secretary-General") speaks in
+        # the envoy's voice, not the person's.
+        return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
     if _PARTY_BEFORE.search(before[-80:]):
         return PARTY
     if _after_preposition(before):
@@ -652,11 +665,7 @@ def attribute(
             rest = sentence.text[mention.end - sentence.start :]
             # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
             bracketed = before.endswith("(") and rest.startswith(")")
-            cue = None if bracketed else _cue(before, rest)
-            if cue == "role of actor" and finder.is_person(mention.actor):
-                # "the Special Representative of the Secretary-General": a person's envoy
-                # speaks in the envoy's voice, not the person's.
-                cue = "office of actor"
+            cue = None if bracketed else _cue(before, rest, finder.is_person(mention.actor))
             if cue:
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
