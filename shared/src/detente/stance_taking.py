@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detente.registry import fold
 from detente.text import (
     MENTIONED_ONLY,
     OWN_SIDE,
@@ -72,7 +71,6 @@ _OBJECT_VERBS = frozenset(
     recognized praised praise praises congratulated contacted informed reassured assured
     """.split()
 )
-_QUOTE_OR_BREAK = re.compile(r'["\n]')
 _LIST_GAP = re.compile(r"\s*(?:,|and|or|,\s*and|,\s*or)\s*(?:the\s+)?")
 _HEDGES = frozenset({"also", "has", "have", "had", "will", "would", "on", "s"})
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her"})
@@ -89,21 +87,6 @@ class ScoredStatement:
 
 def _words_before(text: str, start: int, limit: int = 60) -> list[str]:
     return [w.lower() for w in _WORD.findall(text[max(0, start - limit) : start])]
-
-
-def quoted_ranges(text: str) -> list[tuple[int, int]]:
-    """Spans inside double quotation marks, paragraph by paragraph (folded quotes)."""
-    ranges: list[tuple[int, int]] = []
-    opened: int | None = None
-    for mark in _QUOTE_OR_BREAK.finditer(fold(text)):
-        if mark.group() == "\n":
-            opened = None
-        elif opened is None:
-            opened = mark.start()
-        else:
-            ranges.append((opened, mark.start()))
-            opened = None
-    return ranges
 
 
 def _in_list(index: int, mentions: Sequence[Mention], text: str) -> bool:
@@ -124,14 +107,12 @@ def actor_features(
     text: str,
     title_end: int,
     scored: Sequence[ScoredStatement],
-    quoted: Sequence[tuple[int, int]] | None = None,
 ) -> dict[str, float]:
     """What the article shows of one actor, as named numeric features.
 
     `text` is what attribution read (title, blank line, body) and `title_end` where the title
     ends in it (0 without a title); `scored` are this actor's statements.
     """
-    quoted = quoted_ranges(text) if quoted is None else quoted
     own = [(i, m) for i, m in enumerate(attribution.mentions) if m.actor == actor_id]
     features: dict[str, float] = {f"kind={kind}": 1.0}
     mentions = max(len(own), 1)
@@ -148,7 +129,7 @@ def actor_features(
             before[-1] in _OBJECT_VERBS or before[-2:] == ["called", "on"]
         )
         counts["list"] += _in_list(index, attribution.mentions, text)
-        counts["quoted"] += any(a < mention.start < b for a, b in quoted)
+        counts["quoted"] += mention.start in attribution.quoted
         counts["possessive"] += text[mention.end : mention.end + 2] in ("'s", "’s")
         sentence_start = attribution.sentence_at(mention.start).start
         lead = text[max(sentence_start, mention.start - 40) : mention.start]

@@ -16,7 +16,6 @@ from detente.stance_taking import (
     actor_features,
     agency_features,
     agency_windows,
-    quoted_ranges,
 )
 from detente.text import Attribution, MentionFinder, Statement, attribute
 
@@ -141,13 +140,10 @@ class StanceEngine:
             for item in scored:
                 per_actor.setdefault(item.statement.actor, []).append(item)
             title_end = len(article.title) if article.title else 0
-            quoted = quoted_ranges(full)
             actors = []
             for actor_id, items in per_actor.items():
                 name, kind, affiliation = self._describe(actor_id, discovered)
-                features = actor_features(
-                    actor_id, kind, attribution, full, title_end, items, quoted
-                )
+                features = actor_features(actor_id, kind, attribution, full, title_end, items)
                 windows = agency_windows(attribution, actor_id, full)
                 actors.append(
                     NamedActor(actor_id, name, kind, affiliation, items, features, windows)

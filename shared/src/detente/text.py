@@ -156,6 +156,8 @@ class Attribution:
     sentences: list[Sentence]
     mentions: list[Mention]
     statements: list[Statement] = field(default_factory=list)
+    # Where mentions inside a quotation start: someone else's words name them.
+    quoted: set[int] = field(default_factory=set)
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
@@ -657,9 +659,9 @@ def attribute(
             inside_quote = False
         mask = _QuoteMask(sentence.text, inside_quote)
         speakers: dict[str, str] = {}
-        outside = [
-            m for m in by_sentence.get(sentence.index, []) if not mask[m.start - sentence.start]
-        ]
+        named = by_sentence.get(sentence.index, [])
+        outside = [m for m in named if not mask[m.start - sentence.start]]
+        result.quoted.update(m.start for m in named if mask[m.start - sentence.start])
         for mention in outside:
             before = sentence.text[: mention.start - sentence.start]
             rest = sentence.text[mention.end - sentence.start :]
