@@ -14,8 +14,8 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from kafka.partitioner.default import murmur2
 
-from detente_worker.agents import subject_partition
 from detente_worker.app import app, settings
+from detente_worker.classify import subject_partition
 from detente_worker.tables import index_state, seen_articles
 
 KEYS = [f"article-{n}" for n in range(2000)] + [

@@ -1,0 +1,120 @@
+"""Stage two: contribution bundles → subject states in `index-state` → index updates and alerts.
+
+Reads `index-contributions` (key: subject, placed by stage one), so every subject's state
+lives in exactly one partition of `index-state`, and any number of worker processes give
+the same indices as one. A subject touched many times in a batch is written and published
+once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from detente import alerts, indices
+from detente.events import Contribution, ContributionBundle
+from detente_worker import delivery, metrics
+from detente_worker.engine import allowed_lateness
+from detente_worker.records import Record
+from detente_worker.tables import index_state
+from detente_worker.topics import alerts_topic, indices_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SubjectBatch:
+    """A subject's state after the batch's contributions, and what they were."""
+
+    state: dict[str, Any]
+    last: Contribution
+    partition: int
+    applied: list[tuple[float | None, datetime]] = field(default_factory=list)
+
+
+async def handle_contributions(records: Sequence[Record]) -> None:
+    """Fold a batch of contribution bundles into their subjects; publish each subject once."""
+    touched: dict[str, SubjectBatch] = {}
+    for record in records:
+        metrics.CONSUMED.labels(topic=record.topic).inc()
+        for contribution in await unbundle(record):
+            await fold(touched, contribution, record)
+    for subject, batch in touched.items():
+        await publish_subject(subject, batch)
+
+
+async def unbundle(record: Record) -> list[Contribution]:
+    """The record's valid contributions; the invalid go to the DLQ, each alone if it can."""
+    try:
+        return ContributionBundle.model_validate_json(record.value).contributions
+    except ValidationError:
+        pass
+    try:  # a record sent before contributions were bundled, still in the topic
+        return [Contribution.model_validate_json(record.value)]
+    except ValidationError:
+        pass
+    try:
+        entries = json.loads(record.value)["contributions"]
+        if not isinstance(entries, list):
+            raise TypeError("contributions is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        await delivery.dead_letter(
+            "invalid_contribution", f"not a contribution bundle: {exc!r}", record
+        )
+        return []
+    valid = []
+    for entry in entries:
+        try:
+            valid.append(Contribution.model_validate(entry))
+        except ValidationError as exc:
+            raw = json.dumps(entry).encode()
+            await delivery.dead_letter("invalid_contribution", str(exc)[:2000], record, raw=raw)
+    return valid
+
+
+async def fold(
+    touched: dict[str, SubjectBatch], contribution: Contribution, record: Record
+) -> None:
+    """Add one contribution to its subject's state in this batch, unless fenced or late."""
+    subject = contribution.subject
+    batch = touched.get(subject)
+    state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
+    if indices.already_applied(state, contribution):
+        metrics.DUPLICATES.inc()
+        return
+    if indices.is_late(state, contribution.published_at, allowed_lateness()):
+        metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
+        await delivery.dead_letter(
+            "late_event",
+            f"{subject}: published_at {contribution.published_at.isoformat()} is older "
+            "than the subject's watermark minus the allowed lateness",
+            record,
+            raw=contribution.to_json_bytes(),  # not the whole bundle
+            key=subject.encode(),
+        )
+        return
+    state = indices.apply(state, contribution)
+    if batch is None:
+        batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
+    batch.state, batch.last = state, contribution
+    batch.applied.append((contribution.article_produced_at, contribution.published_at))
+
+
+async def publish_subject(subject: str, batch: SubjectBatch) -> None:
+    kind, actors = batch.last.subject_kind, batch.last.actors
+    state = batch.state
+    alert = alerts.detect_spike(subject, kind, actors, state)
+    if alert is not None:
+        state = alerts.mark_alerted(state)
+    index_state[subject.encode()] = state
+    update = indices.index_update(subject, kind, actors, state)
+    await delivery.send(indices_topic, key=subject.encode(), value=update.to_json_bytes())
+    if alert is not None:
+        await delivery.send(alerts_topic, key=subject.encode(), value=alert.to_json_bytes())
+        log.info("tension spike: %s %.1f over baseline %.1f", subject, alert.value, alert.baseline)
+    metrics.observe_index(update, partition=batch.partition, delays=batch.applied)

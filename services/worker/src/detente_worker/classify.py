@@ -1,0 +1,191 @@
+"""Stage one: article records → stances, and each article's contributions to its subjects.
+
+Reads `articles` (key: article id). Every article is checked, deduplicated and classified;
+its stances go to `stances`, and its contributions travel to `index-contributions` as one
+ContributionBundle per partition, placed by subject so that stage two (aggregate.py) finds
+every subject's contributions and its state in the same partition."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from aiokafka.partitioner import DefaultPartitioner
+from pydantic import ValidationError
+
+from detente import indices
+from detente.dedup import Sighting, Watermarks
+from detente.events import Article, ArticleStances, Contribution, ContributionBundle, StanceEvent
+from detente.indices import hour_of
+from detente.stances import StanceEngine, UnprocessableArticle
+from detente_worker import delivery, metrics
+from detente_worker.app import settings
+from detente_worker.engine import get_engine, lateness_hours
+from detente_worker.records import Record
+from detente_worker.tables import seen_articles
+from detente_worker.topics import contributions_topic, stances_topic
+
+log = logging.getLogger(__name__)
+
+# Publication-time watermarks of the `articles` partitions, rebuilt from `seen-articles`
+# after partitions are assigned (the agents run once the table has been restored).
+article_watermarks = Watermarks()
+
+SUBJECT_PARTITIONS = list(range(settings.partitions))
+
+
+@lru_cache(maxsize=1 << 16)  # called per contribution; subjects repeat (global in every article)
+def subject_partition(subject: str) -> int:
+    """The partition of `index-contributions` that holds a subject's contributions.
+
+    The producer's default partitioner over the subject's bytes: the same placement the
+    `index-state` table gives the subject's state (tables.py), so they stay co-partitioned.
+    """
+    return int(DefaultPartitioner()(subject.encode(), SUBJECT_PARTITIONS, SUBJECT_PARTITIONS))
+
+
+async def parse_article(record: Record) -> Article | None:
+    """The article, or None once the record has been dead-lettered with its reason."""
+    try:
+        return Article.model_validate_json(record.value)
+    except ValidationError as exc:
+        errors = exc.errors()
+        invalid_json = any(e["type"] == "json_invalid" for e in errors)
+        reason = "invalid_json" if invalid_json else "invalid_schema"
+        if not invalid_json and any(e["loc"][:1] == ("schema_version",) for e in errors):
+            reason = "unsupported_schema_version"
+        elif any(e["loc"] == ("text",) and e["type"] == "string_too_long" for e in errors):
+            reason = "text_too_large"
+        await delivery.dead_letter(reason, str(exc)[:2000], record)
+        return None
+
+
+def classify_batch(
+    engine: StanceEngine, articles: Sequence[Article]
+) -> list[ArticleStances | Exception]:
+    """Stances for every article, or the exception that one article alone raised."""
+    try:
+        return list(engine.classify_many(articles))
+    except Exception:  # one bad article must not fail its neighbours: retry them singly
+        results: list[ArticleStances | Exception] = []
+        for article in articles:
+            try:
+                results.append(engine.classify(article))
+            except Exception as exc:
+                results.append(exc)
+        return results
+
+
+async def handle_articles(records: Sequence[Record]) -> None:
+    """Classify a batch of raw article records; anything wrong goes to the DLQ, never up."""
+    if article_watermarks.stale:
+        article_watermarks.rebuild(Sighting.decode(v) for v in seen_articles.values())
+    engine = metrics.instrumented(get_engine())
+    accepted: list[tuple[Record, Article]] = []
+    positions: dict[str, str] = {}
+    for record in records:
+        metrics.CONSUMED.labels(topic=record.topic).inc()
+        article = await parse_article(record)
+        if article is None:
+            continue
+        hour = hour_of(article.published_at)
+        if article_watermarks.is_late(record.partition, hour, lateness_hours()):
+            # Older than anything an index still counts, and too old to be remembered.
+            metrics.LATE_EVENTS.labels(subject_kind="article").inc()
+            await delivery.dead_letter(
+                "late_event",
+                f"article {article.id}: published_at {article.published_at.isoformat()} is "
+                "older than its partition's watermark minus the allowed lateness",
+                record,
+            )
+            continue
+        # An article seen at another position is a duplicate (a replayed file, a producer
+        # retry). Seen at this very position, it is our own replay after a crash: process
+        # it again, since its outputs may not all have been written; the subjects'
+        # source-offset fence drops the contributions that were.
+        previous = positions.get(article.id) or seen_articles.get(article.id.encode())
+        if previous is not None and not Sighting.decode(previous).same_position(
+            record.partition, record.offset
+        ):
+            metrics.DUPLICATES.inc()
+            continue
+        try:
+            engine.check(article)
+        except UnprocessableArticle as exc:
+            await delivery.dead_letter(exc.reason, str(exc), record)
+            continue
+        positions[article.id] = Sighting(record.partition, record.offset, hour).encode()
+        # Observed here, not after classification, so that whether an article is late
+        # depends on its partition's order alone, never on where a batch happened to end.
+        article_watermarks.observe(record.partition, hour)
+        accepted.append((record, article))
+    if not accepted:
+        return
+    started = time.perf_counter()
+    results = classify_batch(engine, [article for _, article in accepted])
+    per_article = (time.perf_counter() - started) / len(accepted)
+    now = datetime.now(UTC)
+    contributions: list[Contribution] = []
+    for (record, article), result in zip(accepted, results, strict=True):
+        metrics.PROCESSING_SECONDS.observe(per_article)
+        if isinstance(result, UnprocessableArticle):
+            await delivery.dead_letter(result.reason, str(result), record)
+            continue
+        if isinstance(result, Exception):  # a bug must not stall the partition
+            log.error("classifying article %s failed: %r", article.id, result)
+            await delivery.dead_letter("processing_error", repr(result), record)
+            continue
+        seen_articles[article.id.encode()] = positions[article.id]
+        await send_stances(article, result, now)
+        contributions.extend(
+            # Where the article was read fences replays; its Kafka timestamp carries over,
+            # so the end-to-end delay counts from when the article was produced.
+            contribution.model_copy(
+                update={
+                    "source_partition": record.partition,
+                    "source_offset": record.offset,
+                    "article_produced_at": record.produced_at,
+                }
+            )
+            for contribution in indices.contributions(result, engine.registry)
+        )
+    await send_contributions(contributions)
+
+
+async def send_stances(article: Article, stances: ArticleStances, classified_at: datetime) -> None:
+    for stance in stances.actors:
+        event = StanceEvent(
+            article_id=article.id, published_at=article.published_at, title=article.title,
+            model_version=stances.model_version, stance=stance, classified_at=classified_at,
+            mentioned=stances.mentioned,
+        )  # fmt: skip
+        await delivery.send(stances_topic, key=stance.actor.encode(), value=event.to_json_bytes())
+
+
+async def send_contributions(contributions: Iterable[Contribution]) -> None:
+    """One record per partition (split past `contributions_per_record`), in reading order."""
+    by_partition: dict[int, list[Contribution]] = defaultdict(list)
+    for contribution in contributions:
+        by_partition[subject_partition(contribution.subject)].append(contribution)
+    size = settings.contributions_per_record
+    for partition, bound in sorted(by_partition.items()):
+        for start in range(0, len(bound), size):
+            bundle = ContributionBundle(contributions=bound[start : start + size])
+            await delivery.send(
+                contributions_topic, value=bundle.to_json_bytes(), partition=partition
+            )
+
+
+def forget_old_articles() -> int:
+    """Drop remembered ids too old to matter (a replay of them is refused as late); how many."""
+    if article_watermarks.stale:
+        return 0
+    remembered = [(key, Sighting.decode(value)) for key, value in seen_articles.items()]
+    expired = article_watermarks.expired(remembered, lateness_hours())
+    for key in expired:
+        del seen_articles[key]
+    return len(expired)

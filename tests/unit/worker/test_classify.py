@@ -1,0 +1,122 @@
+"""Stage one through `test_context()`: article records → stances and contribution bundles."""
+
+from __future__ import annotations
+
+import json
+from unittest import mock
+
+from worker_support import ARTICLE, Handled, Outbox, run
+
+from detente.events import DeadLetter, StanceEvent
+from detente_worker import agents, classify, topics
+from detente_worker.app import settings
+
+
+def test_an_article_becomes_stances_and_subject_contributions(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            raw = json.dumps(ARTICLE).encode()
+            await agent.put(raw, key=b"unit-1")
+            await agent.put(raw, key=b"unit-1")  # a replay is counted once
+            await articles_handled.records(2)
+
+    run(scenario())
+    stances = [StanceEvent.model_validate_json(v) for _, v in outbox.of(topics.stances_topic)]
+    assert {s.stance.actor for s in stances} >= {"russia", "kremlin"}
+    assert all(
+        key == s.stance.actor.encode()
+        for (key, _), s in zip(outbox.of(topics.stances_topic), stances, strict=True)
+    )
+    assert all(s.article_id == "unit-1" and s.model_version for s in stances)
+    russia = next(s for s in stances if s.stance.actor == "russia")
+    assert russia.stance.stance == "hardline"
+    bundles = outbox.bundles()
+    subjects = [c.subject for _, bundle in bundles for c in bundle.contributions]
+    assert "actor:russia" in subjects and "global" in subjects
+    assert len(subjects) == len(set(subjects))  # the duplicate added nothing
+    # One record per partition, each holding only subjects that belong to that partition.
+    assert len({partition for partition, _ in bundles}) == len(bundles)
+    assert all(
+        partition == classify.subject_partition(c.subject)
+        for partition, bundle in bundles
+        for c in bundle.contributions
+    )
+
+
+def test_malformed_records_are_dead_lettered_with_their_reason(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            await agent.put(b"\xff\xfe not json", key=b"bad-1")
+            await agent.put(
+                json.dumps({**ARTICLE, "id": "fr-1", "language": "fr"}).encode(), key=b"fr-1"
+            )
+            blank = {**ARTICLE, "id": "blank-1", "title": "", "text": "   \n  "}
+            await agent.put(json.dumps(blank).encode(), key=b"blank-1")
+            await agent.put(json.dumps({**ARTICLE, "id": "e-1", "text": ""}).encode(), key=b"e-1")
+            wrong_version = {**ARTICLE, "id": "v-9", "schema_version": 9}
+            await agent.put(json.dumps(wrong_version).encode(), key=b"v-9")
+            await agent.put(json.dumps({**ARTICLE, "id": "ok-2"}).encode(), key=b"ok-2")
+            await articles_handled.records(6)
+
+    run(scenario())
+    letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
+    assert [letter.reason for letter in letters] == [
+        "invalid_json",
+        "unsupported_language",
+        "empty_text",
+        "invalid_schema",
+        "unsupported_schema_version",
+    ]
+    assert letters[0].raw() == b"\xff\xfe not json"
+    assert outbox.of(topics.stances_topic), "the partition kept flowing after the poison"
+
+
+def test_an_article_older_than_its_partition_watermark_is_late(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    # ARTICLE sets the partition's watermark; eight days before it is past the 7-day bound.
+    stale = {**ARTICLE, "id": "stale-1", "published_at": "2026-02-22T09:00:00Z"}
+    within = {**ARTICLE, "id": "within-1", "published_at": "2026-02-24T11:00:00Z"}
+
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            for event in (ARTICLE, stale, within):
+                await agent.put(json.dumps(event).encode(), key=event["id"].encode())
+            await articles_handled.records(3)
+
+    run(scenario())
+    letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
+    assert [(json.loads(x.raw())["id"], x.reason) for x in letters] == [("stale-1", "late_event")]
+    classified = {
+        StanceEvent.model_validate_json(v).article_id for _, v in outbox.of(topics.stances_topic)
+    }
+    assert "stale-1" not in classified and "within-1" in classified
+
+
+def test_bundles_are_split_past_the_size_limit_and_keep_reading_order(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            for n in range(3):
+                event = {**ARTICLE, "id": f"order-{n}"}
+                await agent.put(json.dumps(event).encode(), key=event["id"].encode())
+            await articles_handled.records(3)
+
+    with mock.patch.object(settings, "contributions_per_record", 2):
+        run(scenario())
+    bundles = outbox.bundles()
+    assert all(1 <= len(bundle.contributions) <= 2 for _, bundle in bundles)
+    # Three articles' contributions over fewer partitions than records: split for sure.
+    assert len(bundles) > len({partition for partition, _ in bundles}) > 0
+    for partition in {partition for partition, _ in bundles}:
+        sent = [c for p, bundle in bundles if p == partition for c in bundle.contributions]
+        assert all(classify.subject_partition(c.subject) == partition for c in sent)
+        # The fence needs each source partition's offsets in reading order per subject.
+        for subject in {c.subject for c in sent}:
+            ids = [c.article_id for c in sent if c.subject == subject]
+            assert ids == sorted(ids) and len(ids) == 3
