@@ -72,6 +72,9 @@ def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
                 "cleanup.policy": "delete",
                 "retention.ms": str(7 * DAY_MS),
                 "max.message.bytes": str(MAX_ARTICLE_RECORD_BYTES),
+                # The broker's clock dates each record: event-time bounds are judged
+                # against it (detente.event_time), not against a producer's clock.
+                "message.timestamp.type": "LogAppendTime",
             },
             "Article events from producers, key: article id.",
         ),

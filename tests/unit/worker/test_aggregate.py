@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from worker_support import NOW, Handled, Outbox, bundle, contribution, run
 
@@ -99,3 +99,27 @@ def test_invalid_contributions_are_dead_lettered_alone_and_their_neighbours_coun
     assert json.loads(letters[1].raw()) == {"subject": 3}
     updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
     assert updates[-1].subject == "actor:lesotho" and updates[-1].total_articles == 2
+
+
+def test_a_contribution_dated_beyond_its_article_record_is_refused(
+    outbox: Outbox, contributions_handled: Handled
+) -> None:
+    def dated(article: str, when: datetime) -> Contribution:
+        return contribution(article, when, True).model_copy(
+            update={"subject": "actor:tonga", "actors": ["tonga"],
+                    "article_produced_at": NOW.timestamp()}
+        )  # fmt: skip
+
+    async def scenario() -> None:
+        async with agents.aggregate_indices.test_context() as agent:
+            await agent.put(bundle(dated("future", datetime(2099, 6, 1, tzinfo=UTC))))
+            await agent.put(bundle(dated("today", NOW - timedelta(hours=1))))
+            await contributions_handled.records(2)
+
+    run(scenario())
+    letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
+    assert [letter.reason for letter in letters] == ["published_in_future"]
+    assert Contribution.model_validate_json(letters[0].raw()).article_id == "future"
+    updates = [IndexUpdate.model_validate_json(v) for _, v in outbox.of(topics.indices_topic)]
+    assert updates[-1].subject == "actor:tonga" and updates[-1].total_articles == 1
+    assert updates[-1].as_of < datetime(2027, 1, 1, tzinfo=UTC)

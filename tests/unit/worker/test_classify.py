@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from unittest import mock
 
 from worker_support import ARTICLE, Handled, Outbox, run
 
 from detente.events import DeadLetter, StanceEvent
+from detente.indices import hour_of
 from detente_worker import agents, classify, topics
 from detente_worker.app import settings
 
@@ -120,3 +122,37 @@ def test_bundles_are_split_past_the_size_limit_and_keep_reading_order(
         for subject in {c.subject for c in sent}:
             ids = [c.article_id for c in sent if c.subject == subject]
             assert ids == sorted(ids) and len(ids) == 3
+
+
+def test_a_wrongly_dated_article_is_refused_and_moves_no_watermark(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    written = datetime(2026, 3, 2, 10, 30, tzinfo=UTC).timestamp()  # the broker's clock
+    ancient = {**ARTICLE, "id": "ancient-1", "published_at": "1900-01-01T00:00:00Z"}
+    future = {**ARTICLE, "id": "future-1", "published_at": "2099-06-01T13:00:00Z"}
+    skewed = {**ARTICLE, "id": "skewed-1", "published_at": "2026-03-02T10:40:00Z"}
+    present = {**ARTICLE, "id": "present-1"}
+    # Six days before it: within the lateness bound of a watermark in the present,
+    # far outside one that the 2099 article would have set.
+    earlier = {**ARTICLE, "id": "earlier-1", "published_at": "2026-02-24T10:00:00Z"}
+
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            for event in (ancient, future, skewed, present, earlier):
+                raw = json.dumps(event).encode()
+                await agent.put(raw, key=event["id"].encode(), timestamp=written)
+            await articles_handled.records(5)
+
+    run(scenario())
+    letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
+    assert [(json.loads(x.raw())["id"], x.reason) for x in letters] == [
+        ("ancient-1", "published_before_floor"),
+        ("future-1", "published_in_future"),
+    ]
+    assert "2099-06-01T13:00:00+00:00" in letters[1].detail
+    classified = {
+        StanceEvent.model_validate_json(v).article_id for _, v in outbox.of(topics.stances_topic)
+    }
+    assert classified == {"skewed-1", "present-1", "earlier-1"}
+    present = hour_of(datetime(2026, 3, 2, 11, tzinfo=UTC))
+    assert all(hour <= present for hour in classify.article_watermarks.hours.values())

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
+from detente.event_time import EventTimeBounds
 from detente.events import Article
 from detente.topics import MAX_ARTICLE_RECORD_BYTES, TopicNames
 from detente_producer.reader import InvalidRecord, read_articles
@@ -45,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def out_of_bounds(articles: Iterable[Article], bounds: EventTimeBounds, now: datetime) -> list[str]:
+    """A warning per article whose date the worker will refuse (it still goes, so the
+    worker's dead-letter topic keeps it with the reason)."""
+    warnings = []
+    for article in articles:
+        refused = bounds.check(article.published_at, now)
+        if refused is not None:
+            warnings.append(f"article {article.id}: {refused.detail} ({refused.reason})")
+    return warnings
+
+
 # How long a record may wait for the broker (a restart, a leader move) before the run fails.
 DELIVERY_TIMEOUT_MS = 180_000
 
@@ -65,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     if invalid:
         print(f"detente-produce: {len(invalid)} invalid record(s); nothing sent", file=sys.stderr)
         return 1
+
+    bounds = EventTimeBounds(
+        timedelta(minutes=settings.future_tolerance_minutes), settings.event_time_floor
+    )
+    for warning in out_of_bounds(articles, bounds, datetime.now(UTC)):
+        print(
+            f"detente-produce: warning: {warning}; the worker will dead-letter it", file=sys.stderr
+        )
 
     try:
         producer = KafkaProducer(

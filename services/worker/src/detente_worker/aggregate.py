@@ -11,15 +11,16 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from detente import alerts, indices
+from detente.event_time import written_at
 from detente.events import Contribution, ContributionBundle
 from detente_worker import delivery, metrics
-from detente_worker.engine import allowed_lateness
+from detente_worker.engine import allowed_lateness, event_time_bounds
 from detente_worker.records import Record
 from detente_worker.tables import index_state
 from detente_worker.topics import alerts_topic, indices_topic
@@ -86,6 +87,18 @@ async def fold(
     state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
     if indices.already_applied(state, contribution):
         metrics.DUPLICATES.inc()
+        return
+    # Stage one refuses such articles; this guards subjects against bundles from elsewhere
+    # (an older worker during a rollout), judged by the article's own record timestamp.
+    produced_at = contribution.article_produced_at or record.produced_at
+    refused = event_time_bounds().check(
+        contribution.published_at, written_at(produced_at, datetime.now(UTC))
+    )
+    if refused is not None:
+        await delivery.dead_letter(
+            refused.reason, f"{subject}: {refused.detail}", record,
+            raw=contribution.to_json_bytes(), key=subject.encode(),
+        )  # fmt: skip
         return
     if indices.is_late(state, contribution.published_at, allowed_lateness()):
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()

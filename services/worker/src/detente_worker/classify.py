@@ -19,12 +19,13 @@ from pydantic import ValidationError
 
 from detente import indices
 from detente.dedup import Sighting, Watermarks
+from detente.event_time import written_at
 from detente.events import Article, ArticleStances, Contribution, ContributionBundle, StanceEvent
 from detente.indices import hour_of
 from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import delivery, metrics
 from detente_worker.app import settings
-from detente_worker.engine import get_engine, lateness_hours
+from detente_worker.engine import event_time_bounds, get_engine, lateness_hours
 from detente_worker.records import Record
 from detente_worker.tables import seen_articles
 from detente_worker.topics import contributions_topic, stances_topic
@@ -91,6 +92,15 @@ async def handle_articles(records: Sequence[Record]) -> None:
         metrics.CONSUMED.labels(topic=record.topic).inc()
         article = await parse_article(record)
         if article is None:
+            continue
+        # A wrong date (2099, 1900) must never reach a watermark: refused before anything else.
+        refused = event_time_bounds().check(
+            article.published_at, written_at(record.produced_at, datetime.now(UTC))
+        )
+        if refused is not None:
+            await delivery.dead_letter(
+                refused.reason, f"article {article.id}: {refused.detail}", record
+            )
             continue
         hour = hour_of(article.published_at)
         if article_watermarks.is_late(record.partition, hour, lateness_hours()):
