@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from detente.text import (
+    AGENT_COMPOUND,
+    MEDIATOR,
     MENTIONED_ONLY,
     OWN_SIDE,
     PARTY,
@@ -42,6 +44,8 @@ CUE_PRIORS: dict[str, float] = {
     "clause subject": 0.65,
     "deed": 0.55,
     "agent (by)": 0.55,
+    AGENT_COMPOUND: 0.55,
+    MEDIATOR: 0.6,
     "carried over": 0.5,
     OWN_SIDE: 0.6,
     PARTY: 0.6,

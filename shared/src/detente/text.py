@@ -540,6 +540,9 @@ _STATEMENT_BEFORE = re.compile(
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
     re.IGNORECASE,
 )
+# A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
+_TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
+_BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
 _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
@@ -553,7 +556,22 @@ _PARTY_BEFORE = re.compile(
     r"(?:the\s+)?(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?)?$",
     re.IGNORECASE,
 )
-_LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY})
+# "the mediators — Egypt, Qatar and the United States", "mediators from Kenya": a named
+# mediator's act is the mediation.
+MEDIATOR = "mediator"
+_MEDIATOR_BEFORE = re.compile(
+    r"\b(?:mediators?|facilitators?|guarantors?|co-?chairs?|brokers?)\s*"
+    r"(?:[—–:(,-]\s*|\s(?:from|of|in)\s+|,?\s*namely\s+)(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# "the Qatar-brokered truce", "US-led talks", "a Russian-backed offensive".
+AGENT_COMPOUND = "agent (compound)"
+_AGENT_COMPOUND = re.compile(
+    r"^-(?:brokered|mediated|led|facilitated|sponsored|hosted|backed|drafted|proposed|"
+    r"initiated|imposed|ordered)\b",
+    re.IGNORECASE,
+)
+_LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 _SUBJECT_CUES = frozenset(
     {"reporting verb", "sentence subject", "subject with appositive", "clause subject"}
@@ -576,8 +594,15 @@ def _cue(before: str, rest: str, person: bool = False) -> str | None:
         return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
     if _PARTY_BEFORE.search(before[-80:]):
         return PARTY
+    if _MEDIATOR_BEFORE.search(before[-40:]):
+        return MEDIATOR
+    if _AGENT_COMPOUND.match(rest):
+        return AGENT_COMPOUND
     if _after_preposition(before):
-        return "agent (by)" if _AGENT_BEFORE.search(before[-60:]) else None
+        if _AGENT_BEFORE.search(before[-60:]):
+            return "agent (by)"
+        # "At Germany's initiative", "in response to Russia's offensive": the possessor acts.
+        return "deed" if _possessive_deed(rest) else None
     if _speaks_after(rest):
         return "reporting verb"
     if _speaks_before(before, rest):
@@ -587,9 +612,8 @@ def _cue(before: str, rest: str, person: bool = False) -> str | None:
         return "subject with appositive"
     if _AGENT_BEFORE.search(before[-60:]):
         return "agent (by)"
-    deed = _DEED_AFTER.match(rest)
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
-    if deed and not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS):
+    if _deed_after(rest):
         return "deed"
     # "... and Hezbollah raged": not when the "and" joins the two sides after "between".
     if (
@@ -599,6 +623,17 @@ def _cue(before: str, rest: str, person: bool = False) -> str | None:
     ):
         return "clause subject"
     return None
+
+
+def _deed_after(rest: str) -> bool:
+    deed = _DEED_AFTER.match(rest)
+    if deed is None:
+        return False
+    return not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS)
+
+
+def _possessive_deed(rest: str) -> bool:
+    return rest[:1] in ("'", "’") and _deed_after(rest)
 
 
 _REPORTED_CLAUSE = re.compile(r"\b(?:that|said|says|added|stressed|insisted)\s+(?:the\s+)?$")
@@ -622,7 +657,8 @@ def _add_own_side(
 
 
 def _coordinated(gap: str) -> bool:
-    return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?", gap) is not None
+    # "by Russia and Turkey", "from Kenya, from South Africa": a repeated preposition too.
+    return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?", gap) is not None
 
 
 def attribute(
@@ -667,7 +703,17 @@ def attribute(
             rest = sentence.text[mention.end - sentence.start :]
             # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
             bracketed = before.endswith("(") and rest.startswith(")")
-            cue = None if bracketed else _cue(before, rest, finder.is_person(mention.actor))
+            person = finder.is_person(mention.actor)
+            if (
+                title
+                and sentence.index == 0
+                and person
+                and _TITLE_BYLINE.search(before)
+                and (_BYLINE_END.match(rest))
+            ):  # "Remarks on Korea (President Donald J. Trump)": the speaker of the text
+                cue: str | None = "statement by"
+            else:
+                cue = None if bracketed else _cue(before, rest, person)
             if cue:
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":

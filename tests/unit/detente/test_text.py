@@ -204,3 +204,39 @@ def test_parties_to_an_agreement_act_and_sides_of_a_conflict_do_not(
     ]
     war = attribute("The conflict between Moscow and Kyiv raged on.", finder)
     assert {s.cue for s in war.statements} == {"mentioned only"}
+
+
+def test_named_mediators_act_in_lists_compounds_and_possessives(registry: ActorRegistry) -> None:
+    text = "He commended the mediators — France, Ukraine and NATO — for the deal."
+    assert speakers(registry, text) == [
+        ("france", "mediator"), ("ukraine", "mediator"), ("nato", "mediator")
+    ]  # fmt: skip
+    text = "Praise went to the mediators from France, from Ukraine and from NATO."
+    assert [actor for actor, _ in speakers(registry, text)] == ["france", "ukraine", "nato"]
+    assert speakers(registry, "The France-brokered truce held overnight.") == [
+        ("france", "agent (compound)")
+    ]
+    text = "At France's initiative, the talks resumed; in response to Russia's offensive."
+    assert [actor for actor, _ in speakers(registry, text)] == ["france", "russia"]
+    # A venue or a target after a preposition still does not act.
+    assert speakers(registry, "Delegates met in Paris to discuss attacks on Ukraine.") == []
+
+
+def test_a_person_named_at_the_end_of_the_headline_is_its_author(
+    registry: ActorRegistry,
+) -> None:
+    result = attribute(
+        "Earlier this week I met our partners in Kyiv.",
+        MentionFinder(registry),
+        title="Remarks on the summit (President Emmanuel Macron)",
+    )
+    cues = [(s.actor, s.cue) for s in result.statements if s.cue != MENTIONED_ONLY]
+    assert cues == [
+        ("emmanuel-macron", "statement by"),
+        ("emmanuel-macron", "first person of the statement's author"),
+    ]
+    # Brackets in mid-headline name no author.
+    middle = attribute(
+        "Talks went on.", MentionFinder(registry), title="Remarks (President Macron) on Kyiv"
+    )
+    assert "statement by" not in {s.cue for s in middle.statements}
