@@ -12,7 +12,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from detente.events import Article
+from detente.events import Article, first_error
 from detente.model import DEFAULT_MODEL_PATH, StanceModel
 from detente.registry import ActorRegistry
 from detente.stance_taking import STANCE_THRESHOLD
@@ -28,7 +28,7 @@ def _read_articles(handle: TextIO, name: str) -> Iterator[tuple[int, Article | s
         try:
             yield number, Article.model_validate_json(line)
         except ValidationError as exc:
-            yield number, f"{name}:{number}: invalid article: {exc.errors()[0]['msg']}"
+            yield number, f"{name}:{number}: invalid article: {first_error(exc)}"
 
 
 def _classify(args: argparse.Namespace) -> int:

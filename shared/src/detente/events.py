@@ -9,7 +9,16 @@ import base64
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -22,6 +31,16 @@ ArticleId = Annotated[
 Stance = Literal["conciliatory", "hardline"]
 ActorKind = Literal["person", "state", "organisation", "group"]
 SubjectKind = Literal["actor", "dyad", "global"]
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first problem of a refused event, naming its field: "published_at: Input should
+    be a valid datetime"."""
+    if any(error["type"] == "json_invalid" for error in exc.errors()):
+        return "not valid JSON"
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "record"
+    return f"{field}: {error['msg']}"
 
 
 class _Event(BaseModel):
@@ -42,6 +61,14 @@ class Article(_Event):
     title: Annotated[str, StringConstraints(max_length=1000)] = ""
     text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = "en"
+
+    @field_validator("url", "title", "language", mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: object, info: ValidationInfo) -> object:
+        """Feeds and scrapers write `null` for a field they lack: the same as leaving it out."""
+        if value is None:
+            return cls.model_fields[info.field_name or ""].default
+        return value
 
 
 class DeadLetter(_Event):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from detente.events import Article
+from detente.events import Article, first_error
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -20,12 +20,6 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 class InvalidRecord:
     where: str
     reason: str
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    field = ".".join(str(p) for p in error["loc"]) or "record"
-    return f"{field}: {error['msg']}"
 
 
 def article_from_text(path: Path, published_at: datetime | None = None) -> Article:
@@ -58,9 +52,7 @@ def _from_json(raw: str, where: str) -> Article | InvalidRecord:
     try:
         return Article.model_validate_json(raw)
     except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            return InvalidRecord(where, "not valid JSON")
-        return InvalidRecord(where, _first_error(exc))
+        return InvalidRecord(where, first_error(exc))
 
 
 def read_articles(
@@ -79,7 +71,7 @@ def read_articles(
             try:
                 yield article_from_text(path, published_at)
             except (ValidationError, UnicodeDecodeError) as exc:
-                reason = _first_error(exc) if isinstance(exc, ValidationError) else "not UTF-8"
+                reason = first_error(exc) if isinstance(exc, ValidationError) else "not UTF-8"
                 yield InvalidRecord(str(path), reason)
         elif path.suffix == ".json":
             yield _from_json(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import io
+import json
+
+from detente.cli import _read_articles
+
+GOOD = {
+    "schema_version": 1, "id": "x-1", "published_at": "2026-03-01T10:00:00Z", "source": "test",
+    "url": "", "title": "T", "text": "Body.", "language": "en",
+}  # fmt: skip
+
+
+def test_an_invalid_article_is_reported_with_its_line_and_field() -> None:
+    lines = [
+        json.dumps(GOOD),
+        json.dumps({**GOOD, "id": "x-2", "title": 7}),
+        "{not json",
+        json.dumps({**GOOD, "id": "x-4", "published_at": "someday"}),
+    ]
+    read = list(_read_articles(io.StringIO("\n".join(lines)), "in.jsonl"))
+    assert [number for number, _ in read] == [1, 2, 3, 4]
+    assert read[1][1] == "in.jsonl:2: invalid article: title: Input should be a valid string"
+    assert read[2][1] == "in.jsonl:3: invalid article: not valid JSON"
+    assert str(read[3][1]).startswith("in.jsonl:4: invalid article: published_at: ")
+
+
+def test_null_in_an_optional_field_reads_as_absent() -> None:
+    event = {**GOOD, "url": None, "title": None, "language": None}
+    ((_, article),) = _read_articles(io.StringIO(json.dumps(event)), "in.jsonl")
+    assert not isinstance(article, str)
+    assert (article.url, article.title, article.language) == ("", "", "en")
+    required = {**GOOD, "text": None}
+    ((_, refused),) = _read_articles(io.StringIO(json.dumps(required)), "in.jsonl")
+    assert refused == "in.jsonl:1: invalid article: text: Input should be a valid string"
