@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 # Feeds and pages get time zones wrong by a few hours at most once normalised to UTC;
 # anything further ahead than this is a wrong date, not skew.
-DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=15)
+DEFAULT_FUTURE_TOLERANCE_MINUTES = 15.0
 # Before any news a user would replay, after the usual broken defaults (1900, 1970).
 DEFAULT_FLOOR = datetime(1990, 1, 1, tzinfo=UTC)
 
@@ -32,27 +34,25 @@ class OutOfBounds:
     detail: str
 
 
-@dataclass(frozen=True)
-class EventTimeBounds:
-    future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE
-    floor: datetime = DEFAULT_FLOOR
+class EventTimeBounds(BaseModel):
+    """The bounds, as plain data: the worker's and the producer's Settings embed it
+    (`DETENTE_EVENT_TIME__FUTURE_TOLERANCE_MINUTES`, `DETENTE_EVENT_TIME__FLOOR`)."""
 
-    def __post_init__(self) -> None:
-        if self.future_tolerance < timedelta(0):
-            raise ValueError("the future tolerance cannot be negative")
-        if self.floor.tzinfo is None:
-            raise ValueError("the event-time floor needs a time zone")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    future_tolerance_minutes: float = Field(default=DEFAULT_FUTURE_TOLERANCE_MINUTES, ge=0)
+    floor: AwareDatetime = DEFAULT_FLOOR
 
     def check(self, published_at: datetime, written_at: datetime) -> OutOfBounds | None:
         """None if `published_at` may count, else why not."""
-        latest = written_at + self.future_tolerance
-        if published_at > latest:
+        tolerance = timedelta(minutes=self.future_tolerance_minutes)
+        if published_at > written_at + tolerance:
             ahead = published_at - written_at
             return OutOfBounds(
                 PUBLISHED_IN_FUTURE,
                 f"published_at {published_at.isoformat()} is {_span(ahead)} after the record "
                 f"was written ({written_at.isoformat()}); at most "
-                f"{_span(self.future_tolerance)} ahead is accepted",
+                f"{_span(tolerance)} ahead is accepted",
             )
         if published_at < self.floor:
             return OutOfBounds(

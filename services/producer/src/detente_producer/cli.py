@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kafka import KafkaProducer
@@ -79,10 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"detente-produce: {len(invalid)} invalid record(s); nothing sent", file=sys.stderr)
         return 1
 
-    bounds = EventTimeBounds(
-        timedelta(minutes=settings.future_tolerance_minutes), settings.event_time_floor
-    )
-    for warning in out_of_bounds(articles, bounds, datetime.now(UTC)):
+    for warning in out_of_bounds(articles, settings.event_time, datetime.now(UTC)):
         print(
             f"detente-produce: warning: {warning}; the worker will dead-letter it", file=sys.stderr
         )

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from detente.event_time import DEFAULT_FLOOR, DEFAULT_FUTURE_TOLERANCE
+from detente.event_time import EventTimeBounds
 from detente.kafka_config import KafkaConnection
 
 
@@ -17,7 +14,4 @@ class Settings(BaseSettings):
     kafka: KafkaConnection = KafkaConnection()
     partitions: int = 6
     # The worker's event-time bounds (same variables): the producer warns, the worker decides.
-    future_tolerance_minutes: float = Field(
-        default=DEFAULT_FUTURE_TOLERANCE.total_seconds() / 60, ge=0
-    )
-    event_time_floor: datetime = DEFAULT_FLOOR
+    event_time: EventTimeBounds = EventTimeBounds()

@@ -20,7 +20,8 @@ from detente import alerts, indices
 from detente.event_time import written_at
 from detente.events import Contribution, ContributionBundle
 from detente_worker import delivery, metrics
-from detente_worker.engine import allowed_lateness, event_time_bounds
+from detente_worker.app import settings
+from detente_worker.engine import allowed_lateness
 from detente_worker.records import Record
 from detente_worker.tables import index_state
 from detente_worker.topics import alerts_topic, indices_topic
@@ -41,10 +42,11 @@ class SubjectBatch:
 async def handle_contributions(records: Sequence[Record]) -> None:
     """Fold a batch of contribution bundles into their subjects; publish each subject once."""
     touched: dict[str, SubjectBatch] = {}
+    now = datetime.now(UTC)  # when a record has no timestamp of its own
     for record in records:
         metrics.CONSUMED.labels(topic=record.topic).inc()
         for contribution in await unbundle(record):
-            await fold(touched, contribution, record)
+            await fold(touched, contribution, record, now)
     for subject, batch in touched.items():
         await publish_subject(subject, batch)
 
@@ -79,7 +81,7 @@ async def unbundle(record: Record) -> list[Contribution]:
 
 
 async def fold(
-    touched: dict[str, SubjectBatch], contribution: Contribution, record: Record
+    touched: dict[str, SubjectBatch], contribution: Contribution, record: Record, now: datetime
 ) -> None:
     """Add one contribution to its subject's state in this batch, unless fenced or late."""
     subject = contribution.subject
@@ -91,9 +93,7 @@ async def fold(
     # Stage one refuses such articles; this guards subjects against bundles from elsewhere
     # (an older worker during a rollout), judged by the article's own record timestamp.
     produced_at = contribution.article_produced_at or record.produced_at
-    refused = event_time_bounds().check(
-        contribution.published_at, written_at(produced_at, datetime.now(UTC))
-    )
+    refused = settings.event_time.check(contribution.published_at, written_at(produced_at, now))
     if refused is not None:
         await delivery.dead_letter(
             refused.reason, f"{subject}: {refused.detail}", record,

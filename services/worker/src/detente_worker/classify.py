@@ -25,7 +25,7 @@ from detente.indices import hour_of
 from detente.stances import StanceEngine, UnprocessableArticle
 from detente_worker import delivery, metrics
 from detente_worker.app import settings
-from detente_worker.engine import event_time_bounds, get_engine, lateness_hours
+from detente_worker.engine import get_engine, lateness_hours
 from detente_worker.records import Record
 from detente_worker.tables import seen_articles
 from detente_worker.topics import contributions_topic, stances_topic
@@ -86,6 +86,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     if article_watermarks.stale:
         article_watermarks.rebuild(Sighting.decode(v) for v in seen_articles.values())
     engine = metrics.instrumented(get_engine())
+    now = datetime.now(UTC)  # when a record has no timestamp of its own
     accepted: list[tuple[Record, Article]] = []
     positions: dict[str, str] = {}
     for record in records:
@@ -94,8 +95,8 @@ async def handle_articles(records: Sequence[Record]) -> None:
         if article is None:
             continue
         # A wrong date (2099, 1900) must never reach a watermark: refused before anything else.
-        refused = event_time_bounds().check(
-            article.published_at, written_at(record.produced_at, datetime.now(UTC))
+        refused = settings.event_time.check(
+            article.published_at, written_at(record.produced_at, now)
         )
         if refused is not None:
             await delivery.dead_letter(
@@ -138,7 +139,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     started = time.perf_counter()
     results = classify_batch(engine, [article for _, article in accepted])
     per_article = (time.perf_counter() - started) / len(accepted)
-    now = datetime.now(UTC)
+    classified_at = datetime.now(UTC)
     contributions: list[Contribution] = []
     for (record, article), result in zip(accepted, results, strict=True):
         metrics.PROCESSING_SECONDS.observe(per_article)
@@ -150,7 +151,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
             await delivery.dead_letter("processing_error", repr(result), record)
             continue
         seen_articles[article.id.encode()] = positions[article.id]
-        await send_stances(article, result, now)
+        await send_stances(article, result, classified_at)
         contributions.extend(
             # Where the article was read fences replays; its Kafka timestamp carries over,
             # so the end-to-end delay counts from when the article was produced.

@@ -6,7 +6,6 @@ from datetime import timedelta
 from functools import cache
 
 from detente import indices
-from detente.event_time import EventTimeBounds
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.stances import StanceEngine
@@ -27,11 +26,3 @@ def allowed_lateness() -> timedelta:
 
 def lateness_hours() -> int:
     return indices.lateness_hours(allowed_lateness())
-
-
-@cache
-def event_time_bounds() -> EventTimeBounds:
-    settings = get_settings()
-    return EventTimeBounds(
-        timedelta(minutes=settings.future_tolerance_minutes), settings.event_time_floor
-    )

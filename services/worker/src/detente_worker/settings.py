@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from detente.event_time import DEFAULT_FLOOR, DEFAULT_FUTURE_TOLERANCE
+from detente.event_time import EventTimeBounds
 from detente.indices import DEFAULT_ALLOWED_LATENESS
 from detente.kafka_config import KafkaConnection
 
@@ -33,10 +32,7 @@ class Settings(BaseSettings):
     allowed_lateness_hours: float = DEFAULT_ALLOWED_LATENESS.total_seconds() / 3600
     # Event-time bounds (detente.event_time): an article dated further ahead of its record's
     # Kafka timestamp, or before the floor, goes to the DLQ and moves no watermark.
-    future_tolerance_minutes: float = Field(
-        default=DEFAULT_FUTURE_TOLERANCE.total_seconds() / 60, ge=0
-    )
-    event_time_floor: datetime = DEFAULT_FLOOR
+    event_time: EventTimeBounds = EventTimeBounds()
     # Records handled together: the model scores a batch in one call and a subject touched
     # several times in a batch is written and published once. The wait bounds added latency.
     batch_max_records: int = Field(default=256, ge=1)
