@@ -578,9 +578,16 @@ _SUBJECT_CUES = frozenset(
 )
 
 
-def _cue(before: str, rest: str, person: bool = False) -> str | None:
+def _cue(before: str, rest: str, person: bool = False, headline: bool = False) -> str | None:
     """Why the mention between `before` and `rest` is the actor of its sentence, if it is;
-    `person` when the mention names a person rather than a body."""
+    `person` when the mention names a person rather than a body, `headline` when the
+    sentence is the article's title."""
+    # "Remarks on Korea (President Donald J. Trump)": the headline names the text's author.
+    if headline and person and _TITLE_BYLINE.search(before) and _BYLINE_END.match(rest):
+        return "statement by"
+    # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
+    if before.endswith("(") and rest.startswith(")"):
+        return None
     if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
         return "according to"
     if _STATEMENT_BEFORE.search(before[-80:]):
@@ -698,22 +705,11 @@ def attribute(
         named = by_sentence.get(sentence.index, [])
         outside = [m for m in named if not mask[m.start - sentence.start]]
         result.quoted.update(m.start for m in named if mask[m.start - sentence.start])
+        headline = bool(title) and sentence.index == 0
         for mention in outside:
             before = sentence.text[: mention.start - sentence.start]
             rest = sentence.text[mention.end - sentence.start :]
-            # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
-            bracketed = before.endswith("(") and rest.startswith(")")
-            person = finder.is_person(mention.actor)
-            if (
-                title
-                and sentence.index == 0
-                and person
-                and _TITLE_BYLINE.search(before)
-                and (_BYLINE_END.match(rest))
-            ):  # "Remarks on Korea (President Donald J. Trump)": the speaker of the text
-                cue: str | None = "statement by"
-            else:
-                cue = None if bracketed else _cue(before, rest, person)
+            cue = _cue(before, rest, finder.is_person(mention.actor), headline)
             if cue:
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
