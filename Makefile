@@ -81,12 +81,12 @@ train: ## Rebuild the shipped stance model (see models/README.md)
 		--unscon ../shared/data/unscon/conflict_annotations.csv --out models/stance.skops
 
 NEWS_DEV ?= ../shared/data/news-dev
-evaluate: ## Who takes a stance, and which: scores on the judged real news in ../shared
+evaluate: ## Who takes a stance, and which: scores on the judged real news in ../shared (STANCE_THRESHOLD=0.35: at another cut)
 	@mkdir -p .run
 	$(VENV)/detente evaluate --news $(NEWS_DEV)/news-dev.jsonl \
 		--judgements $(NEWS_DEV)/news-dev-attribution.jsonl \
 		--exhaustive $(NEWS_DEV)/news-dev-exhaustive.jsonl --ablation \
-		--errors .run/evaluate-errors.json
+		--errors .run/evaluate-errors.json $(if $(STANCE_THRESHOLD),--stance-threshold $(STANCE_THRESHOLD))
 
 bench: setup ## Throughput, latency, API load and memory figures, written to bench/results.json
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -142,6 +143,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         test = training.split_by_crisis(own).test
         report["held_out_crises"] = training.evaluate_statements(model.pipeline, test, registry)
     engine = StanceEngine.create(registry, model)
+    if args.stance_threshold is not None:  # to compare engines at the same cut
+        engine = replace(engine, stance_threshold=args.stance_threshold)
+        report["stance_threshold"] = args.stance_threshold
     judged_sets = {}
     if args.news:
         judged_sets["news_dev"] = evaluation.read_judged(args.news, registry, args.judgements)
@@ -202,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--ablation", action="store_true", help="also score the engine with each part taken away"
     )
+    evaluate.add_argument(
+        "--stance-threshold", type=float, default=None,
+        help="score at this p_stance cut instead of the model's own",
+    )  # fmt: skip
     evaluate.set_defaults(run=_evaluate)
     return parser
 

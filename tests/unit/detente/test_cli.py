@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
-from detente.cli import _read_articles
+import pytest
 
+from detente.cli import _read_articles, main
+
+STATEMENTS = Path(__file__).resolve().parents[3] / "data/training/statements"
 GOOD = {
     "schema_version": 1, "id": "x-1", "published_at": "2026-03-01T10:00:00Z", "source": "test",
     "url": "", "title": "T", "text": "Body.", "language": "en",
@@ -33,3 +37,29 @@ def test_null_in_an_optional_field_reads_as_absent() -> None:
     required = {**GOOD, "text": None}
     ((_, refused),) = _read_articles(io.StringIO(json.dumps(required)), "in.jsonl")
     assert refused == "in.jsonl:1: invalid article: text: Input should be a valid string"
+
+
+def test_evaluate_can_score_at_another_stance_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    news = tmp_path / "news.jsonl"
+    item = {
+        "id": "n1", "published": "2026-03-02", "title": "Moscow warns",
+        "text": "Russia warned NATO that it would answer any deployment. Delegates met in Paris.",
+        "labels": [{"actor": "Russia", "stance": "hardline"}],
+        "none": [{"actor": "NATO", "why": "warned"}, {"actor": "France", "why": "venue"}],
+    }  # fmt: skip
+    news.write_text(json.dumps(item) + "\n", encoding="utf-8")
+
+    def given_a_stance(*extra: str) -> tuple[int, dict[str, object]]:
+        argv = ["evaluate", "--statements", str(STATEMENTS), "--news", str(news), *extra]
+        assert main(argv) == 0
+        report = json.loads(capsys.readouterr().out)
+        return report["news_dev"]["given_a_stance"], report
+
+    shipped, report = given_a_stance()
+    assert "stance_threshold" not in report
+    everyone, report = given_a_stance("--stance-threshold", "0")
+    assert report["stance_threshold"] == 0.0
+    # At a cut of 0 every named actor takes a stance: NATO and France join Russia.
+    assert everyone == 3 > shipped >= 1
