@@ -153,13 +153,14 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 def produce(
     bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]],
-    max_request_size: int = 1024 * 1024,
+    max_request_size: int = 1024 * 1024, timestamp_ms: int | None = None,
 ) -> None:  # fmt: skip
+    """Send `records` in order; `timestamp_ms` plays a producer whose clock reads that."""
     producer = KafkaProducer(
         bootstrap_servers=bootstrap, acks="all", max_request_size=max_request_size
     )
     for key, value in records:
-        producer.send(topic, key=key, value=value)
+        producer.send(topic, key=key, value=value, timestamp_ms=timestamp_ms)
     producer.flush()
     producer.close()
 
