@@ -183,29 +183,20 @@ SELF_TOKEN = "SELF"
 OTHER_TOKEN = "OTHER"
 
 
-def _masked(text: str, start: int, end: int, mentions: Sequence[Mention], actor_id: str) -> str:
-    pieces: list[str] = []
-    cursor = start
-    for mention in mentions:
-        if mention.start < start or mention.end > end:
-            continue
-        pieces.append(text[cursor : mention.start])
-        pieces.append(SELF_TOKEN if mention.actor == actor_id else OTHER_TOKEN)
-        cursor = mention.end
-    pieces.append(text[cursor:end])
-    return "".join(pieces)
-
-
 def agency_windows(attribution: Attribution, actor_id: str, text: str) -> list[str]:
     """The words around each mention of the actor, names masked ("... warned SELF spokesman
     OTHER ...", "accused SELF of"), for the agency model: is the name there an agent?"""
+
+    def token(mention: Mention) -> str:
+        return SELF_TOKEN if mention.actor == actor_id else OTHER_TOKEN
+
     windows = []
     for mention in attribution.mentions:
         if mention.actor != actor_id:
             continue
         sentence = attribution.sentence_at(mention.start)
-        left = _masked(text, sentence.start, mention.start, attribution.mentions, actor_id)
-        right = _masked(text, mention.end, sentence.end, attribution.mentions, actor_id)
+        left = attribution.masked(sentence, sentence.start, mention.start, token)
+        right = attribution.masked(sentence, mention.end, sentence.end, token)
         words = [*left.split()[-AGENCY_WIDTH:], SELF_TOKEN, *right.split()[:AGENCY_WIDTH]]
         windows.append(" ".join(words))
     return windows

@@ -17,7 +17,7 @@ from detente.stance_taking import (
     agency_features,
     agency_windows,
 )
-from detente.text import Attribution, MentionFinder, Statement, attribute
+from detente.text import Attribution, Mention, MentionFinder, Statement, attribute
 
 SUPPORTED_LANGUAGES = frozenset({"en"})
 MAX_EVIDENCE = 3
@@ -34,18 +34,13 @@ class UnprocessableArticle(ValueError):
 
 
 def mask_statement(statement: Statement, attribution: Attribution) -> str:
-    """Replace actor names by placeholders so the model learns wording, not who speaks."""
+    """The statement's sentence with the speaker's names as SPEAKER and every other as ACTOR."""
     sentence = statement.sentence
-    pieces: list[str] = []
-    cursor = 0
-    for mention in attribution.mentions:
-        if mention.start < sentence.start or mention.end > sentence.end:
-            continue
-        pieces.append(sentence.text[cursor : mention.start - sentence.start])
-        pieces.append(SPEAKER_TOKEN if mention.actor == statement.actor else OTHER_ACTOR_TOKEN)
-        cursor = mention.end - sentence.start
-    pieces.append(sentence.text[cursor:])
-    return "".join(pieces)
+
+    def token(mention: Mention) -> str:
+        return SPEAKER_TOKEN if mention.actor == statement.actor else OTHER_ACTOR_TOKEN
+
+    return attribution.masked(sentence, sentence.start, sentence.end, token)
 
 
 def aggregate(scored: Sequence[tuple[float, float]]) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -167,6 +168,45 @@ class Attribution:
         """The sentence holding `position` of the text attributed."""
         index = bisect_right(self._sentence_starts, position) - 1
         return self.sentences[max(index, 0)]
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]
+
+    def mentions_within(self, start: int, end: int) -> list[Mention]:
+        """The mentions wholly inside `start`..`end`, in order (found by bisection: this runs
+        for every statement and every mention window)."""
+        first = bisect_left(self._mention_starts, start)
+        last = bisect_left(self._mention_starts, end, lo=first)
+        return [m for m in self.mentions[first:last] if m.end <= end]
+
+    def masked(
+        self, sentence: Sentence, start: int, end: int, token: Callable[[Mention], str]
+    ) -> str:
+        """`start`..`end` of `sentence` (positions in the attributed text), each name inside
+        replaced by `token(mention)`."""
+        return mask_mentions(
+            sentence.text[start - sentence.start : end - sentence.start],
+            start,
+            self.mentions_within(start, end),
+            token,
+        )
+
+
+def mask_mentions(
+    text: str, offset: int, mentions: Iterable[Mention], token: Callable[[Mention], str]
+) -> str:
+    """`text` (which starts at `offset` in the mentions' text) with each of `mentions`, in
+    order and inside it, replaced by `token(mention)`: how names are hidden from the models,
+    so that they learn wording, not who speaks."""
+    pieces: list[str] = []
+    cursor = 0
+    for mention in mentions:
+        pieces.append(text[cursor : mention.start - offset])
+        pieces.append(token(mention))
+        cursor = mention.end - offset
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def split_sentences(text: str) -> list[Sentence]:

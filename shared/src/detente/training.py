@@ -15,7 +15,7 @@ from detente.events import Article
 from detente.registry import ActorRegistry
 from detente.stance_taking import STANCE_THRESHOLD, agency_features
 from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN, StanceEngine
-from detente.text import MentionFinder
+from detente.text import Mention, MentionFinder, mask_mentions
 
 MODEL_NAME = "detente-stance-v1"
 # Crises held out of training entirely, so scores show generalisation to unseen crises.
@@ -29,17 +29,14 @@ def mask_training_text(
     """Mask actor names as the engine does at run time: the speaker, and everybody else."""
     speaker = registry.lookup(statement.speaker) if statement.speaker else None
     speaker_lineage = set(registry.lineage(speaker.id)) if speaker else set()
-    pieces: list[str] = []
-    cursor = 0
-    for mention in finder.find(statement.text):
-        pieces.append(statement.text[cursor : mention.start])
+
+    def token(mention: Mention) -> str:
         is_speaker = mention.actor in speaker_lineage or (
             speaker is not None and speaker.id in registry.lineage(mention.actor)
         )
-        pieces.append(SPEAKER_TOKEN if is_speaker else OTHER_ACTOR_TOKEN)
-        cursor = mention.end
-    pieces.append(statement.text[cursor:])
-    return "".join(pieces)
+        return SPEAKER_TOKEN if is_speaker else OTHER_ACTOR_TOKEN
+
+    return mask_mentions(statement.text, 0, finder.find(statement.text), token)
 
 
 def build_pipeline() -> Any:

@@ -3,7 +3,14 @@ from __future__ import annotations
 from datetime import date
 
 from detente.registry import ActorRegistry
-from detente.text import MENTIONED_ONLY, MentionFinder, attribute, split_sentences
+from detente.text import (
+    MENTIONED_ONLY,
+    Mention,
+    MentionFinder,
+    attribute,
+    mask_mentions,
+    split_sentences,
+)
 
 
 def test_split_sentences_spares_abbreviations_and_initials() -> None:
@@ -240,3 +247,18 @@ def test_a_person_named_at_the_end_of_the_headline_is_its_author(
         "Talks went on.", MentionFinder(registry), title="Remarks (President Macron) on Kyiv"
     )
     assert "statement by" not in {s.cue for s in middle.statements}
+
+
+def test_masking_replaces_only_the_names_inside_the_span(registry: ActorRegistry) -> None:
+    text = "Putin warned Kyiv. Macron called Putin and NATO."
+    result = attribute(text, MentionFinder(registry))
+    second = result.sentences[1]
+
+    def token(mention: Mention) -> str:
+        return "SELF" if mention.actor == "vladimir-putin" else "OTHER"
+
+    assert result.masked(second, second.start, second.end, token) == "OTHER called SELF and OTHER."
+    # From just inside "Putin" to the end: a name cut by the span stays as it is.
+    inside = text.index("Putin and") + 2
+    assert result.masked(second, inside, second.end, token) == "tin and OTHER."
+    assert mask_mentions("Paris and Kyiv", 100, [], token) == "Paris and Kyiv"
