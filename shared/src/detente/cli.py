@@ -119,7 +119,8 @@ def _train(args: argparse.Namespace) -> int:
         training.add_agency(train, None)  # out of fold
         training.add_agency(test, agency)
         stance_taking = training.fit_stance_taking(train.features, train.labels)
-        threshold = training.choose_threshold(stance_taking, test.features, test.labels)
+        # Chosen on the training crises out of fold; the held-out crises only score it.
+        threshold = training.choose_threshold(training.out_of_fold_p_stance(train), train.labels)
         sources["own_attribution_passages"] = len(passages)
         metadata["stance_taking_held_out"] = training.evaluate_stance_taking(
             stance_taking, test.features, test.labels, threshold

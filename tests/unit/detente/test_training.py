@@ -91,3 +91,28 @@ def test_a_trained_artifact_round_trips_with_its_second_stage(
     ]
     assert {actor for actor, _ in everyone} == {"vladimir-putin", "nato"}
     assert all(0.0 <= p <= 1.0 for _, p in everyone)
+
+
+def test_the_cut_has_the_best_f1_and_the_higher_one_on_a_tie() -> None:
+    labels = [1, 1, 1, 0, 0, 0]
+    # 0.45 and 0.50 keep the three stance-takers and no bystander; 0.55 loses one.
+    assert training.choose_threshold([0.9, 0.8, 0.5, 0.4, 0.3, 0.1], labels) == 0.50
+    # 0.20–0.60 all give F1 1.0 here: the highest wins, precision first.
+    assert training.choose_threshold([0.9, 0.8, 0.7, 0.1, 0.1, 0.1], labels) == 0.60
+    assert training.choose_threshold([], []) == training.STANCE_THRESHOLD
+
+
+def test_the_cut_is_chosen_on_out_of_fold_scores_of_the_training_crises() -> None:
+    examples = training.StanceTakingExamples()
+    for n in range(60):
+        takes = n % 2 == 0
+        examples.features.append({"cue=reporting verb": 1.0 if takes else 0.0, "noise": n % 7})
+        examples.windows.append([])
+        examples.labels.append(int(takes))
+        examples.crises.append(f"crisis-{n % 6}")
+    proba = training.out_of_fold_p_stance(examples)
+    assert len(proba) == 60
+    # Every actor is scored by a model that never saw its crisis, and still told apart.
+    assert min(p for p, g in zip(proba, examples.labels, strict=True) if g) > max(
+        p for p, g in zip(proba, examples.labels, strict=True) if not g
+    )
