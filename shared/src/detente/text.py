@@ -583,6 +583,10 @@ _STATEMENT_BEFORE = re.compile(
 # A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
 _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
+_SPOKESPERSON_NAMED = re.compile(
+    r"^\s+(?:(?:[Ff]oreign|[Dd]efen[cs]e|[Pp]ress)\s+(?:[Mm]inistry\s+|[Oo]ffice\s+)?)?"
+    r"(?:[Ss]pokes(?:man|woman|person)|[Pp]ress\s+[Ss]ecretary)\s+(?:[A-Z][\w.'’-]*\s+){1,3}"
+)
 _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
@@ -652,6 +656,10 @@ def _cue(before: str, rest: str, person: bool = False, headline: bool = False) -
         return "deed" if _possessive_deed(rest) else None
     if _speaks_after(rest):
         return "reporting verb"
+    # "State Department Spokesperson Matthew Miller said": the spokesperson speaks for it.
+    spokesperson = _SPOKESPERSON_NAMED.match(rest)
+    if spokesperson and _speaks_after(rest[spokesperson.end() :]):
+        return "role of actor"
     if _speaks_before(before, rest):
         return "inverted reporting verb"
     appositive = _APPOSITIVE.match(rest)
@@ -681,6 +689,32 @@ def _deed_after(rest: str) -> bool:
 
 def _possessive_deed(rest: str) -> bool:
     return rest[:1] in ("'", "’") and _deed_after(rest)
+
+
+_QUOTE_OPENING = re.compile(r"[\"“]\s*(?:[Tt]he\s+)?$")
+
+
+def _add_own_side_quoted(
+    speakers: dict[str, str],
+    quoted: list[Mention],
+    sentence: Sentence,
+    inside_at_start: bool,
+    finder: MentionFinder,
+) -> None:
+    """The subject of a quotation acts when it is the quoted speaker's own side: in
+    '"The United States calls upon the PRC to ...," said Spokesperson Miller' the United
+    States does; '"Russia is shelling our cities," Zelensky said' leaves Russia a bystander."""
+    sides = {finder.principal(actor) for actor in speakers} - {None}
+    for mention in quoted:
+        if mention.actor in speakers or finder.principal(mention.actor) not in sides:
+            continue
+        before = sentence.text[: mention.start - sentence.start].translate(_NORMALISE)
+        rest = sentence.text[mention.end - sentence.start :]
+        opens = _QUOTE_OPENING.search(before) or (
+            inside_at_start and len(_WORD.findall(before)) <= 1 and '"' not in before
+        )
+        if opens and _acts_after(rest):
+            speakers[mention.actor] = OWN_SIDE
 
 
 _REPORTED_CLAUSE = re.compile(r"\b(?:that|said|says|added|stressed|insisted)\s+(?:the\s+)?$")
@@ -788,6 +822,9 @@ def attribute(
             starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
             if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
                 speakers = dict.fromkeys(last_speakers, "carried over")
+        if speakers:
+            quoted = [m for m in named if mask[m.start - sentence.start]]
+            _add_own_side_quoted(speakers, quoted, sentence, inside_quote, finder)
         for actor_id, cue in speakers.items():
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
