@@ -164,6 +164,27 @@ def already_applied(state: dict[str, Any], contribution: Contribution) -> bool:
     return applied is not None and contribution.source_offset <= applied
 
 
+def superseded(state: dict[str, Any], by: dict[str, Any]) -> bool:
+    """Is `state` an older version of the subject than `by`: a write that must not win?
+
+    A subject's states form one chain: each owner starts from the state in the changelog
+    and applies the same partition of contributions in order, so of two states the newer
+    has applied, per source partition, at least as high a source offset (`sources`). A
+    worker frozen past its session timeout writes, when it wakes, a state its successor's
+    has already overtaken; such a write is dominated and dropped wherever states are read
+    back. States that cannot be ordered (none has `sources`) are never dropped."""
+    older, newer = state.get("sources"), by.get("sources")
+    if not older or not newer or older == newer:
+        return False
+    return all(offset <= newer.get(partition, -1) for partition, offset in older.items())
+
+
+def outdated(update: IndexUpdate, by: IndexUpdate) -> bool:
+    """Is `update` an older index of its subject than `by`? Article counts only grow along a
+    subject's chain of states (`superseded`), so a smaller count is a stale write."""
+    return update.total_articles < by.total_articles
+
+
 def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     """A new state with `contribution` added; buckets older than the longest window are dropped."""
     hour = hour_of(contribution.published_at)

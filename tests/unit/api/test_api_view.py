@@ -53,6 +53,22 @@ def test_latest_index_update_replaces_the_previous_one(view, make_index):
     assert view.actors()[0] == 1
 
 
+def test_an_update_older_than_the_one_held_is_dropped(view, make_index):
+    """A frozen worker wakes and sends a state its successor has overtaken: fewer articles."""
+    newer = make_index("actor", ["russia"], 80.0, as_of=T0 + timedelta(hours=1))
+    stale = make_index("actor", ["russia"], 20.0).model_copy(update={"total_articles": 5})
+    assert view.apply_index(newer)
+    assert not view.apply_index(stale)
+    assert view.actor("russia").index == 80.0
+    for kind, actors in (("dyad", ["russia", "ukraine"]), ("global", [])):
+        assert view.apply_index(make_index(kind, actors, 70.0))
+        assert not view.apply_index(
+            make_index(kind, actors, 10.0).model_copy(update={"total_articles": 8})
+        )
+    assert view.global_index().index == 70.0
+    assert view.dyads()[1][0].index == 70.0
+
+
 def test_registered_actor_without_index_has_nulls_and_unknown_actor_is_none(view):
     quiet = view.actor("emmanuel-macron")
     assert quiet is not None

@@ -138,6 +138,36 @@ def test_contributions_replayed_after_a_crash_are_fenced_off_by_source_offset() 
     assert state["articles"] == 2
 
 
+def placed(article_id: str, partition: int, offset: int) -> Contribution:
+    return contribution(article_id, T0, 1.0, 1.0).model_copy(
+        update={"source_partition": partition, "source_offset": offset}
+    )
+
+
+def test_a_state_overtaken_by_its_successors_is_superseded() -> None:
+    """A frozen worker's late write is an earlier link of the chain its successor extended."""
+    start = indices.apply(indices.empty_state(), placed("a", 0, 10))
+    frozen = indices.apply(start, placed("b", 1, 3))  # the batch the frozen worker finished
+    successor = start
+    for event in (placed("b", 1, 3), placed("c", 0, 11), placed("d", 2, 0)):
+        successor = indices.apply(successor, event)
+    assert indices.superseded(frozen, successor)
+    assert indices.superseded(start, frozen)
+    assert not indices.superseded(successor, frozen)
+    # Equal progress (a write repeated, an alert marked) is no older: the last one stays.
+    assert not indices.superseded(successor, dict(successor, last_alert_hour=5))
+    # Neither ahead of the other, or states that carry no source offsets: never dropped.
+    behind_elsewhere = indices.apply(start, placed("e", 3, 0))
+    assert not indices.superseded(behind_elsewhere, successor)
+    assert not indices.superseded(successor, behind_elsewhere)
+    assert not indices.superseded(indices.empty_state(), successor)
+    update = indices.index_update("actor:russia", "actor", ["russia"], frozen)
+    newer = indices.index_update("actor:russia", "actor", ["russia"], successor)
+    assert indices.outdated(update, newer)
+    assert not indices.outdated(newer, update)
+    assert not indices.outdated(newer, newer)
+
+
 def test_hour_of_counts_whole_hours_since_the_epoch() -> None:
     assert indices.hour_of(datetime(1970, 1, 1, 1, 59, tzinfo=UTC)) == 1
 

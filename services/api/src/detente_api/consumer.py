@@ -188,13 +188,15 @@ class ViewConsumer:
 
     def handle(self, topic: str, record: ConsumerRecord[Any, Any]) -> None:
         """Apply one record to the view; a bad record is logged and skipped, never fatal."""
+        result = "ok"
         try:
             if record.value is None:
                 # Tombstone: only meaningful on the compacted indices topic.
                 if topic == self._topics.indices and record.key is not None:
                     self._view.remove_subject(record.key.decode("utf-8"))
             elif topic == self._topics.indices:
-                self._view.apply_index(IndexUpdate.model_validate_json(record.value))
+                if not self._view.apply_index(IndexUpdate.model_validate_json(record.value)):
+                    result = "stale"  # older than the subject's update already held
             elif topic == self._topics.alerts:
                 self._view.apply_alert(TensionAlert.model_validate_json(record.value))
             else:
@@ -214,4 +216,4 @@ class ViewConsumer:
             )
             self._on_record(topic, "error")
         else:
-            self._on_record(topic, "ok")
+            self._on_record(topic, result)

@@ -33,7 +33,7 @@ class ApiMetrics:
         )
         self.records = Counter(
             "detente_api_consumed_records",
-            "Kafka records read into the view, by topic and result (ok, invalid, error)",
+            "Kafka records read into the view, by topic and result (ok, stale, invalid, error)",
             ["topic", "result"],
             registry=registry,
         )

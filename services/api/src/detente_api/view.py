@@ -26,7 +26,7 @@ from detente.events import (
     TensionAlert,
     WindowValue,
 )
-from detente.indices import GLOBAL_SUBJECT, WINDOWS, dyad_subject
+from detente.indices import GLOBAL_SUBJECT, WINDOWS, dyad_subject, outdated
 from detente.registry import ActorRegistry
 from detente_api.history import Archive, Point, Step
 from detente_api.history import change as window_change
@@ -151,11 +151,17 @@ class TensionView:
         self.lag = lag
         self.ready = self.ready or ready
 
-    def apply_index(self, update: IndexUpdate) -> None:
-        """Keep the latest index of a subject; offsets order updates per key, so last wins.
+    def apply_index(self, update: IndexUpdate) -> bool:
+        """Keep the latest index of a subject; False when `update` is older than the one held.
 
-        The update is also archived for history and published to the stream (without its
-        hourly buckets, which only history needs)."""
+        Offsets order a subject's updates, except for a worker frozen past its session
+        timeout that wakes and sends an update its successor has already overtaken
+        (docs/guarantees.md, Fencing): article counts only grow, so fewer means older.
+        A kept update is also archived for history and published to the stream (without
+        its hourly buckets, which only history needs)."""
+        held = self._held(update)
+        if held is not None and outdated(update, held):
+            return False
         if update.subject_kind == "actor":
             if len(update.actors) != 1:
                 raise ValueError(f"actor subject {update.subject!r} needs exactly one actor")
@@ -173,6 +179,14 @@ class TensionView:
         archive.record(update)
         data = update.model_dump_json(exclude={"hourly"})
         self.bus.publish("index", update.subject, update.actors, data)
+        return True
+
+    def _held(self, update: IndexUpdate) -> IndexUpdate | None:
+        if update.subject_kind == "actor":
+            return self._actors.get(update.actors[0]) if update.actors else None
+        if update.subject_kind == "dyad":
+            return self._dyads.get(update.subject)
+        return self._global
 
     def remove_subject(self, subject: str) -> None:
         """A tombstone on the compacted topic: the subject is gone."""

@@ -8,7 +8,7 @@ from prometheus_client import start_http_server
 
 
 def main() -> None:
-    from detente_worker import agents, metrics  # noqa: F401  (registers the agents on the app)
+    from detente_worker import agents, fencing, metrics  # noqa: F401  (agents: registers them)
     from detente_worker.app import app, settings
     from detente_worker.engine import get_engine
     from detente_worker.tables import index_state, seen_articles
@@ -24,6 +24,7 @@ def main() -> None:
         tables={table.name: table for table in (index_state, seen_articles)},
     )
     start_http_server(settings.metrics_port, addr=settings.web_host)
+    fencing.PAUSE_WATCH.start()
     sys.argv = [sys.argv[0], "worker", "--loglevel", "info", *sys.argv[1:]]
     app.main()
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from detente import alerts, indices
 from detente.event_time import written_at
 from detente.events import Contribution, ContributionBundle
-from detente_worker import delivery, metrics
+from detente_worker import delivery, fencing, metrics
 from detente_worker.app import settings
 from detente_worker.engine import allowed_lateness
 from detente_worker.records import Record
@@ -47,6 +47,7 @@ async def handle_contributions(records: Sequence[Record]) -> None:
         metrics.CONSUMED.labels(topic=record.topic).inc()
         for contribution in await unbundle(record):
             await fold(touched, contribution, record, now)
+    fencing.ensure_still_member()
     for subject, batch in touched.items():
         await publish_subject(subject, batch)
 

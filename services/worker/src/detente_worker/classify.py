@@ -23,7 +23,7 @@ from detente.event_time import written_at
 from detente.events import Article, ArticleStances, Contribution, ContributionBundle, StanceEvent
 from detente.indices import hour_of
 from detente.stances import StanceEngine, UnprocessableArticle
-from detente_worker import delivery, metrics
+from detente_worker import delivery, fencing, metrics
 from detente_worker.app import settings
 from detente_worker.engine import get_engine, lateness_hours
 from detente_worker.records import Record
@@ -140,6 +140,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     results = classify_batch(engine, [article for _, article in accepted])
     per_article = (time.perf_counter() - started) / len(accepted)
     classified_at = datetime.now(UTC)
+    fencing.ensure_still_member()
     contributions: list[Contribution] = []
     for (record, article), result in zip(accepted, results, strict=True):
         metrics.PROCESSING_SECONDS.observe(per_article)

@@ -250,6 +250,12 @@ class WorkerMetrics:
         self.duplicates = counter(
             "detente_worker_duplicate_articles", "Articles seen before, skipped"
         )
+        self.stale_writes = counter(
+            "detente_worker_stale_writes_dropped",
+            "Subject states older than one already held, not applied: a frozen worker's late "
+            "writes, read back from the changelog (where=restore) or not written (where=revoked)",
+            ["where"],
+        )  # fmt: skip
         self.processing = histogram(
             "detente_worker_article_processing_seconds",
             "Time to classify one article (attribution and model)", _SECONDS_FAST,
@@ -392,6 +398,7 @@ PRODUCED = METRICS.produced
 DEAD_LETTERS = METRICS.dead_letters
 LATE_EVENTS = METRICS.late_events
 DUPLICATES = METRICS.duplicates
+STALE_WRITES = METRICS.stale_writes
 PROCESSING_SECONDS = METRICS.processing
 instrumented = METRICS.instrumented
 observe_index = METRICS.observe_index

@@ -57,13 +57,15 @@ def in_order(events: Iterable[Any]) -> list[Record]:
     return records
 
 
-def restart_now(why: str, gap: Gap) -> None:
+def restart_now(why: str, gap: Gap | None = None) -> None:
     """Replace this process with a fresh worker, as a crash and restart would: nothing is
-    committed on the way out. The gap goes along: if it is there again after the restart,
+    committed on the way out. A gap goes along: if it is there again after the restart,
     it holds no records (a transaction marker) and is accepted."""
-    log.critical("%s; restarting to read them again from the committed offset", why)
+    log.critical("%s; restarting to read again from the committed offsets", why)
     logging.shutdown()
-    environment = {**os.environ, "DETENTE_TOLERATED_GAP": gap.encode()}
+    environment = dict(os.environ)
+    if gap is not None:
+        environment["DETENTE_TOLERATED_GAP"] = gap.encode()
     os.execve(sys.executable, [sys.executable, "-m", "detente_worker"], environment)
 
 

@@ -14,7 +14,45 @@ another partition, and put a subject's state in another worker's changelog parti
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import faust
+from faust.types import EventT
+
+from detente.indices import superseded
+from detente_worker import metrics
 from detente_worker.app import app, settings
+
+
+class FencedTable(faust.Table):
+    """A table whose changelog, read back, never lets an older value replace a newer one.
+
+    Faust replays a changelog in offset order, so the last write of a key wins. A worker
+    frozen past its session timeout can wake up and write a key after the partition's new
+    owner did; its value is older although its offset is higher. `is_older(value, held)`
+    recognises such a value, and it is skipped, on restore and on standby replicas alike.
+    """
+
+    def __init__(self, *args: Any, is_older: Callable[[Any, Any], bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._is_older = is_older
+
+    def apply_changelog_batch(self, batch: Iterable[EventT]) -> None:
+        super().apply_changelog_batch(self._newest(batch))
+
+    def _newest(self, batch: Iterable[EventT]) -> Iterator[EventT]:
+        held: dict[Any, Any] = {}  # values passed on in this batch, not yet in the store
+        for event in batch:
+            key = self._to_key(event.key)
+            value = event.value if event.message.value is not None else None
+            current = held[key] if key in held else self.data.get(key)
+            if value is not None and current is not None and self._is_older(value, current):
+                metrics.STALE_WRITES.labels(where="restore").inc()
+                continue
+            held[key] = value
+            yield event
+
 
 # Article id → where it was first read and its publication hour (detente.dedup.Sighting).
 seen_articles = app.Table(
@@ -25,9 +63,15 @@ seen_articles = app.Table(
 )
 
 # Index subject (b"actor:russia", b"dyad:france|russia", b"global") → its index state.
-index_state = app.Table(
-    "index-state",
-    key_type=bytes,
-    partitions=settings.partitions,
-    use_partitioner=True,
+# A frozen worker's late write of a subject is dropped when read back (detente.indices).
+index_state = app.tables.add(
+    FencedTable(
+        app,
+        name="index-state",
+        beacon=app.tables.beacon,
+        key_type=bytes,
+        partitions=settings.partitions,
+        use_partitioner=True,
+        is_older=superseded,
+    )
 )
