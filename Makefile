@@ -57,7 +57,7 @@ test-integration: ## Integration tests only, against a real broker they start
 test-e2e: ## Dashboard in headless Chromium against a real stack
 	$(VENV)/pytest tests/e2e
 
-chaos: setup ## Fault tests on a real broker: kill -9 of workers, broker down 30 s, API restart, poison input
+chaos: setup ## Fault tests on a real broker: kill -9 of workers, a worker frozen (SIGSTOP) 15 s, bad clocks, broker down 30 s, API restart, poison input
 	DETENTE_CHAOS_ARTICLES=$(CHAOS_ARTICLES) $(VENV)/pytest tests/chaos $(POISON_TEST) -s
 
 lint: ## ruff (lint + format check) and mypy (strict on shared/)

@@ -49,6 +49,9 @@ ONE_RECORD_AT_A_TIME = {
     "DETENTE_PRODUCER_LINGER_SECONDS": "0",
 }
 UNBUNDLED = {"DETENTE_CONTRIBUTIONS_PER_RECORD": "1"}
+# The worker without the thread that notices a stop (docs/guarantees.md, Fencing): what the
+# fence costs in throughput.
+NO_PAUSE_WATCH = {"DETENTE_RESTART_AFTER_PAUSE": "false"}
 
 
 def free_port() -> int:
@@ -230,6 +233,7 @@ def run(runs: int, count: int) -> dict[str, Any]:
             "1_worker_one_record_at_a_time": (1, ONE_RECORD_AT_A_TIME),
             "1_worker_unbundled": (1, UNBUNDLED),
             "1_worker": (1, {}),
+            "1_worker_without_pause_watch": (1, NO_PAUSE_WATCH),
             "2_worker": (2, {}),
         }
         results: dict[str, Any] = sustained(configs, runs, count, log_dir)
@@ -239,6 +243,7 @@ def run(runs: int, count: int) -> dict[str, Any]:
             one / rate["1_worker_one_record_at_a_time"], 2
         )
         results["bundling_speedup"] = round(one / rate["1_worker_unbundled"], 2)
+        results["pause_watch_cost"] = round(one / rate["1_worker_without_pause_watch"], 2)
         # Latency is measured for the whole run, so give it enough articles for a p99.
         results["latency_at_50_per_second"] = latency(50.0, 1500, log_dir)
         at_80 = 0.8 * one

@@ -92,7 +92,8 @@ class Services:
         self.processes.append((process, log))
         return process
 
-    def worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
+    def worker(self, name: str = "worker", **settings: str) -> subprocess.Popen[bytes]:
+        """A worker process; `settings` are more DETENTE_* variables for it."""
         self.metrics_ports[name] = free_port()
         env = service_env(
             self.bootstrap, self.names,
@@ -101,6 +102,7 @@ class Services:
             DETENTE_METRICS_PORT=str(self.metrics_ports[name]),
             DETENTE_DATA_DIR=str(self.log_dir / f"{name}-data"),
             DETENTE_SESSION_TIMEOUT_SECONDS="6",
+            **settings,
         )  # fmt: skip
         return self._start([str(BIN / "detente-worker")], env, name)
 

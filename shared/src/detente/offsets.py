@@ -49,23 +49,44 @@ class SkippedRecords(Exception):
 
 
 class OffsetContinuity:
-    """The next offset expected from each partition, within one consumer generation.
+    """The next offset expected from each partition.
 
-    Only a hole between two records of the same generation counts: across a rebalance the
-    consumer starts again from the committed offsets, and a record fetched before it may
-    still be on its way. A step back (a seek, or a record handed over twice) is accepted:
+    Within one consumer generation, a hole between two records counts. Across a rebalance
+    the consumer starts again from the committed offset, so the first record of a new
+    generation must not lie past it (`resumed_from`): a new owner that started further on
+    would never apply the records in between, and its commit would make that permanent
+    (seen in issue #13 after a frozen worker rejoined: offsets 308-318 of a partition were
+    never handed over). A record fetched in an older generation may still be on its way
+    and is not judged. A step back (a seek, or a record handed over twice) is accepted:
     handling a record again is harmless, since every output is fenced by its position."""
 
     def __init__(self, tolerated: Gap | None = None) -> None:
         self._next: dict[tuple[str, int], tuple[int, int]] = {}
         self._tolerated = tolerated
 
-    def admit(self, topic: str, partition: int, offset: int, generation: int) -> None:
-        """Raises SkippedRecords when records before this one were never handed over."""
+    def admit(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        generation: int,
+        resumed_from: int | None = None,
+    ) -> None:
+        """Raises SkippedRecords when records before this one were never handed over.
+
+        `resumed_from`: the committed offset the consumer started this partition from in
+        this generation, when known."""
         key = (topic, partition)
         seen = self._next.get(key)
-        if seen is not None and seen[0] == generation and offset > seen[1]:
-            gap = Gap(topic, partition, seen[1], offset - 1)
+        expected = None
+        if seen is not None and seen[0] == generation:
+            expected = seen[1]
+        elif seen is not None and seen[0] > generation:
+            return  # fetched before the latest rebalance: still on its way, not judged
+        elif resumed_from is not None:  # the first record of a new generation
+            expected = resumed_from
+        if expected is not None and offset > expected:
+            gap = Gap(topic, partition, expected, offset - 1)
             if gap != self._tolerated:
                 raise SkippedRecords(gap)
         self._next[key] = (generation, offset + 1)

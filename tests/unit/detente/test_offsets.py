@@ -33,6 +33,26 @@ def test_partitions_and_generations_are_apart() -> None:
         continuity.admit("articles", 0, 42, generation=3)
 
 
+def test_a_new_generation_must_start_at_the_committed_offset() -> None:
+    """A new owner whose consumer starts past the committed offset never applies what lies
+    between (issue #13: offsets 308-318 were never handed over after a rebalance)."""
+    continuity = OffsetContinuity()
+    continuity.admit("articles", 3, 307, generation=3)
+    with pytest.raises(SkippedRecords) as raised:
+        continuity.admit("articles", 3, 319, generation=4, resumed_from=308)
+    assert raised.value.gap == Gap("articles", 3, 308, 318)
+    fresh = OffsetContinuity()  # a process that just started: its first generation too
+    with pytest.raises(SkippedRecords):
+        fresh.admit("articles", 3, 319, generation=1, resumed_from=308)
+    fresh.admit("articles", 3, 308, generation=1, resumed_from=308)
+    fresh.admit("articles", 3, 300, generation=2, resumed_from=308)  # a replay: fine
+    fresh.admit("articles", 3, 250, generation=1)  # fetched before the rebalance: not judged
+    with pytest.raises(SkippedRecords):
+        fresh.admit("articles", 3, 302, generation=2)  # the new generation still is
+    # Unknown committed offset (none yet): nothing to compare the first record with.
+    OffsetContinuity().admit("articles", 3, 319, generation=4, resumed_from=None)
+
+
 def test_a_tolerated_gap_passes_once_it_recurs_exactly() -> None:
     marker = Gap("articles", 3, 191, 191)
     assert Gap.decode(marker.encode()) == marker

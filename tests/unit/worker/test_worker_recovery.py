@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -52,6 +53,21 @@ def test_skipped_offsets_restart_the_worker_before_the_batch_is_handled() -> Non
     restart_now.assert_called_once()
     assert restart_now.call_args.args[1] == Gap("articles", 2, 8, 8)
     assert "skipped offsets 8-8 of articles[2]" in restart_now.call_args.args[0]
+
+
+def test_a_new_generation_starting_past_the_committed_offset_restarts_the_worker() -> None:
+    committed = {TP("articles", 2): 3}
+    consumer = SimpleNamespace(_committed_offset=committed)
+    with (
+        mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer)),
+        mock.patch.object(recovery, "restart_now") as restart_now,
+    ):
+        recovery.in_order([consumed(3), consumed(4)])
+        restart_now.assert_not_called()
+        recovery.in_order([consumed(9, generation=8)])  # the next generation resumed at 3
+    restart_now.assert_called_once()
+    assert restart_now.call_args.args[1] == Gap("articles", 2, 3, 8)
 
 
 def test_the_restart_replaces_the_process_and_carries_the_gap() -> None:

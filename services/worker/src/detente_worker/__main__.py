@@ -24,7 +24,8 @@ def main() -> None:
         tables={table.name: table for table in (index_state, seen_articles)},
     )
     start_http_server(settings.metrics_port, addr=settings.web_host)
-    fencing.PAUSE_WATCH.start()
+    if settings.restart_after_pause:
+        fencing.PAUSE_WATCH.start()
     sys.argv = [sys.argv[0], "worker", "--loglevel", "info", *sys.argv[1:]]
     app.main()
 

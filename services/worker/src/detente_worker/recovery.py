@@ -10,6 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
+from faust.types import TP
+
 from detente.offsets import Gap, OffsetContinuity, SkippedRecords
 from detente_worker import delivery
 from detente_worker.app import app, settings
@@ -51,10 +53,21 @@ def in_order(events: Iterable[Any]) -> list[Record]:
     records = [Record.of(event) for event in events]
     for record in records:
         try:
-            continuity.admit(record.topic, record.partition, record.offset, record.generation)
+            continuity.admit(
+                record.topic, record.partition, record.offset, record.generation,
+                resumed_from=committed_offset(record.topic, record.partition),
+            )  # fmt: skip
         except SkippedRecords as exc:
             restart_now(str(exc), exc.gap)
     return records
+
+
+def committed_offset(topic: str, partition: int) -> int | None:
+    """The offset the consumer resumed a partition from: Faust seeks every assigned partition
+    to its committed offset after a rebalance and keeps it (and later commits) here; it has
+    no public accessor."""
+    committed: dict[TP, int | None] = getattr(app.consumer, "_committed_offset", {})
+    return committed.get(TP(topic, partition))
 
 
 def restart_now(why: str, gap: Gap | None = None) -> None:

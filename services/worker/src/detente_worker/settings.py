@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
     skipped_records_check_seconds: float = Field(default=15.0, gt=0)
+    # A worker stopped (SIGSTOP, a stalled VM) past what its group membership survives
+    # restarts before writing again (fencing.py). Off only to test that the readers alone
+    # drop a frozen worker's late writes (tests/chaos/test_worker_frozen.py).
+    restart_after_pause: bool = True
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 
