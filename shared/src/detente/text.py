@@ -583,10 +583,6 @@ _STATEMENT_BEFORE = re.compile(
 # A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
 _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
-_SPOKESPERSON_NAMED = re.compile(
-    r"^\s+(?:(?:[Ff]oreign|[Dd]efen[cs]e|[Pp]ress)\s+(?:[Mm]inistry\s+|[Oo]ffice\s+)?)?"
-    r"(?:[Ss]pokes(?:man|woman|person)|[Pp]ress\s+[Ss]ecretary)\s+(?:[A-Z][\w.'’-]*\s+){1,3}"
-)
 _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
@@ -656,10 +652,6 @@ def _cue(before: str, rest: str, person: bool = False, headline: bool = False) -
         return "deed" if _possessive_deed(rest) else None
     if _speaks_after(rest):
         return "reporting verb"
-    # "State Department Spokesperson Matthew Miller said": the spokesperson speaks for it.
-    spokesperson = _SPOKESPERSON_NAMED.match(rest)
-    if spokesperson and _speaks_after(rest[spokesperson.end() :]):
-        return "role of actor"
     if _speaks_before(before, rest):
         return "inverted reporting verb"
     appositive = _APPOSITIVE.match(rest)
