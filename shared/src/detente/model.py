@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+from detente.vectorise import CachedTextPipeline
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "stance.skops"
 
@@ -48,12 +50,21 @@ class StanceModel:
     # Below this p_stance an actor is only mentioned: chosen at training time on held-out
     # crises (models/README.md).
     stance_threshold: float = 0.5
+    # The same models with faster TF-IDF features (detente.vectorise), when their shape allows.
+    _statements: Classifier = field(init=False, repr=False, compare=False)
+    _agency: Classifier | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        statements = CachedTextPipeline.of(self.pipeline) or self.pipeline
+        agency = CachedTextPipeline.of(self.agency) or self.agency
+        object.__setattr__(self, "_statements", statements)
+        object.__setattr__(self, "_agency", agency)
 
     def scores(self, texts: Sequence[str]) -> list[tuple[float, float]]:
         """(p_hardline, weight) per statement."""
         if not texts:
             return []
-        proba = np.asarray(self.pipeline.predict_proba(list(texts)))
+        proba = np.asarray(self._statements.predict_proba(list(texts)))
         hard = proba[:, self.classes.index("hardline")]
         soft = proba[:, self.classes.index("conciliatory")]
         stance = hard + soft
@@ -62,9 +73,9 @@ class StanceModel:
 
     def p_agent(self, windows: Sequence[str]) -> list[float]:
         """P(agent) per agency window; empty without an agency model."""
-        if not windows or self.agency is None:
+        if not windows or self._agency is None:
             return []
-        return [float(p) for p in np.asarray(self.agency.predict_proba(list(windows)))[:, 1]]
+        return [float(p) for p in np.asarray(self._agency.predict_proba(list(windows)))[:, 1]]
 
     def p_stance(self, features: Sequence[dict[str, float]]) -> list[float]:
         """P(the actor takes a stance of its own) per actor feature dict."""

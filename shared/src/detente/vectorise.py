@@ -1,0 +1,134 @@
+"""The models' TF-IDF features, computed faster than scikit-learn does, with the same result.
+
+scikit-learn counts n-grams one by one in Python (`CountVectorizer._count_vocab`), which made
+the statement model's character n-grams the engine's largest single cost. Here a fitted
+`TfidfVectorizer` is read, never changed: its character n-grams are looked up once per
+distinct word (words repeat across statements: "said", "SPEAKER", "the") and counted with
+`collections.Counter`, and word n-grams come from the vectorizer's own analyzer, counted the
+same way. The counts then go through the vectorizer's own TF-IDF weighting, so the matrix is
+the one `transform` returns, entry for entry (tests/unit/test_vectorise.py checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+# Distinct words whose n-grams are remembered; past this, new words are analysed each time.
+MAX_CACHED_WORDS = 200_000
+
+
+class CachedTfidf:
+    """`vectorizer.transform(texts)` for a fitted TfidfVectorizer, faster."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self._vectorizer = vectorizer
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()
+        self._by_word = vectorizer.analyzer == "char_wb"
+        self._preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
+        self._tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
+        self._word_features: dict[str, tuple[int, ...]] = {}
+
+    @staticmethod
+    def supports(vectorizer: object) -> bool:
+        """Only the settings this class reproduces exactly; anything else keeps sklearn's path."""
+        return (
+            isinstance(vectorizer, TfidfVectorizer)
+            and vectorizer.analyzer in ("word", "char_wb")
+            and vectorizer.input == "content"
+            and vectorizer.get_stop_words() is None
+            and hasattr(vectorizer, "vocabulary_")
+        )
+
+    def _features_of_word(self, word: str) -> tuple[int, ...]:
+        """Vocabulary indices of one word's character n-grams, with repeats. `char_wb` n-grams
+        never cross a space, so a text's are the concatenation of its words'."""
+        cached = self._word_features.get(word)
+        if cached is None:
+            vocabulary = self._vocabulary
+            cached = tuple(vocabulary[g] for g in self._analyze(word) if g in vocabulary)
+            if len(self._word_features) < MAX_CACHED_WORDS:
+                self._word_features[word] = cached
+        return cached
+
+    def _features(self, text: str) -> Iterable[int]:
+        """Vocabulary indices of the text's n-grams, with repeats, in no particular order."""
+        if self._by_word:
+            # The analyzer splits on whitespace the same way (runs of it collapse).
+            words = self._vectorizer.decode(text).split()
+            return chain.from_iterable(map(self._features_of_word, words))
+        known = self._vocabulary.get
+        return [i for i in map(known, self._word_ngrams(text)) if i is not None]
+
+    def _word_ngrams(self, text: str) -> chain[str]:
+        """The analyzer's word n-grams (without stop words), joined by `zip` instead of
+        slicing in a loop."""
+        tokens = self._tokenize(self._preprocess(self._vectorizer.decode(text)))
+        low, high = self._vectorizer.ngram_range
+        # The shifted copies are shorter on purpose: zip stops at the last whole n-gram.
+        shifted = (
+            zip(*(tokens[i:] for i in range(n)), strict=False) for n in range(max(low, 2), high + 1)
+        )
+        joined = (map(" ".join, ngrams) for ngrams in shifted)
+        return chain(tokens if low == 1 else (), *joined)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        features: list[int] = []
+        indptr = [0]
+        for text in texts:
+            features.extend(self._features(text))
+            indptr.append(len(features))
+        # Each occurrence as a 1 in its row; summing duplicates counts them and sorts each
+        # row's indices, which gives the matrix CountVectorizer builds, then weighted by the
+        # vectorizer's own TF-IDF transformer.
+        counts = sp.csr_array(
+            (
+                np.ones(len(features), dtype=np.intc),
+                np.asarray(features, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int32),
+            ),
+            shape=(len(texts), len(self._vocabulary)),
+            dtype=self._vectorizer.dtype,
+        )
+        counts.sum_duplicates()
+        if self._vectorizer.binary:
+            counts.data.fill(1)
+        return self._vectorizer._tfidf.transform(counts, copy=False)
+
+
+class CachedTextPipeline:
+    """`pipeline.predict_proba(texts)` for a fitted pipeline of TF-IDF features (one
+    vectorizer or a union of them) then a classifier, with the features from CachedTfidf."""
+
+    def __init__(self, vectorizers: list[CachedTfidf], classifier: Any) -> None:
+        self._vectorizers = vectorizers
+        self._classifier = classifier
+
+    @classmethod
+    def of(cls, pipeline: object) -> CachedTextPipeline | None:
+        """None when the pipeline has another shape: callers then use it as it is."""
+        if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+            return None
+        features, classifier = (step for _, step in pipeline.steps)
+        if isinstance(features, FeatureUnion):
+            if features.transformer_weights:
+                return None
+            parts = [step for _, step in features.transformer_list]
+        else:
+            parts = [features]
+        if not parts or not all(CachedTfidf.supports(part) for part in parts):
+            return None
+        return cls([CachedTfidf(part) for part in parts], classifier)
+
+    def predict_proba(self, texts: Sequence[str]) -> Any:
+        blocks = [vectorizer.transform(texts) for vectorizer in self._vectorizers]
+        # FeatureUnion joins its parts' matrices this way.
+        features = blocks[0] if len(blocks) == 1 else sp.hstack(blocks).tocsr()
+        return self._classifier.predict_proba(features)
