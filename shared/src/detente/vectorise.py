@@ -3,10 +3,11 @@
 scikit-learn counts n-grams one by one in Python (`CountVectorizer._count_vocab`), which made
 the statement model's character n-grams the engine's largest single cost. Here a fitted
 `TfidfVectorizer` is read, never changed: its character n-grams are looked up once per
-distinct word (words repeat across statements: "said", "SPEAKER", "the") and counted with
-`collections.Counter`, and word n-grams come from the vectorizer's own analyzer, counted the
-same way. The counts then go through the vectorizer's own TF-IDF weighting, so the matrix is
-the one `transform` returns, entry for entry (tests/unit/test_vectorise.py checks it).
+distinct word (words repeat across statements: "said", "SPEAKER", "the"; up to
+`MAX_CACHED_WORDS` are remembered, some tens of MB at most), word n-grams are built from
+the vectorizer's own tokenizer, and scipy counts the occurrences. The counts then go through
+the vectorizer's own TF-IDF weighting, so the matrix is the one `transform` returns, entry
+for entry (tests/unit/detente/test_vectorise.py checks it).
 """
 
 from __future__ import annotations
