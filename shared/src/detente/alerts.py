@@ -1,8 +1,10 @@
 """Tension spike detection (definitions in docs/indices.md). Pure functions over index state.
 
-A subject spikes when its 24 h index rises well above its own baseline — the 6 days before
-those 24 hours — with enough statements that one article cannot raise the alarm, and the
-rise is unlikely to be chance (a binomial z-score). A cool-down keeps one burst to one alert.
+A subject spikes when its 24 h index (the posterior hardline share, detente.indices) rises
+well above its own baseline — the 6 days before those 24 hours, or the prior without them —
+with the baseline below the 24 h interval (the rise is beyond the noise of its evidence),
+enough statements and articles that one article cannot raise the alarm, and a rise unlikely
+to be chance (a binomial z-score). A cool-down keeps one burst to one alert.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from detente.events import SubjectKind, TensionAlert
-from detente.indices import HOUR, window_value
+from detente.indices import HOUR, PRIOR, window_value
 
 SHORT_HOURS = 24
 BASELINE_HOURS = 7 * 24
-# Without history, a subject is compared with an even split between the two stances.
-PRIOR_INDEX = 50.0
+# Without history, a subject is compared with the index's prior.
+PRIOR_INDEX = 100.0 * PRIOR.mean
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class SpikeRule:
     min_rise: float = 20.0  # index points above the baseline
     min_z: float = 3.0
     min_statements: int = 5  # in the short window
+    min_articles: int = 3  # in the short window: one article is never enough
     cooldown_hours: int = 6  # event time between two alerts of one subject
 
 
@@ -47,8 +50,12 @@ def detect_spike(
     short = window_value(buckets, as_of, SHORT_HOURS)
     if short.index is None or short.statements < rule.min_statements:
         return None
+    if short.articles < rule.min_articles:
+        return None
     before = window_value(buckets, as_of - SHORT_HOURS, BASELINE_HOURS - SHORT_HOURS)
     baseline = before.index if before.index is not None else PRIOR_INDEX
+    if short.low is None or short.low <= baseline:  # within the noise of its evidence
+        return None
     rise = short.index - baseline
     share = min(max(baseline / 100.0, 0.02), 0.98)
     z = rise / 100.0 / math.sqrt(share * (1.0 - share) / short.statements)

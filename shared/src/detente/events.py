@@ -209,11 +209,20 @@ class ContributionBundle(_Event):
 
 
 class WindowValue(BaseModel):
+    """One window of a subject's index (docs/indices.md). `index` is the posterior hardline
+    share, 0-100, and `low`-`high` its 90 % interval; `raw` the plain share of hardline
+    weight; `weight` the statements' effective weight. Records written before the interval
+    existed have only `index` (then the raw share), `statements` and `articles`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     index: float | None
     statements: int
     articles: int
+    low: float | None = None
+    high: float | None = None
+    raw: float | None = None
+    weight: float = 0.0
 
 
 class IndexUpdate(_Event):

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import Any
 
+from scipy.special import betaincinv
+
 from detente.events import (
     ActorStance,
     ArticleStances,
@@ -216,7 +218,48 @@ def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     }
 
 
-def window_value(buckets: Iterable[list[Any]], as_of_hour: int, hours: int) -> WindowValue:
+@dataclass(frozen=True)
+class IndexPrior:
+    """What an index believes before any statement: a Beta prior on the hardline share.
+
+    `mean` 0.5 leans neither way (the hardline share among the stance-takers judged in
+    ../shared/data/news-dev is 0.43, close enough not to favour a side); `strength` is how
+    many statements' worth of weight it counts for, so one statement moves an index from 50
+    to 60, not to 100, and ten statements all hardline give 86. `level` is the probability
+    mass of the equal-tailed interval published beside the index."""
+
+    mean: float = 0.5
+    strength: float = 4.0
+    level: float = 0.9
+
+
+PRIOR = IndexPrior()
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """The hardline share after `weight` of statements of which `hardline` were hardline."""
+
+    mean: float
+    low: float
+    high: float
+
+
+def posterior(hardline: float, weight: float, prior: IndexPrior = PRIOR) -> Posterior:
+    """Beta(prior.mean·strength + hardline, (1 − prior.mean)·strength + the rest): its mean
+    and the equal-tailed `prior.level` interval (docs/indices.md, Evidence)."""
+    a = prior.mean * prior.strength + max(hardline, 0.0)
+    b = (1.0 - prior.mean) * prior.strength + max(weight - hardline, 0.0)
+    tail = (1.0 - prior.level) / 2.0
+    low, high = betaincinv(a, b, [tail, 1.0 - tail])
+    return Posterior(a / (a + b), float(low), float(high))
+
+
+def window_value(
+    buckets: Iterable[list[Any]], as_of_hour: int, hours: int, prior: IndexPrior = PRIOR
+) -> WindowValue:
+    """A window's index: the posterior hardline share (0-100) with its interval, the raw
+    share, and the evidence behind them; all null (and zero) without statements."""
     hard = weight = 0.0
     statements = articles = 0
     for hour, hard_w, w, n, a in buckets:
@@ -227,8 +270,18 @@ def window_value(buckets: Iterable[list[Any]], as_of_hour: int, hours: int) -> W
                 statements + n,
                 articles + a,
             )
-    index = round(100.0 * hard / weight, 2) if weight > 0 else None
-    return WindowValue(index=index, statements=statements, articles=articles)
+    if weight <= 0:
+        return WindowValue(index=None, statements=statements, articles=articles)
+    belief = posterior(hard, weight, prior)
+    return WindowValue(
+        index=round(100.0 * belief.mean, 2),
+        statements=statements,
+        articles=articles,
+        low=round(100.0 * belief.low, 2),
+        high=round(100.0 * belief.high, 2),
+        raw=round(100.0 * hard / weight, 2),
+        weight=round(weight, 4),
+    )
 
 
 def ewma(buckets: Iterable[list[Any]], as_of_hour: int, half_life_hours: float) -> float | None:

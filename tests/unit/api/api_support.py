@@ -12,6 +12,12 @@ from detente.events import Contribution, IndexUpdate, SubjectKind
 BASE = datetime(2025, 3, 10, 12, tzinfo=UTC)
 
 
+def shrunk(hardline: int, statements: int) -> float:
+    """The published index of full-weight statements, `hardline` of `statements`: the
+    posterior mean under the default Beta(2, 2) prior (detente.indices.PRIOR)."""
+    return round(100 * (2 + hardline) / (4 + statements), 2)
+
+
 def subject_of(kind: SubjectKind, actors: list[str]) -> str:
     if kind == "actor":
         return indices.actor_subject(actors[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api_support import BASE, updates
+from api_support import BASE, shrunk, updates
 
 from detente.indices import HOUR, series
 from detente_api.history import (
@@ -74,7 +74,7 @@ def test_where_buckets_were_dropped_only_whole_windows_are_rebuilt():
     points = history(latest, None, "24h", latest.as_of - timedelta(days=7), latest.as_of, "1h")
     assert points[0].as_of == hour_end(last_hour - REBUILD_HOURS + 23)
     assert {p.statements for p in points} == {24}  # never a partial window
-    assert points[0].index == 25.0
+    assert points[0].index == shrunk(6, 24)  # one in four hardline
 
     # With the archive of what this process saw, the older hours are the published values.
     archive = archived(stream)
@@ -158,26 +158,30 @@ def test_history_outside_everything_is_empty_and_reversed_range_is_empty():
     # An update without buckets (an older worker) has no rebuilt history at all.
     bare = update.model_copy(update={"hourly": []})
     assert history(bare, None, "24h", BASE - H, BASE + H, "1h") == []
-    assert history(bare, archived([update]), "24h", BASE - H, BASE + H, "1h")[0].index == 100.0
+    assert history(bare, archived([update]), "24h", BASE - H, BASE + H, "1h")[0].index == shrunk(
+        1, 1
+    )
 
 
 def test_change_is_the_window_now_minus_24_hours_earlier():
     stream = updates("actor", ["russia"], hourly_events(10 * 24, hardline_from=12))
     latest = stream[-1]
     previous, delta = change(latest, "24h")
-    assert previous == 25.0
-    assert delta == round(latest.windows["24h"].index - 25.0, 2)
-    assert change(latest, "1h") == (0.0, 100.0)  # conciliatory hour then, hardline now
+    assert previous == shrunk(6, 24)
+    assert delta == round(latest.windows["24h"].index - shrunk(6, 24), 2)
+    # A conciliatory hour then, a hardline one now.
+    assert change(latest, "1h") == (shrunk(0, 1), round(shrunk(1, 1) - shrunk(0, 1), 2))
     # The 7d window 24 hours ago is no longer whole in the buckets: unknown.
     assert change(latest, "7d") == (None, None)
 
 
-def test_change_is_null_without_data_then_or_now():
+def test_a_first_flare_up_moves_from_the_prior_and_unknown_stays_null():
     young = updates("actor", ["russia"], [(BASE - 2 * H, True), (BASE, True)])[-1]
-    assert change(young, "24h") == (None, None)  # nothing 24 hours earlier
+    # Nothing 24 hours earlier, and no bucket ever dropped: the window stood at the prior.
+    assert change(young, "24h") == (50.0, round(shrunk(2, 2) - 50.0, 2))
     bare = young.model_copy(update={"hourly": []})
-    assert change(bare, "24h") == (None, None)
+    assert change(bare, "24h") == (None, None)  # no buckets: unknown
     two_days = updates("actor", ["russia"], [(BASE - 24 * H, False), (BASE, True)])[-1]
-    assert change(two_days, "24h") == (0.0, 100.0)
-    assert change(two_days, "1h") == (0.0, 100.0)
+    assert change(two_days, "24h") == (shrunk(0, 1), round(shrunk(1, 1) - shrunk(0, 1), 2))
+    assert change(two_days, "1h") == (shrunk(0, 1), round(shrunk(1, 1) - shrunk(0, 1), 2))
     assert int(two_days.as_of.timestamp()) % HOUR == 0

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from api_support import BASE, updates
+from api_support import BASE, shrunk, updates
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -27,6 +27,8 @@ from detente_api.settings import Settings
 from detente_api.view import TensionView
 
 H = timedelta(hours=1)
+# calm_then_tense: 15 of the last 24 statements hardline now, 6 of 24 a day before.
+RUSSIA_CHANGE = round(shrunk(15, 24) - shrunk(6, 24), 2)
 
 
 def calm_then_tense(hours: int = 48, tense_hours: int = 12, end: datetime = BASE) -> list:
@@ -91,11 +93,14 @@ def loc(response: httpx.Response) -> list[list[Any]]:
 def test_actor_items_carry_the_24h_change(client, busy):
     items = {a["actor"]: a for a in client.get("/v1/actors").json()["items"]}
     russia = items["russia"]
-    assert russia["index"] == russia["windows"]["24h"]["index"] == 62.5
-    assert russia["change"] == 37.5  # 62.5 now, 25.0 a day before
+    # 15 of the last 24 statements hardline now, 6 of 24 the day before.
+    assert russia["index"] == russia["windows"]["24h"]["index"] == shrunk(15, 24)
+    assert russia["windows"]["24h"]["raw"] == 62.5
+    assert russia["change"] == RUSSIA_CHANGE
     assert items["france"]["change"] < 0
-    assert items["ukraine"]["change"] is None  # no statements 24 hours before
-    assert client.get("/v1/actors/russia").json()["change"] == 37.5
+    # No statements 24 hours before: the window stood at the prior, 50, and is at 50 now.
+    assert items["ukraine"]["change"] == 0.0
+    assert client.get("/v1/actors/russia").json()["change"] == RUSSIA_CHANGE
 
 
 def test_actors_sort_by_change_statements_and_name(client, busy):
@@ -103,9 +108,8 @@ def test_actors_sort_by_change_statements_and_name(client, busy):
         body = client.get("/v1/actors", params=params).json()
         return [a["actor"] for a in body["items"]]
 
-    assert order(sort="change") == ["russia", "vladimir-putin", "france", "ukraine"]
-    # Nulls stay last whatever the order.
-    assert order(sort="change", order="asc") == ["france", "vladimir-putin", "russia", "ukraine"]
+    assert order(sort="change") == ["russia", "vladimir-putin", "ukraine", "france"]
+    assert order(sort="change", order="asc") == ["france", "ukraine", "vladimir-putin", "russia"]
     assert order(sort="name") == ["france", "russia", "ukraine", "vladimir-putin"]
     assert order(sort="name", order="desc") == ["vladimir-putin", "ukraine", "russia", "france"]
     assert order(sort="statements")[-1] == "ukraine"
@@ -114,11 +118,26 @@ def test_actors_sort_by_change_statements_and_name(client, busy):
     assert order(sort="index", order="asc") == ["vladimir-putin", "france", "ukraine", "russia"]
 
 
+def test_top_lists_rank_by_the_intervals_lower_bound(client, view):
+    """Five hardline statements read 77.8, a steadier 16 of 20 reads 75.0; the steadier
+    evidence ranks first by default, the higher reading with `sort=index`."""
+    feed(view, updates("actor", ["nato"], [(BASE - k * H, True) for k in range(5)]))
+    feed(view, updates("actor", ["france"], [(BASE - k * H, k % 5 != 0) for k in range(20)]))
+    feed(view, updates("actor", ["ukraine"], [(BASE, True)]))  # one statement: 60, not 100
+    body = client.get("/v1/actors").json()
+    assert [a["actor"] for a in body["items"]] == ["france", "nato", "ukraine"]
+    nato, france = body["items"][1], body["items"][0]
+    assert nato["index"] == shrunk(5, 5) > france["index"] == shrunk(16, 20)
+    assert france["windows"]["24h"]["low"] > nato["windows"]["24h"]["low"]
+    ranked = client.get("/v1/actors", params={"sort": "index"}).json()["items"]
+    assert [a["actor"] for a in ranked] == ["nato", "france", "ukraine"]
+
+
 def test_actors_window_sets_index_and_change(client, busy):
     items = client.get("/v1/actors", params={"window": "1h"}).json()["items"]
     russia = next(a for a in items if a["actor"] == "russia")
-    assert russia["index"] == russia["windows"]["1h"]["index"] == 100.0
-    assert russia["change"] == 100.0  # a conciliatory hour a day before
+    assert russia["index"] == russia["windows"]["1h"]["index"] == shrunk(1, 1)
+    assert russia["change"] == round(shrunk(1, 1) - shrunk(0, 1), 2)  # conciliatory a day before
     detail = client.get("/v1/actors/russia", params={"window": "7d"}).json()
     assert detail["index"] == detail["windows"]["7d"]["index"]
 
@@ -178,7 +197,11 @@ def test_actor_history_defaults_to_the_last_7_days_up_to_the_latest_event(client
     assert body["since"] == "2025-03-03T13:00:00Z"
     points = body["points"]
     assert len(points) == 7 * 24 + 1
-    assert points[-1] == {"as_of": "2025-03-10T13:00:00Z", "index": 62.5, "statements": 24}
+    assert points[-1] == {
+        "as_of": "2025-03-10T13:00:00Z",
+        "index": shrunk(15, 24),
+        "statements": 24,
+    }
     assert points[0]["index"] is None  # before the first article: a gap
     assert set(points[0]) == {"as_of", "index", "statements"}
 
@@ -239,7 +262,7 @@ def test_dyad_detail_and_history_in_either_order(client, busy):
     assert one.status_code == 200
     assert one.json() == other.json()
     assert one.json()["actors"] == ["russia", "ukraine"]
-    assert one.json()["change"] == 37.5
+    assert one.json()["change"] == RUSSIA_CHANGE
     history = client.get("/v1/dyads/ukraine/russia/history", params={"window": "24h"}).json()
     assert history["subject"] == "dyad:russia|ukraine"
     assert history == client.get("/v1/dyads/russia/ukraine/history").json()
@@ -266,7 +289,7 @@ def test_dyads_sort_and_filters(client, busy):
 
 def test_global_has_a_change(client, busy):
     body = client.get("/v1/global").json()
-    assert body["index"] == 62.5 and body["change"] == 37.5
+    assert body["index"] == shrunk(15, 24) and body["change"] == RUSSIA_CHANGE
 
 
 # -- movers ---------------------------------------------------------------------------------
@@ -279,7 +302,13 @@ def test_movers_rises_and_falls(client, busy):
     assert [m["subject"] for m in body["falls"]] == ["actor:france"]
     top = body["rises"][0]
     assert top["name"] == "Russia"
-    assert (top["index"], top["previous"], top["change"]) == (62.5, 25.0, 37.5)
+    assert (top["index"], top["previous"], top["change"]) == (
+        shrunk(15, 24),
+        shrunk(6, 24),
+        RUSSIA_CHANGE,
+    )
+    # 28.57 lies below the interval of Russia's index now: beyond the noise.
+    assert top["significant"] and top["low"] > top["previous"]
     assert top["as_of"] == "2025-03-10T13:00:00Z"
 
     assert [m["subject"] for m in client.get("/v1/movers?limit=1").json()["rises"]] == [

@@ -43,7 +43,11 @@ def test_a_burst_of_hardline_statements_raises_one_alert_naming_its_articles() -
         state = add(state, f"burst-{n}", T0 + timedelta(minutes=5 * n), hardline=True)
         alert = alert or detect(state)
     assert alert is not None
-    assert alert.value == 100.0 and alert.baseline == 25.0 and alert.rise == 75.0
+    # Posterior indices: the calm week's 4.5 hardline of 18 reads (2 + 4.5) / (4 + 18); the
+    # burst's 8 statements (7.2 of weight, all hardline) read (2 + 7.2) / (4 + 7.2).
+    baseline, value = round(100 * 6.5 / 22, 2), round(100 * 9.2 / 11.2, 2)
+    assert alert.value == value and alert.baseline == baseline
+    assert alert.rise == round(value - baseline, 2)
     assert alert.z >= 3 and alert.statements >= SpikeRule().min_statements
     assert set(alert.article_ids) <= {f"burst-{n}" for n in range(8)}
     assert alert.alert_id.startswith("actor:north-korea@")
@@ -56,9 +60,31 @@ def test_too_few_statements_do_not_alert() -> None:
     assert detect(state) is None
 
 
+def test_a_single_article_never_alerts_however_many_statements_it_has() -> None:
+    """A quiet actor, then one article with ten hardline statements: no page."""
+    state = indices.apply(
+        indices.empty_state(),
+        Contribution(
+            subject="actor:north-korea", subject_kind="actor", actors=["north-korea"],
+            article_id="one", published_at=T0, hardline_weight=9.0, weight=9.0, statements=10,
+        ),
+    )  # fmt: skip
+    assert detect(state) is None
+    for n in range(2):  # two more articles like it: now it is a burst
+        state = indices.apply(
+            state,
+            Contribution(
+                subject="actor:north-korea", subject_kind="actor", actors=["north-korea"],
+                article_id=f"more-{n}", published_at=T0, hardline_weight=4.5, weight=4.5,
+                statements=5,
+            ),
+        )  # fmt: skip
+    assert detect(state) is not None
+
+
 def test_cool_down_holds_back_a_second_alert_for_the_same_burst() -> None:
     state = calm_week()
-    for n in range(6):
+    for n in range(10):
         state = add(state, f"burst-{n}", T0 + timedelta(minutes=n), hardline=True)
     assert detect(state) is not None
     state = mark_alerted(state)

@@ -72,10 +72,15 @@ def test_windows_are_event_time_and_order_independent() -> None:
     ]
     ordered = replay(events)
     windows: dict[str, dict[str, float]] = ordered["windows"]  # type: ignore[assignment]
-    assert windows["1h"]["index"] == round(100 * 0.8 / (0.8 + 0.6), 2)
-    assert windows["24h"]["index"] == round(100 * 1.7 / 2.3, 2)
-    assert windows["7d"]["index"] == round(100 * 1.7 / 3.3, 2)
-    assert windows["7d"]["articles"] == 4
+    assert windows["1h"]["raw"] == round(100 * 0.8 / (0.8 + 0.6), 2)
+    assert windows["24h"]["raw"] == round(100 * 1.7 / 2.3, 2)
+    assert windows["7d"]["raw"] == round(100 * 1.7 / 3.3, 2)
+    # The index is the posterior mean under the Beta(2, 2) prior: shrunk towards 50.
+    assert windows["1h"]["index"] == round(100 * (2 + 0.8) / (4 + 1.4), 2)
+    assert windows["7d"]["index"] == round(100 * (2 + 1.7) / (4 + 3.3), 2)
+    assert windows["7d"]["weight"] == 3.3 and windows["7d"]["articles"] == 4
+    for window in windows.values():
+        assert window["low"] < window["index"] < window["high"]
     shuffled = events[:]
     random.Random(7).shuffle(shuffled)
     assert replay(shuffled) == ordered
@@ -108,13 +113,29 @@ def test_history_is_rebuilt_from_the_hourly_buckets_of_one_update() -> None:
         state = indices.apply(state, event)
     update = indices.index_update("actor:russia", "actor", ["russia"], state)
     points = indices.series(update.hourly, "24h", T0 - timedelta(hours=3), T0)
-    assert [p.index for p in points] == [None, 100.0, 100.0, 100.0]
+    # One hardline statement reads 60, two read 66.67: evidence, not a lucky 100.
+    assert [p.index for p in points] == [None, 60.0, 60.0, round(100 * 4 / 6, 2)]
     assert [p.statements for p in points] == [0, 1, 1, 2]
     # The last point is the published 24h window itself.
     assert points[-1].index == update.windows["24h"].index
     assert points[-1].as_of == update.as_of
     long_view = indices.series(update.hourly, "7d", T0 - timedelta(hours=1), T0)
-    assert [p.index for p in long_view] == [50.0, round(100 * 2 / 3, 2)]
+    assert [p.index for p in long_view] == [50.0, round(100 * 4 / 7, 2)]
+
+
+def test_the_interval_narrows_with_evidence_and_one_statement_is_no_certainty() -> None:
+    one = indices.posterior(1.0, 1.0)
+    many = indices.posterior(40.0, 40.0)
+    firm = indices.posterior(40.0, 50.0)  # a firm 80
+    lucky = indices.posterior(4.0, 5.0)  # a lucky 80
+    assert one.mean == 0.6 and one.low < 0.5 < one.high
+    assert many.mean > 0.95 and many.low > 0.89
+    assert lucky.high - lucky.low > 2 * (firm.high - firm.low)
+    assert firm.low > lucky.low
+    none = indices.posterior(0.0, 0.0)
+    assert none.mean == 0.5 and none.low < 0.2 and none.high > 0.8  # the prior alone
+    flat = indices.IndexPrior(mean=0.3, strength=10.0, level=0.5)
+    assert indices.posterior(0.0, 0.0, flat).mean == 0.3
 
 
 def test_contributions_replayed_after_a_crash_are_fenced_off_by_source_offset() -> None:

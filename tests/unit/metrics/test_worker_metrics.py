@@ -39,7 +39,12 @@ def make_update(
         as_of=NOW.replace(minute=0) + timedelta(hours=1),
         windows={
             "1h": WindowValue(index=index_1h, statements=2, articles=2),
-            "24h": WindowValue(index=index_24h, statements=statements_24h, articles=5),
+            "24h": WindowValue(
+                index=index_24h,
+                statements=statements_24h,
+                articles=5,
+                low=None if index_24h is None else index_24h - 15,
+            ),
             "7d": WindowValue(index=50.0, statements=40, articles=20),
         },
         ewma=60.0,
@@ -108,7 +113,9 @@ def test_index_gauges_per_window_including_ewma_and_baseline(prom, make_metrics)
     assert value(prom, index, **labels, window="1h") == 90.0
     assert value(prom, index, **labels, window="7d") == 50.0
     assert value(prom, index, **labels, window="ewma") == 60.0
-    assert value(prom, index, **labels, window="baseline") == 0.0
+    # Computed from the buckets like every index: the posterior of 0 hardline in 2.7 weight.
+    assert value(prom, index, **labels, window="baseline") == round(100 * 2 / (4 + 2.7), 2)
+    assert value(prom, index, **labels, window="24h_low") == 65.0  # the interval's low end
     assert value(prom, statements, **labels, window="24h") == 10.0
     assert value(prom, statements, **labels, window="baseline") == 3.0
     assert value(prom, "detente_worker_tension_subjects_exported") == 1.0

@@ -33,7 +33,9 @@ def test_indices_updates_late_events_and_one_alert_per_burst(
     assert 1 <= len(updates) <= 9
     totals = [u.total_articles for u in updates]
     assert totals == sorted(set(totals)) and totals[-1] == 12
-    assert updates[-1].windows["24h"].index == 100.0 and updates[-1].windows["24h"].statements == 8
+    # Eight hardline statements of weight 0.9: the posterior (2 + 7.2) / (4 + 7.2).
+    last = updates[-1].windows["24h"]
+    assert last.raw == 100.0 and last.index == round(100 * 9.2 / 11.2, 2) and last.statements == 8
     alerts = [json.loads(v) for _, v in outbox.of(topics.alerts_topic)]
     assert len(alerts) == 1 and alerts[0]["subject"] == "actor:north-korea"
     assert set(alerts[0]["article_ids"]) <= {f"burst-{n}" for n in range(8)}

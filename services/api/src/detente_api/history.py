@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from detente.events import IndexUpdate, WindowValue
-from detente.indices import HOUR, WINDOWS, series
+from detente.indices import HOUR, PRIOR, WINDOWS, series
 
 Step = Literal["1h", "1d"]
 WINDOW_NAMES = tuple(WINDOWS)
@@ -171,14 +171,16 @@ def history(
 
 def change(update: IndexUpdate, window: str) -> tuple[float | None, float | None]:
     """(the window's index 24 hours before the latest event, the change since), from the
-    hourly buckets; None where unknown (the buckets do not hold that earlier window whole,
-    or it had no statements, or the window has none now)."""
+    hourly buckets. A window that then had no statements stood at the prior, so a subject's
+    first flare-up is a move from 50. None where unknown: the buckets do not hold that
+    earlier window whole, or the window has no statements now."""
     now = update.windows.get(window)
     hour = hour_of(update.as_of) - 24
     if window not in WINDOWS or hour < rebuilt_from(update, window):
         return None, None
     earlier = _hour_start(hour)
     (before,) = series(update.hourly, window, earlier, earlier)
-    if before.index is None or now is None or now.index is None:
-        return before.index, None
-    return before.index, round(now.index - before.index, 2)
+    previous = before.index if before.index is not None else round(100.0 * PRIOR.mean, 2)
+    if now is None or now.index is None:
+        return previous, None
+    return previous, round(now.index - previous, 2)

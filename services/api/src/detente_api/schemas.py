@@ -83,7 +83,9 @@ class History(_Body):
 
 
 class Mover(_Body):
-    """How far a subject's index moved over the 24 hours before its latest event."""
+    """How far a subject's index moved over the 24 hours before its latest event. A subject
+    with no statements then moved from the prior (`previous` 50). `significant`: the
+    previous value lies outside the interval `low`-`high` of the index now."""
 
     subject: str
     subject_kind: SubjectKind
@@ -93,6 +95,9 @@ class Mover(_Body):
     index: float | None
     previous: float | None
     change: float
+    low: float | None = None
+    high: float | None = None
+    significant: bool = False
     as_of: datetime
 
 

@@ -43,7 +43,9 @@ _MAX_LEARNT_ACTORS = 10_000
 # Alerts kept in memory: the newest (by `as_of`, then `raised_at`, then id) win.
 MAX_ALERTS = 1000
 
-Sort = Literal["index", "change", "statements", "name"]
+# `low`, the default: the lower bound of the index's interval, so that a firm 80 on many
+# statements ranks above a lucky 100 on one (docs/indices.md, Evidence).
+Sort = Literal["low", "index", "change", "statements", "name"]
 Order = Literal["asc", "desc"]
 _T = TypeVar("_T")
 _AlertKey = tuple[datetime, datetime, str]
@@ -78,6 +80,14 @@ def _headline(update: IndexUpdate) -> float | None:
 def _window_index(update: IndexUpdate, window: str) -> float | None:
     value = update.windows.get(window)
     return value.index if value is not None else None
+
+
+def _window_low(update: IndexUpdate, window: str) -> float | None:
+    """The interval's lower bound; the index itself for a record from before intervals."""
+    value = update.windows.get(window)
+    if value is None:
+        return None
+    return value.low if value.low is not None else value.index
 
 
 def _ordered(
@@ -280,7 +290,7 @@ class TensionView:
         *,
         kind: str | None = None,
         affiliation: str | None = None,
-        sort: Sort = "index",
+        sort: Sort = "low",
         order: Order | None = None,
         window: str = "24h",
         limit: int = 100,
@@ -311,7 +321,7 @@ class TensionView:
         actor: str | None = None,
         kind: str | None = None,
         affiliation: str | None = None,
-        sort: Sort = "index",
+        sort: Sort = "low",
         order: Order | None = None,
         window: str = "24h",
         limit: int = 100,
@@ -341,6 +351,7 @@ class TensionView:
         """Actors and dyads rank alike: by `sort` (names ascending by default, everything
         else descending), nulls last, ties by subject."""
         value: Callable[[IndexUpdate], Any] = {
+            "low": lambda u: _window_low(u, window),
             "index": lambda u: _window_index(u, window),
             "change": lambda u: self._change(u, window)[1],
             "statements": lambda u: u.total_statements,
@@ -369,6 +380,8 @@ class TensionView:
         moves = [(update, *self._change(update, window)) for update in pool]
 
         def mover(update: IndexUpdate, previous: float | None, delta: float) -> Mover:
+            now = update.windows.get(window)
+            low, high = (now.low, now.high) if now is not None else (None, None)
             return Mover(
                 subject=update.subject,
                 subject_kind=update.subject_kind,
@@ -378,6 +391,16 @@ class TensionView:
                 index=_window_index(update, window),
                 previous=previous,
                 change=delta,
+                low=low,
+                high=high,
+                # Beyond the noise of its evidence: the earlier value lies outside the
+                # window's interval now.
+                significant=(
+                    previous is not None
+                    and low is not None
+                    and high is not None
+                    and not low <= previous <= high
+                ),
                 as_of=update.as_of,
             )
 

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 # subject's own baseline (the 6 days before its 24 h window, as the spike detector uses).
 EWMA_WINDOW = "ewma"
 BASELINE_WINDOW = "baseline"
-INDEX_WINDOWS: tuple[str, ...] = (*WINDOWS, EWMA_WINDOW, BASELINE_WINDOW)
+# The lower bound of the 24 h index's 90 % interval: the spike alert's test of evidence.
+LOW_WINDOW = "24h_low"
+INDEX_WINDOWS: tuple[str, ...] = (*WINDOWS, EWMA_WINDOW, BASELINE_WINDOW, LOW_WINDOW)
 STATEMENT_WINDOWS: tuple[str, ...] = (*WINDOWS, BASELINE_WINDOW)
 # What ranks subjects for the top-K: statements in this window as of their latest update.
 ACTIVITY_WINDOW = "24h"
@@ -157,6 +159,8 @@ class SubjectGauges:
         indices: dict[str, float | None] = {w: v.index for w, v in update.windows.items()}
         indices[EWMA_WINDOW] = update.ewma
         indices[BASELINE_WINDOW] = baseline.index if baseline is not None else None
+        day = update.windows.get("24h")
+        indices[LOW_WINDOW] = day.low if day is not None else None
         counts: dict[str, int | None] = {w: v.statements for w, v in update.windows.items()}
         counts[BASELINE_WINDOW] = baseline.statements if baseline is not None else None
         for gauge, values, names, present in (

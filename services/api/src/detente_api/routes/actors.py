@@ -35,14 +35,16 @@ async def list_actors(
     affiliation: Annotated[
         str | None, Query(description="Only actors directly affiliated with this actor id")
     ] = None,
-    sort: SortQuery = "index",
+    sort: SortQuery = "low",
     order: OrderQuery = None,
     window: WindowQuery = "24h",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
 ) -> ActorPage:
-    """Actors that have an index, highest `window` index first (then by id). `index` and
-    `change` in each item are those of `window`; `statements` sorts by total statements."""
+    """Actors that have an index, by default the highest lower bound of the `window`
+    index's interval first (then by id), so thin evidence does not top the list; `sort=index`
+    ranks by the index itself, `statements` by total statements. `index` and `change` in
+    each item are those of `window`."""
     require_known(view, "affiliation", affiliation)
     total, items = view.actors(
         kind=kind,

@@ -41,13 +41,14 @@ async def list_dyads(
     affiliation: Annotated[
         str | None, Query(description="Only pairs with a side directly affiliated with it")
     ] = None,
-    sort: SortQuery = "index",
+    sort: SortQuery = "low",
     order: OrderQuery = None,
     window: WindowQuery = "24h",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
 ) -> DyadPage:
-    """Pairs of principals seen together, highest `window` index first (then by subject)."""
+    """Pairs of principals seen together, ranked as actors: by default the highest lower
+    bound of the `window` index's interval first (then by subject)."""
     require_known(view, "actor", actor)
     require_known(view, "affiliation", affiliation)
     total, items = view.dyads(

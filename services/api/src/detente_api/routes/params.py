@@ -30,7 +30,13 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 MAX_PAGE = 1000
 
 WindowQuery = Annotated[Window, Query(description="Index window")]
-SortQuery = Annotated[Sort, Query(description="Sort key; ties by id")]
+SortQuery = Annotated[
+    Sort,
+    Query(
+        description="Sort key; ties by id. `low`: the lower bound of the index's 90 % "
+        "interval (evidence first), `index`: the index itself"
+    ),
+]
 OrderQuery = Annotated[
     Order | None, Query(description="`desc` by default, `asc` for `sort=name`; nulls last")
 ]
