@@ -52,12 +52,17 @@ const routeMissing = (reply) => reply.status === 404 && reply.body?.detail === "
 // -- rows -------------------------------------------------------------------------------
 
 const window24 = (windows) => windows?.["24h"] ?? {};
+// Rows rank by the lower bound of the 24 h index's interval, as the API's lists do: steady
+// evidence above a lucky statement or two. Records from before intervals rank by the index.
+const lowOf = (windows, index) => window24(windows).low ?? index;
 
 function actorFromBody(body) {
+  const index = body.index ?? window24(body.windows).index ?? null;
   return {
     id: body.actor,
     name: body.name ?? body.actor,
-    index: body.index ?? window24(body.windows).index ?? null,
+    index,
+    low: lowOf(body.windows, index),
     change: typeof body.change === "number" ? body.change : body.change?.index ?? null,
     statements: window24(body.windows).statements ?? body.statements ?? 0,
     asOf: body.as_of ?? null,
@@ -66,11 +71,13 @@ function actorFromBody(body) {
 
 function dyadFromBody(body) {
   const actors = [...body.actors].sort();
+  const index = body.index ?? window24(body.windows).index ?? null;
   return {
     key: actors.join("|"),
     actors,
     names: body.names ?? actors.map(nameOf),
-    index: body.index ?? window24(body.windows).index ?? null,
+    index,
+    low: lowOf(body.windows, index),
     statements: window24(body.windows).statements ?? body.statements ?? 0,
     asOf: body.as_of ?? null,
   };
@@ -85,6 +92,7 @@ const nameOf = (id) => state.actors.get(id)?.name ?? id;
 function applyIndex(update) {
   const kind = update.subject_kind ?? (update.actor ? "actor" : update.actors ? "dyad" : "global");
   const index = window24(update.windows).index ?? update.index ?? null;
+  const low = lowOf(update.windows, index);
   const statements = window24(update.windows).statements ?? update.statements ?? 0;
   const asOf = update.as_of ?? null;
   let key;
@@ -95,6 +103,7 @@ function applyIndex(update) {
       id,
       name: update.name ?? previous?.name ?? id,
       index,
+      low,
       change: previous?.change ?? null,
       statements,
       asOf,
@@ -103,7 +112,7 @@ function applyIndex(update) {
     key = id;
   } else if (kind === "dyad") {
     const row = dyadFromBody(update);
-    state.dyads.set(row.key, { ...row, index, statements, asOf });
+    state.dyads.set(row.key, { ...row, index, low, statements, asOf });
     key = row.key;
   } else {
     state.global = { index, asOf };
@@ -261,8 +270,8 @@ function ranked(map) {
   const key = (row) => row.id ?? row.key;
   return [...map.values()].sort(
     (a, b) =>
-      (a.index === null) - (b.index === null) ||
-      (b.index ?? 0) - (a.index ?? 0) ||
+      (a.low === null) - (b.low === null) ||
+      (b.low ?? 0) - (a.low ?? 0) ||
       key(a).localeCompare(key(b)),
   );
 }
