@@ -276,8 +276,9 @@ def test_a_burst_of_hardline_articles_fires_the_spike_alert_in_prometheus(
     assert "north-korea" in fired["annotations"]["summary"]
     assert "actor:north-korea" in fired["annotations"]["description"]
     assert fired["annotations"]["runbook_url"].endswith("#detentetensionspike")
-    # Against its own conciliatory baseline, not the prior of 50: a rise of about 100.
-    assert float(fired["value"]) >= 80
+    # Against its own conciliatory baseline, not the prior of 50: the 20 hardline statements
+    # read about 90 (a posterior share), so only a baseline well under 50 gives a rise over 50.
+    assert float(fired["value"]) > 50
     spiking = {a["labels"].get("subject") for a in alerts if a["labels"]["alertname"] == SPIKE}
     # Two hardline articles are two statements: below the minimum of five.
     assert "actor:venezuela" not in spiking
