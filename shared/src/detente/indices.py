@@ -284,14 +284,24 @@ def window_value(
     )
 
 
-def ewma(buckets: Iterable[list[Any]], as_of_hour: int, half_life_hours: float) -> float | None:
+def ewma(
+    buckets: Iterable[list[Any]],
+    as_of_hour: int,
+    half_life_hours: float,
+    prior: IndexPrior = PRIOR,
+) -> float | None:
+    """The posterior hardline share over every bucket, each weighted by its age's decay: an
+    old statement counts for less evidence, as well as for less of the share."""
     hard = weight = 0.0
     for hour, hard_w, w, _, _ in buckets:
         if hour > as_of_hour:
             continue
         decay = 0.5 ** ((as_of_hour - hour) / half_life_hours)
         hard, weight = hard + hard_w * decay, weight + w * decay
-    return round(100.0 * hard / weight, 2) if weight > 0 else None
+    if weight <= 0:
+        return None
+    shrunk = (prior.mean * prior.strength + hard) / (prior.strength + weight)
+    return round(100.0 * shrunk, 2)
 
 
 def index_update(

@@ -90,7 +90,8 @@ def test_ewma_decays_with_its_half_life() -> None:
     old = contribution("a", T0 - timedelta(hours=24), 1.0, 1.0)
     new = contribution("b", T0, 0.0, 1.0)
     value = replay([old, new])["ewma"]
-    assert value == round(100 * 0.5 / 1.5, 2)
+    # A day old weighs half: 0.5 hardline in 1.5 of weight, shrunk like every index.
+    assert value == round(100 * (2 + 0.5) / (4 + 1.5), 2)
 
 
 def test_lateness_and_bucket_expiry() -> None:
