@@ -331,6 +331,8 @@ class HistoryPoint:
     as_of: datetime
     index: float | None
     statements: int
+    low: float | None = None  # the index's 90 % interval
+    high: float | None = None
 
 
 def series(
@@ -351,7 +353,11 @@ def series(
         value = window_value(buckets, hour, hours)
         points.append(
             HistoryPoint(
-                datetime.fromtimestamp((hour + 1) * HOUR, UTC), value.index, value.statements
+                datetime.fromtimestamp((hour + 1) * HOUR, UTC),
+                value.index,
+                value.statements,
+                value.low,
+                value.high,
             )
         )
     return points

@@ -150,6 +150,21 @@ def test_daily_step_rebuilt_at_midnights_and_archived_days_by_their_last_point()
     assert len(points) == 15
 
 
+def test_archived_points_keep_their_interval():
+    stream = updates("actor", ["russia"], hourly_events(10 * 24, hardline_from=12))
+    archive = archived(stream)
+    latest = stream[-1]
+    hour = hour_of(latest.as_of)
+    ((_, point),) = list(archive.points("24h", hour, hour))
+    window = latest.windows["24h"]
+    assert (point.index, point.statements, point.low, point.high) == (
+        window.index,
+        window.statements,
+        window.low,
+        window.high,
+    )
+
+
 def test_history_outside_everything_is_empty_and_reversed_range_is_empty():
     (update,) = updates("actor", ["russia"], [(BASE, True)])
     long_ago = BASE - timedelta(days=300)

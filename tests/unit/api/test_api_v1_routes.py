@@ -197,13 +197,19 @@ def test_actor_history_defaults_to_the_last_7_days_up_to_the_latest_event(client
     assert body["since"] == "2025-03-03T13:00:00Z"
     points = body["points"]
     assert len(points) == 7 * 24 + 1
-    assert points[-1] == {
-        "as_of": "2025-03-10T13:00:00Z",
-        "index": shrunk(15, 24),
-        "statements": 24,
-    }
+    last = points[-1]
+    assert (last["as_of"], last["index"], last["statements"]) == (
+        "2025-03-10T13:00:00Z",
+        shrunk(15, 24),
+        24,
+    )
+    # Each point carries its interval, the band a chart draws around the line.
+    window = client.get("/v1/actors/russia").json()["windows"]["24h"]
+    assert (last["low"], last["high"]) == (window["low"], window["high"])
+    assert last["low"] < last["index"] < last["high"]
     assert points[0]["index"] is None  # before the first article: a gap
-    assert set(points[0]) == {"as_of", "index", "statements"}
+    assert points[0]["low"] is None and points[0]["high"] is None
+    assert set(points[0]) == {"as_of", "index", "statements", "low", "high"}
 
 
 def test_history_range_step_and_window(client, busy):

@@ -119,7 +119,8 @@ function applyIndex(update) {
   }
   noteChange();
   if (state.selected && state.selected.kind === kind && state.selected.key === key) {
-    addChartPoint(asOf, index);
+    const day = window24(update.windows);
+    addChartPoint(asOf, index, day.low ?? null, day.high ?? null);
   }
   scheduleRender(kind === "global" ? null : `${kind}:${key}`);
 }
@@ -505,7 +506,7 @@ function formatAgo(date) {
 // -- the chart --------------------------------------------------------------------------
 
 let chart = null;
-let chartData = [[], []]; // [unix seconds], [24h index]
+let chartData = [[], [], [], []]; // [unix seconds], [24h index], [its 90 % low], [its 90 % high]
 let historyRequest = 0;
 
 function select(subject) {
@@ -537,9 +538,13 @@ async function loadHistory() {
   }
   if (reply.status !== 200) return; // keep what is drawn; the next refresh retries
   const points = (reply.body.points ?? []).filter((p) => p.as_of);
+  const number = (value) => (typeof value === "number" ? value : null);
+  // x, the index, and the bounds of its 90 % interval (null before intervals existed).
   chartData = [
     points.map((p) => Date.parse(p.as_of) / 1000),
-    points.map((p) => (typeof p.index === "number" ? p.index : null)),
+    points.map((p) => number(p.index)),
+    points.map((p) => number(p.low)),
+    points.map((p) => number(p.high)),
   ];
   panel.hidden = false;
   $("chart-note").textContent = points.length ? "" : "No history yet for this subject.";
@@ -554,15 +559,20 @@ function axisTime(seconds) {
   return date.toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 }
 
-function addChartPoint(asOf, index) {
+function addChartPoint(asOf, index, low = null, high = null) {
   if (!chart || !asOf) return;
   const x = Date.parse(asOf) / 1000;
-  const [xs, ys] = chartData;
+  const [xs, ys, lows, highs] = chartData;
   if (xs.length && x < xs.at(-1)) return;
-  if (xs.length && x === xs.at(-1)) ys[ys.length - 1] = index;
-  else {
+  if (xs.length && x === xs.at(-1)) {
+    ys[ys.length - 1] = index;
+    lows[lows.length - 1] = low;
+    highs[highs.length - 1] = high;
+  } else {
     xs.push(x);
     ys.push(index);
+    lows.push(low);
+    highs.push(high);
   }
   chart.setData(chartData);
 }
@@ -583,8 +593,13 @@ function drawChart() {
       axes: [{ values: (u, splits) => splits.map(axisTime) }, { label: "index", size: 50 }],
       series: [
         { label: "time (UTC)" },
-        { label: "24h index", stroke: "#c0392b", width: 2, fill: "rgba(192, 57, 43, 0.08)", points: { size: 5 } },
+        // Points always drawn: an hour with statements between empty hours has no line.
+        { label: "24h index", stroke: "#c0392b", width: 2, points: { show: true, size: 4 } },
+        { label: "90 % low", stroke: "rgba(192, 57, 43, 0.25)", width: 1, points: { show: false } },
+        { label: "90 % high", stroke: "rgba(192, 57, 43, 0.25)", width: 1, points: { show: false } },
       ],
+      // The interval as a band between its bounds: how sure the index is, hour by hour.
+      bands: [{ series: [3, 2], fill: "rgba(192, 57, 43, 0.12)" }],
       legend: { live: true },
     },
     chartData,

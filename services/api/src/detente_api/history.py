@@ -26,8 +26,8 @@ WINDOW_NAMES = tuple(WINDOWS)
 REBUILD_HOURS = int(max(WINDOWS.values()))
 # Archived points stay hourly this long past the rebuilt stretch, then one per day.
 ARCHIVE_HOURLY_HOURS = 48
-# One archived point, flat to stay small: (hour, then index and statements of each window
-# in WINDOW_NAMES order).
+# One archived point, flat to stay small: (hour, then index, statements, low and high of
+# each window in WINDOW_NAMES order).
 _Entry = tuple[float | int | None, ...]
 
 
@@ -50,6 +50,8 @@ class Point:
     as_of: datetime
     index: float | None
     statements: int
+    low: float | None = None  # the index's 90 % interval
+    high: float | None = None
 
 
 def rebuilt_from(update: IndexUpdate, window: str) -> int:
@@ -68,8 +70,10 @@ def rebuilt_from(update: IndexUpdate, window: str) -> int:
     return oldest + int(WINDOWS[window]) - 1
 
 
-def _pair(value: WindowValue | None) -> tuple[float | None, int]:
-    return (value.index, value.statements) if value is not None else (None, 0)
+def _values(value: WindowValue | None) -> tuple[float | None, int, float | None, float | None]:
+    if value is None:
+        return None, 0, None, None
+    return value.index, value.statements, value.low, value.high
 
 
 def _hour(entry: _Entry) -> int:
@@ -98,7 +102,7 @@ class Archive:
         """Keep the update's windows as the point of its hour; a later update of the same
         hour replaces it. Watermarks only move forward, so an older hour is ignored."""
         hour = hour_of(update.as_of)
-        entry: _Entry = (hour, *(v for n in WINDOW_NAMES for v in _pair(update.windows.get(n))))
+        entry: _Entry = (hour, *(v for n in WINDOW_NAMES for v in _values(update.windows.get(n))))
         if self._hourly and hour <= _hour(self._hourly[-1]):
             if hour == _hour(self._hourly[-1]):
                 self._hourly[-1] = entry
@@ -117,13 +121,14 @@ class Archive:
 
     def points(self, window: str, first: int, last: int) -> Iterator[tuple[int, Point]]:
         """(hour, point) of every archived hour from `first` to `last`, oldest first."""
-        slot = 1 + 2 * WINDOW_NAMES.index(window)
+        slot = 1 + 4 * WINDOW_NAMES.index(window)
         for tier in (self._daily, self._hourly):
             for entry in tier:
                 hour = _hour(entry)
                 if first <= hour <= last:
                     index, statements = entry[slot], int(entry[slot + 1])  # type: ignore[arg-type]
-                    yield hour, Point(hour_end(hour), index, statements)
+                    low, high = entry[slot + 2], entry[slot + 3]
+                    yield hour, Point(hour_end(hour), index, statements, low, high)
 
 
 def history(
@@ -149,13 +154,13 @@ def history(
     rebuilt: list[Point] = []
     if step == "1h" and start <= last:
         rebuilt = [
-            Point(p.as_of, p.index, p.statements)
+            Point(p.as_of, p.index, p.statements, p.low, p.high)
             for p in series(update.hourly, window, _hour_start(start), _hour_start(last))
         ]
     elif start <= last:
         for hour in range(start + (23 - start % 24), last + 1, 24):
             (p,) = series(update.hourly, window, _hour_start(hour), _hour_start(hour))
-            rebuilt.append(Point(p.as_of, p.index, p.statements))
+            rebuilt.append(Point(p.as_of, p.index, p.statements, p.low, p.high))
     archived: list[Point] = []
     if archive is not None and first < start:
         old = list(archive.points(window, first, min(last, start - 1)))

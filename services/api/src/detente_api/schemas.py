@@ -69,6 +69,8 @@ class HistoryPoint(_Body):
     as_of: datetime
     index: float | None
     statements: int
+    low: float | None = None  # the index's 90 % interval (docs/indices.md, Evidence)
+    high: float | None = None
 
 
 class History(_Body):

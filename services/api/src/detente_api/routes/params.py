@@ -115,6 +115,9 @@ def history_body(
         since=since.astimezone(UTC),
         until=until.astimezone(UTC),
         points=[
-            HistoryPoint(as_of=p.as_of, index=p.index, statements=p.statements) for p in points
+            HistoryPoint(
+                as_of=p.as_of, index=p.index, statements=p.statements, low=p.low, high=p.high
+            )
+            for p in points
         ],
     )
