@@ -683,50 +683,49 @@ def _possessive_deed(rest: str) -> bool:
     return rest[:1] in ("'", "’") and _deed_after(rest)
 
 
-_QUOTE_OPENING = re.compile(r"[\"“]\s*(?:[Tt]he\s+)?$")
-
-
-def _add_own_side_quoted(
-    speakers: dict[str, str],
-    quoted: list[Mention],
-    sentence: Sentence,
-    inside_at_start: bool,
-    finder: MentionFinder,
-) -> None:
-    """The subject of a quotation acts when it is the quoted speaker's own side: in
-    '"The United States calls upon the PRC to ...," said Spokesperson Miller' the United
-    States does; '"Russia is shelling our cities," Zelensky said' leaves Russia a bystander."""
-    sides = {finder.principal(actor) for actor in speakers} - {None}
-    for mention in quoted:
-        if mention.actor in speakers or finder.principal(mention.actor) not in sides:
-            continue
-        before = sentence.text[: mention.start - sentence.start].translate(_NORMALISE)
-        rest = sentence.text[mention.end - sentence.start :]
-        opens = _QUOTE_OPENING.search(before) or (
-            inside_at_start and len(_WORD.findall(before)) <= 1 and '"' not in before
-        )
-        if opens and _acts_after(rest):
-            speakers[mention.actor] = OWN_SIDE
-
-
 _REPORTED_CLAUSE = re.compile(r"\b(?:that|said|says|added|stressed|insisted)\s+(?:the\s+)?$")
+_QUOTE_OPENING = re.compile(r"[\"“]\s*(?:[Tt]he\s+)?$")
 OWN_SIDE = "own side in reported speech"
 
 
 def _add_own_side(
-    speakers: dict[str, str], outside: list[Mention], sentence: Sentence, finder: MentionFinder
+    speakers: dict[str, str],
+    mentions: list[Mention],
+    sentence: Sentence,
+    finder: MentionFinder,
+    opens_clause: Callable[[str], bool],
 ) -> None:
-    """ "Putin said Russia would respond": the subject of a speaker's reported clause speaks
-    too when it is the speaker's own side; "Lavrov said NATO was expanding" is only about
-    NATO, so NATO stays a bystander."""
+    """The subject of a clause a speaker utters acts too when it is the speaker's own side:
+    "Putin said Russia would respond", '"The United States calls upon the PRC ...," said
+    Spokesperson Miller'. "Lavrov said NATO was expanding" and '"Russia is shelling our
+    cities," Zelensky said' leave NATO and Russia bystanders. `opens_clause(before)`: does
+    the sentence's text before the mention open such a clause?"""
     sides = {finder.principal(actor) for actor in speakers} - {None}
-    for mention in outside:
+    for mention in mentions:
         if mention.actor in speakers or finder.principal(mention.actor) not in sides:
             continue
         before = sentence.text[: mention.start - sentence.start]
         rest = sentence.text[mention.end - sentence.start :]
-        if _REPORTED_CLAUSE.search(before[-30:]) and _acts_after(rest):
+        if opens_clause(before) and _acts_after(rest):
             speakers[mention.actor] = OWN_SIDE
+
+
+def _opens_reported_clause(before: str) -> bool:
+    """ "Putin said [Russia] ...": right after a reporting verb or "that"."""
+    return _REPORTED_CLAUSE.search(before[-30:]) is not None
+
+
+def _opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
+    """'"[The United States] calls ...': right after an opening quotation mark, or at the
+    start of a sentence that continues a quotation."""
+
+    def opens(before: str) -> bool:
+        folded = before.translate(_NORMALISE)
+        if _QUOTE_OPENING.search(folded):
+            return True
+        return inside_at_start and len(_WORD.findall(folded)) <= 1 and '"' not in folded
+
+    return opens
 
 
 def _coordinated(gap: str) -> bool:
@@ -780,7 +779,7 @@ def attribute(
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
                     document_speaker = mention.actor
-        _add_own_side(speakers, outside, sentence, finder)
+        _add_own_side(speakers, outside, sentence, finder, _opens_reported_clause)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):
@@ -816,7 +815,7 @@ def attribute(
                 speakers = dict.fromkeys(last_speakers, "carried over")
         if speakers:
             quoted = [m for m in named if mask[m.start - sentence.start]]
-            _add_own_side_quoted(speakers, quoted, sentence, inside_quote, finder)
+            _add_own_side(speakers, quoted, sentence, finder, _opens_quotation(inside_quote))
         for actor_id, cue in speakers.items():
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
