@@ -15,12 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from detente.events import SubjectKind, TensionAlert
-from detente.indices import HOUR, PRIOR, window_value
+from detente.indices import HOUR, PRIOR_INDEX, window_value
 
 SHORT_HOURS = 24
 BASELINE_HOURS = 7 * 24
-# Without history, a subject is compared with the index's prior.
-PRIOR_INDEX = 100.0 * PRIOR.mean
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ def detect_spike(
     if short.articles < rule.min_articles:
         return None
     before = window_value(buckets, as_of - SHORT_HOURS, BASELINE_HOURS - SHORT_HOURS)
-    baseline = before.index if before.index is not None else PRIOR_INDEX
+    baseline = before.index if before.index is not None else PRIOR_INDEX  # no history
     if short.low is None or short.low <= baseline:  # within the noise of its evidence
         return None
     rise = short.index - baseline

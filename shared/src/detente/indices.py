@@ -234,6 +234,9 @@ class IndexPrior:
 
 
 PRIOR = IndexPrior()
+# What a window without statements stands at: where a first flare-up moves from, and the
+# baseline of a subject without history.
+PRIOR_INDEX = 100.0 * PRIOR.mean
 
 
 @dataclass(frozen=True)
@@ -245,11 +248,18 @@ class Posterior:
     high: float
 
 
-def posterior(hardline: float, weight: float, prior: IndexPrior = PRIOR) -> Posterior:
-    """Beta(prior.mean·strength + hardline, (1 − prior.mean)·strength + the rest): its mean
-    and the equal-tailed `prior.level` interval (docs/indices.md, Evidence)."""
+def _beta(hardline: float, weight: float, prior: IndexPrior) -> tuple[float, float]:
+    """The posterior's parameters: Beta(prior.mean·strength + hardline, (1 − prior.mean)·
+    strength + the rest of the weight)."""
     a = prior.mean * prior.strength + max(hardline, 0.0)
     b = (1.0 - prior.mean) * prior.strength + max(weight - hardline, 0.0)
+    return a, b
+
+
+def posterior(hardline: float, weight: float, prior: IndexPrior = PRIOR) -> Posterior:
+    """The posterior's mean and its equal-tailed `prior.level` interval (docs/indices.md,
+    Evidence)."""
+    a, b = _beta(hardline, weight, prior)
     tail = (1.0 - prior.level) / 2.0
     low, high = betaincinv(a, b, [tail, 1.0 - tail])
     return Posterior(a / (a + b), float(low), float(high))
@@ -300,8 +310,8 @@ def ewma(
         hard, weight = hard + hard_w * decay, weight + w * decay
     if weight <= 0:
         return None
-    shrunk = (prior.mean * prior.strength + hard) / (prior.strength + weight)
-    return round(100.0 * shrunk, 2)
+    a, b = _beta(hard, weight, prior)
+    return round(100.0 * a / (a + b), 2)
 
 
 def index_update(

@@ -78,13 +78,11 @@ class OffsetContinuity:
         this generation, when known."""
         key = (topic, partition)
         seen = self._next.get(key)
-        expected = None
-        if seen is not None and seen[0] == generation:
-            expected = seen[1]
-        elif seen is not None and seen[0] > generation:
+        if seen is not None and seen[0] > generation:
             return  # fetched before the latest rebalance: still on its way, not judged
-        elif resumed_from is not None:  # the first record of a new generation
-            expected = resumed_from
+        # Within a generation, the offset after the last one; at its first record, where
+        # the consumer resumed.
+        expected = seen[1] if seen is not None and seen[0] == generation else resumed_from
         if expected is not None and offset > expected:
             gap = Gap(topic, partition, expected, offset - 1)
             if gap != self._tolerated:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from detente.events import IndexUpdate, WindowValue
-from detente.indices import HOUR, PRIOR, WINDOWS, series
+from detente.indices import HOUR, PRIOR_INDEX, WINDOWS, series
 
 Step = Literal["1h", "1d"]
 WINDOW_NAMES = tuple(WINDOWS)
@@ -185,7 +185,7 @@ def change(update: IndexUpdate, window: str) -> tuple[float | None, float | None
         return None, None
     earlier = _hour_start(hour)
     (before,) = series(update.hourly, window, earlier, earlier)
-    previous = before.index if before.index is not None else round(100.0 * PRIOR.mean, 2)
+    previous = before.index if before.index is not None else PRIOR_INDEX
     if now is None or now.index is None:
         return previous, None
     return previous, round(now.index - previous, 2)

@@ -169,7 +169,7 @@ class TensionView:
         (docs/guarantees.md, Fencing): article counts only grow, so fewer means older.
         A kept update is also archived for history and published to the stream (without
         its hourly buckets, which only history needs)."""
-        held = self._held(update)
+        held = self.index_update(update.subject)
         if held is not None and outdated(update, held):
             return False
         if update.subject_kind == "actor":
@@ -190,13 +190,6 @@ class TensionView:
         data = update.model_dump_json(exclude={"hourly"})
         self.bus.publish("index", update.subject, update.actors, data)
         return True
-
-    def _held(self, update: IndexUpdate) -> IndexUpdate | None:
-        if update.subject_kind == "actor":
-            return self._actors.get(update.actors[0]) if update.actors else None
-        if update.subject_kind == "dyad":
-            return self._dyads.get(update.subject)
-        return self._global
 
     def remove_subject(self, subject: str) -> None:
         """A tombstone on the compacted topic: the subject is gone."""

@@ -257,7 +257,8 @@ class WorkerMetrics:
         self.stale_writes = counter(
             "detente_worker_stale_writes_dropped",
             "Subject states older than one already held, not applied: a frozen worker's late "
-            "writes, read back from the changelog (where=restore) or not written (where=revoked)",
+            "writes, read back from the changelog (where=restore), or batches not written because "
+            "the worker was stopped past its session and restarted (where=paused)",
             ["where"],
         )  # fmt: skip
         self.processing = histogram(
