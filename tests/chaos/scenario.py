@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from detente.events import ContributionBundle, IndexUpdate, StanceEvent
 from detente.topics import TopicNames
 
 from harness import (
+    BIN,
     PARTITIONS,
     ROOT,
     Services,
@@ -57,6 +59,17 @@ def corpus() -> list[tuple[bytes, bytes]]:
 def write_corpus(path: Path) -> Path:
     path.write_bytes(b"".join(value + b"\n" for _, value in corpus()))
     return path
+
+
+def replay(services: Services, path: Path, rate: float) -> subprocess.Popen[bytes]:
+    """The corpus, written to `path`, sent in the background by the real `detente-produce`
+    at a steady `rate` (articles per second); its output is piped."""
+    return subprocess.Popen(
+        [str(BIN / "detente-produce"), str(write_corpus(path)),
+         "--bootstrap", services.bootstrap, "--rate", str(rate), "--no-progress"],
+        env={**os.environ, "DETENTE_KAFKA__TOPIC_PREFIX": services.names.prefix},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,13 @@ nothing is counted twice."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from harness import BIN, KAFKA_SH, ROOT, Services, kafka_env, wait_for
+from harness import KAFKA_SH, Services, kafka_env, wait_for
 from scenario import (
     ARTICLES,
     TEST_TIMEOUT,
@@ -19,8 +18,8 @@ from scenario import (
     Outcome,
     counted,
     finish,
+    replay,
     wait_ready,
-    write_corpus,
 )
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(TEST_TIMEOUT)]
@@ -36,12 +35,7 @@ def test_broker_down_for_30_seconds(
     wait_ready(services, "worker")
     rate = 50  # a steady feed, so the replay lasts ARTICLES / 50 seconds
     started = time.monotonic()
-    producer = subprocess.Popen(
-        [str(BIN / "detente-produce"), str(write_corpus(tmp_path / "corpus.jsonl")),
-         "--bootstrap", bootstrap, "--rate", str(rate), "--no-progress"],
-        env={**os.environ, "DETENTE_KAFKA__TOPIC_PREFIX": names.prefix},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
-    )  # fmt: skip
+    producer = replay(services, tmp_path / "corpus.jsonl", rate)
     try:
         # A fifth of the way through the replay, by the producer's own clock, so the outage
         # hits it mid-stream however fast or slow the worker is on this machine.
