@@ -19,9 +19,9 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from detente.attribution import Mention
 from detente.events import ActorKind
 from detente.registry import ActorRegistry, fold
-from detente.text import Mention
 
 # Words that make the following name a person holding an office.
 _TITLES = (

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from detente.attribution import Mention
 from detente.registry import fold
-from detente.text import Mention
 
 # Core titles a person can be named with, and the words that may qualify them.
 _CORE = (

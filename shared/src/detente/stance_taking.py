@@ -1,6 +1,6 @@
 """Does an actor take a stance of its own in an article, or is it only named?
 
-The second stage of the engine. Attribution (`detente.text`) proposes statements, each with
+The second stage of the engine. Attribution (`detente.attribution`) proposes statements, each with
 the cue that tied a sentence to an actor; the statement model says how likely each sentence
 shows a stance at all. This module describes every actor an article names by what kind of
 evidence it has (its cues, the statement model's confidence) and where its name stands (in
@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detente.text import (
+from detente.attribution import (
     AGENT_COMPOUND,
     MEDIATOR,
     MENTIONED_ONLY,

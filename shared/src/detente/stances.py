@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from detente.attribution import Attribution, Mention, MentionFinder, Statement, attribute
 from detente.discovery import DiscoveredActor, discover
 from detente.events import ActorKind, ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
@@ -17,7 +18,6 @@ from detente.stance_taking import (
     agency_features,
     agency_windows,
 )
-from detente.text import Attribution, Mention, MentionFinder, Statement, attribute
 
 SUPPORTED_LANGUAGES = frozenset({"en"})
 MAX_EVIDENCE = 3

@@ -10,12 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from detente.attribution import Mention, MentionFinder, mask_mentions
 from detente.corpora import JudgedPassage, LabelledStatement
 from detente.events import Article
 from detente.registry import ActorRegistry
 from detente.stance_taking import STANCE_THRESHOLD, agency_features
 from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN, StanceEngine
-from detente.text import Mention, MentionFinder, mask_mentions
 
 MODEL_NAME = "detente-stance-v1"
 # Crises held out of training entirely, so scores show generalisation to unseen crises.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from detente.attribution import MentionFinder
 from detente.discovery import actor_id_for, discover
 from detente.registry import ActorRegistry
-from detente.text import MentionFinder
 
 
 def found(text: str, registry: ActorRegistry) -> dict[str, tuple[str, str]]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from detente.attribution import MentionFinder, attribute
 from detente.registry import ActorRegistry
 from detente.roles import link_titles
-from detente.text import MentionFinder, attribute
 
 
 def linked(text: str, registry: ActorRegistry) -> list[tuple[str, str]]:

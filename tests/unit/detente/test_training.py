@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from detente import training
+from detente.attribution import MentionFinder, attribute
 from detente.corpora import JudgedPassage, LabelledStatement
 from detente.events import Article
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.stance_taking import SELF_TOKEN, agency_windows
 from detente.stances import StanceEngine
-from detente.text import MentionFinder, attribute
 
 HARD = [
     "Putin warned of war",

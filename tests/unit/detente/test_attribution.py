@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from detente.registry import ActorRegistry
-from detente.text import (
+from detente.attribution import (
     MENTIONED_ONLY,
     Mention,
     MentionFinder,
@@ -11,6 +10,7 @@ from detente.text import (
     mask_mentions,
     split_sentences,
 )
+from detente.registry import ActorRegistry
 
 
 def test_split_sentences_spares_abbreviations_and_initials() -> None:

@@ -1,0 +1,283 @@
+"""From raw article text to who-said-what: each sentence goes to the actors whose own words
+or deeds it is.
+
+Rule-based on purpose: every decision can be traced to a cue ("said X", "according to X",
+a pronoun carried over from the last speaker), and every statement keeps its sentence as
+evidence. The steps live beside it along the data's path: `detente.sentences` splits,
+`detente.mentions` finds the names, `detente.cues` reads the wording around each.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from itertools import pairwise
+
+from detente.cues import (
+    AGENT_COMPOUND,
+    LIST_CUES,
+    MEDIATOR,
+    PARTY,
+    PREPOSITIONS,
+    SUBJECT_CUES,
+    acts_after,
+    after_preposition,
+    cue_for,
+)
+from detente.mentions import Mention, MentionFinder, mask_mentions
+from detente.registry import FOLD as _NORMALISE
+from detente.sentences import Sentence, split_sentences
+
+__all__ = [
+    "AGENT_COMPOUND", "MEDIATOR", "MENTIONED_ONLY", "OWN_SIDE", "PARTY", "PREPOSITIONS",
+    "Attribution", "Mention", "MentionFinder", "Sentence", "Statement", "attribute",
+    "mask_mentions", "split_sentences",
+]  # fmt: skip
+
+_PRONOUN_STARTS = re.compile(
+    r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"
+    r"spokeswoman|spokesperson|ministry|chancellor|leader|envoy|ambassador|official|"
+    r"statement|government|representative|delegate|secretary-general|Secretary-General|"
+    r"foreign minister|defence minister|defense minister|head of state))\b"
+)
+_WORD = re.compile(r"\w+")
+_DOUBLE_QUOTE = re.compile('"')
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
+
+
+@dataclass
+class Statement:
+    """One sentence attributed to one actor, with the cue that attributed it."""
+
+    actor: str
+    sentence: Sentence
+    cue: str
+
+
+@dataclass
+class Attribution:
+    sentences: list[Sentence]
+    mentions: list[Mention]
+    statements: list[Statement] = field(default_factory=list)
+    # Where mentions inside a quotation start: someone else's words name them.
+    quoted: set[int] = field(default_factory=set)
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def sentence_at(self, position: int) -> Sentence:
+        """The sentence holding `position` of the text attributed."""
+        index = bisect_right(self._sentence_starts, position) - 1
+        return self.sentences[max(index, 0)]
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]
+
+    def mentions_within(self, start: int, end: int) -> list[Mention]:
+        """The mentions wholly inside `start`..`end`, in order (found by bisection: this runs
+        for every statement and every mention window)."""
+        first = bisect_left(self._mention_starts, start)
+        last = bisect_left(self._mention_starts, end, lo=first)
+        return [m for m in self.mentions[first:last] if m.end <= end]
+
+    def masked(
+        self, sentence: Sentence, start: int, end: int, token: Callable[[Mention], str]
+    ) -> str:
+        """`start`..`end` of `sentence` (positions in the attributed text), each name inside
+        replaced by `token(mention)`."""
+        return mask_mentions(
+            sentence.text[start - sentence.start : end - sentence.start],
+            start,
+            self.mentions_within(start, end),
+            token,
+        )
+
+
+class _QuoteMask:
+    """Which characters of a sentence are inside a quotation (quote marks included)."""
+
+    def __init__(self, sentence: str, inside_at_start: bool) -> None:
+        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(sentence.translate(_NORMALISE))]
+        self._inside_at_start = inside_at_start
+        self.inside_at_end = inside_at_start ^ (len(self._marks) % 2 == 1)
+
+    def __getitem__(self, position: int) -> bool:
+        before = bisect_left(self._marks, position)
+        if before < len(self._marks) and self._marks[before] == position:
+            return True
+        return self._inside_at_start ^ (before % 2 == 1)
+
+    def outside(self, sentence: str) -> str:
+        """The sentence without its quoted parts."""
+        pieces = []
+        inside = self._inside_at_start
+        cursor = 0
+        for mark in self._marks:
+            if not inside:
+                pieces.append(sentence[cursor:mark])
+            inside = not inside
+            cursor = mark + 1
+        if not inside:
+            pieces.append(sentence[cursor:])
+        return "".join(pieces)
+
+
+_REPORTED_CLAUSE = re.compile(r"\b(?:that|said|says|added|stressed|insisted)\s+(?:the\s+)?$")
+_QUOTE_OPENING = re.compile(r"[\"“]\s*(?:[Tt]he\s+)?$")
+OWN_SIDE = "own side in reported speech"
+
+
+def _add_own_side(
+    speakers: dict[str, str],
+    mentions: list[Mention],
+    sentence: Sentence,
+    finder: MentionFinder,
+    opens_clause: Callable[[str], bool],
+) -> None:
+    """The subject of a clause a speaker utters acts too when it is the speaker's own side:
+    "Putin said Russia would respond", '"The United States calls upon the PRC ...," said
+    Spokesperson Miller'. "Lavrov said NATO was expanding" and '"Russia is shelling our
+    cities," Zelensky said' leave NATO and Russia bystanders. `opens_clause(before)`: does
+    the sentence's text before the mention open such a clause?"""
+    sides = {finder.principal(actor) for actor in speakers} - {None}
+    for mention in mentions:
+        if mention.actor in speakers or finder.principal(mention.actor) not in sides:
+            continue
+        before = sentence.text[: mention.start - sentence.start]
+        rest = sentence.text[mention.end - sentence.start :]
+        if opens_clause(before) and acts_after(rest):
+            speakers[mention.actor] = OWN_SIDE
+
+
+def _opens_reported_clause(before: str) -> bool:
+    """ "Putin said [Russia] ...": right after a reporting verb or "that"."""
+    return _REPORTED_CLAUSE.search(before[-30:]) is not None
+
+
+def _opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
+    """'"[The United States] calls ...': right after an opening quotation mark, or at the
+    start of a sentence that continues a quotation."""
+
+    def opens(before: str) -> bool:
+        folded = before.translate(_NORMALISE)
+        if _QUOTE_OPENING.search(folded):
+            return True
+        return inside_at_start and len(_WORD.findall(folded)) <= 1 and '"' not in folded
+
+    return opens
+
+
+def _coordinated(gap: str) -> bool:
+    # "by Russia and Turkey", "from Kenya, from South Africa": a repeated preposition too.
+    return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?", gap) is not None
+
+
+def attribute(
+    text: str,
+    finder: MentionFinder,
+    title: str = "",
+    on: date | None = None,
+    mentions: list[Mention] | None = None,
+) -> Attribution:
+    """Attribute each sentence of `title` + `text` to the actors whose statement or deed it
+    is; `on` (the article's date) decides who holds an office the text names by its title.
+    `mentions` in the joined text, when the caller found them (with discovered actors)."""
+    full = f"{title}\n\n{text}" if title else text
+    sentences = split_sentences(full)
+    if mentions is None:
+        mentions = finder.find(full, on)
+    result = Attribution(sentences=sentences, mentions=mentions)
+
+    by_sentence: dict[int, list[Mention]] = defaultdict(list)
+    cursor = 0
+    for mention in mentions:
+        while cursor < len(sentences) and sentences[cursor].end <= mention.start:
+            cursor += 1
+        if cursor < len(sentences):
+            by_sentence[cursor].append(mention)
+
+    last_speakers: list[str] = []
+    document_speaker: str | None = None  # "Statement by X": its "I" and "we" are X
+    inside_quote = False
+    paragraph = -1
+    for sentence in sentences:
+        if sentence.paragraph != paragraph:
+            paragraph = sentence.paragraph
+            inside_quote = False
+        mask = _QuoteMask(sentence.text, inside_quote)
+        speakers: dict[str, str] = {}
+        named = by_sentence.get(sentence.index, [])
+        outside = [m for m in named if not mask[m.start - sentence.start]]
+        result.quoted.update(m.start for m in named if mask[m.start - sentence.start])
+        headline = bool(title) and sentence.index == 0
+        for mention in outside:
+            before = sentence.text[: mention.start - sentence.start]
+            rest = sentence.text[mention.end - sentence.start :]
+            cue = cue_for(before, rest, finder.is_person(mention.actor), headline)
+            if cue:
+                speakers.setdefault(mention.actor, cue)
+                if cue == "statement by":
+                    document_speaker = mention.actor
+        _add_own_side(speakers, outside, sentence, finder, _opens_reported_clause)
+        # "Macron and Putin agreed ...": a coordinated subject speaks together.
+        # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
+        for left, right in pairwise(outside):
+            if speakers.get(left.actor) in LIST_CUES and _coordinated(full[left.end : right.start]):
+                speakers.setdefault(right.actor, speakers[left.actor])
+        for left, right in reversed(list(pairwise(outside))):
+            if speakers.get(right.actor) in SUBJECT_CUES and _coordinated(
+                full[left.end : right.start]
+            ):
+                speakers.setdefault(left.actor, speakers[right.actor])
+        if not speakers and outside:
+            first = outside[0]
+            lead = sentence.text[: first.start - sentence.start]
+            after = sentence.text[first.end - sentence.start :]
+            # "In Moscow, ..." or "The conflict between Israel and ...": not a subject.
+            short_lead = len(_WORD.findall(lead)) <= 3 and not after_preposition(lead)
+            # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
+            intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)
+            if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):
+                speakers[first.actor] = "sentence subject"
+                for other in outside[1:]:
+                    if not _coordinated(full[first.end : other.start]):
+                        break
+                    speakers[other.actor] = "sentence subject"
+                    first = other
+        if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
+            speakers = {document_speaker: "first person of the statement's author"}
+        if not speakers and last_speakers:
+            starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
+            if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
+                speakers = dict.fromkeys(last_speakers, "carried over")
+        if speakers:
+            quoted = [m for m in named if mask[m.start - sentence.start]]
+            _add_own_side(speakers, quoted, sentence, finder, _opens_quotation(inside_quote))
+        for actor_id, cue in speakers.items():
+            result.statements.append(Statement(actor_id, sentence, cue))
+        if speakers:
+            last_speakers = list(speakers)
+        inside_quote = mask.inside_at_end
+    _add_mention_fallback(result, by_sentence)
+    return result
+
+
+MENTIONED_ONLY = "mentioned only"
+
+
+def _add_mention_fallback(result: Attribution, by_sentence: dict[int, list[Mention]]) -> None:
+    """An actor named but never the actor of a sentence ("attacks on the port, blamed on the
+    Houthis") gets the sentences that name it as candidate statements; whether they show a
+    stance of its own is for the second stage (`detente.stance_taking`) to decide."""
+    speaking = {statement.actor for statement in result.statements}
+    for sentence in result.sentences:
+        for actor_id in dict.fromkeys(m.actor for m in by_sentence.get(sentence.index, [])):
+            if actor_id not in speaking:
+                result.statements.append(Statement(actor_id, sentence, MENTIONED_ONLY))

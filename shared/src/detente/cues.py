@@ -1,0 +1,301 @@
+"""Cues: the wording around a name that makes it the actor of its sentence ("X said",
+"according to X", "talks between X and Y"), read from the text before and after the name."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"\w+")
+
+REPORTING_VERBS = frozenset(
+    """
+    accused accuses acknowledged acknowledges added adds admits admitted affirmed
+    affirms agreed agrees announced announces appealed appeals argued argues asserted
+    asserts assured assures attacked attacks backed backs believed believes blamed
+    blames called calls cautioned cautions claimed claims commits committed condemned
+    condemns confirmed confirms countered counters criticised criticises criticized
+    criticizes declared declares declined declines demanded demands denied denies
+    denounced denounces deplored deplores deployed deploys dismissed dismisses
+    emphasised emphasises emphasized emphasizes expelled expels explained explains
+    expressed expresses hailed hails hoped hopes imposed imposes indicated indicates
+    insisted insists launched launches maintained maintains mobilised mobilized noted
+    notes observed observes offered offers opposed opposes ordered orders pledged
+    pledges pointed points posted praised praises pressed presses promised promises
+    proposed proposes reaffirmed reaffirms recalled recalls recognised recognized
+    refused refuses regrets regretted reiterated reiterates rejected rejects renewed
+    renews repeated repeats replied replies responded responds said sanctioned sanctions
+    say says seeks signaled signalled signals slammed slams sought stated states
+    stressed stresses strikes struck suggested suggests summoned summons supported
+    supports tells thanked thanks threatened threatens told tweeted underlined
+    underlines urged urges vetoed vetoes voiced voices vowed vows wanted wants warned
+    warns welcomed welcomes writes wrote
+    """.split()
+)
+_AUXILIARIES = frozenset(
+    """
+    again already also are firmly further had has have is later on once openly publicly
+    repeatedly sharply strongly then was were will would
+    """.split()
+)
+# Verbs that put the speaker after them ("..., said the Kremlin."); transitive ones such as
+# "warned" or "told" put their object there instead ("Putin warned Kyiv.").
+_INVERTED_VERBS = frozenset(
+    """
+    said says added adds noted notes wrote writes explained explains stressed stresses
+    insisted insists argued argues replied replies continued continues asserted asserts
+    declared declares concluded concludes recalled recalls underlined underlines observed
+    observes commented comments claimed claims countered counters remarked remarks
+    acknowledged acknowledges emphasised emphasises emphasized emphasizes regretted regrets
+    announced announces tweeted posted
+    """.split()
+)
+_NEGATIONS = frozenset({"not", "n't", "t", "never", "no", "longer"})
+# Finite verbs that make the word before them a clause subject.
+_FINITE = frozenset(
+    """
+    has have had is was were are will would must should could can may might does did do
+    """.split()
+)
+# Deeds count as much as words: what an actor does shows its stance.
+ACTION_VERBS = frozenset(
+    """
+    began begins broke breaks brought built buys bought came comes cut cuts drew draws
+    fought fights fired fires froze freezes gave gives held holds hit hits kept keeps
+    led leads left leaves lost made makes meets met paid pays ran runs sent sends set
+    shot sought spoke speaks stood stands struck strikes took takes threw throws wants
+    went withdrew withdraws won wins seized seizes shelled shells invaded invades bombed
+    bombs captured captures killed kills released releases signed signs agreed agrees
+    continued continues refused refuses rejected rejects remains remained resumed resumes
+    """.split()
+)
+_ROLE_NOUNS = frozenset(
+    """
+    ambassador army authorities chief defence defense delegate delegation envoy forces
+    fighters troops militants militias diplomats negotiators navy lawmakers parliament
+    spokesman spokeswoman spokesperson commanders commander leadership regime cabinet
+    foreign government head leader leaders military minister ministry mission office
+    official officials president prime representative representatives secretary
+    spokesman spokesperson spokeswoman
+    """.split()
+)
+_OFFICE_NOUNS = frozenset(
+    "president prime minister chancellor secretary head leader leaders chief king".split()
+)
+# "by" is missing on purpose: "attacks by Russia" names the agent.
+PREPOSITIONS = frozenset(
+    """
+    in at to with on against from into toward towards between over about under among across
+    near inside within upon for of like
+    """.split()
+)
+
+
+def _words_between(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _speaks_after(rest: str) -> bool:
+    """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?"""
+    return _verb_after(rest, REPORTING_VERBS)
+
+
+def acts_after(rest: str) -> bool:
+    """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?"""
+    return _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
+
+
+def _verb_after(rest: str, verbs: frozenset[str], finite_ok: bool = False) -> bool:
+    words = _words_between(rest[:100])
+    if words and words[0] == "s":  # possessive: "Russia's foreign minister said" is a role
+        return False
+    # "Houthi fighters said", "the Taliban government announced": skip a role noun or two.
+    skipped = 0
+    while skipped < 2 and words[skipped : skipped + 1] and words[skipped] in _ROLE_NOUNS:
+        skipped += 1
+    for word in words[skipped : skipped + 4]:
+        if word in verbs:
+            return True
+        if finite_ok and (word in _FINITE or (len(word) > 4 and word.endswith("ed"))):
+            return True
+        if word not in _AUXILIARIES and word not in _NEGATIONS:
+            return False
+    return False
+
+
+_CLAUSE_END = re.compile(
+    r"^(?:'s)?\s*(?:statement|spokesman|spokeswoman|spokesperson|said)?"
+    # "..., said the spokesman in a written statement." / "... on Monday."
+    r"(?:\s+(?:in|on|at|during|from|after|before)\b[^,.;:\"]{0,60})?\s*(?:[,.;:!?)\-–—]|$)"
+)
+# Before the speaker of an inverted cue may stand its title: "said State Department
+# Spokesperson Matthew Miller", "warned Hamas spokesman Fawzi Barhoum".
+_SPEAKER_TITLE = re.compile(r"(?:\s+(?:[A-Z][\w.'-]*|[a-z]+(?:man|woman|person)))*\s*$")
+_AFTER_QUOTE = re.compile(r"[,\"”]\s*$")
+
+
+def _speaks_before(before: str, rest: str) -> bool:
+    """An inverted cue ends the clause: "..., said the Kremlin." but not "he told Macron that".
+
+    A transitive verb ("warned", "told") counts only right after a quotation or a comma,
+    where its subject cannot be missing: '"We will resist," warned Hamas spokesman X.'
+    """
+    if not _CLAUSE_END.match(rest):
+        return False
+    title = _SPEAKER_TITLE.search(before)
+    head = before[: title.start()] if title is not None else before
+    words = _words_between(head[-40:])
+    tail = [w for w in words[-3:] if w not in {"the", "also", "further", "then"}]
+    if not tail:
+        return False
+    if tail[-1] in _INVERTED_VERBS:
+        return True
+    if tail[-1] not in REPORTING_VERBS:
+        return False
+    verb_at = head.lower().rfind(tail[-1])
+    return _AFTER_QUOTE.search(head[:verb_at].rstrip()) is not None
+
+
+def _role_of(before: str, rest: str) -> str | None:
+    """The role noun in "the representative of France said", "Russia's minister told"."""
+    words_before = _words_between(before[-60:])
+    if (
+        len(words_before) >= 2
+        and words_before[-1] in {"of", "for"}
+        and words_before[-2] in _ROLE_NOUNS
+    ):
+        # "called on the Government of Mali": the whole role phrase is an object.
+        ahead = [w for w in words_before[:-2] if w not in {"the", "a", "an"}]
+        if ahead and (ahead[-1] in PREPOSITIONS or ahead[-2:] == ["called", "on"]):
+            return None
+        return words_before[-2]
+    words_after = _words_between(rest[:60])
+    if words_after and words_after[0] == "s":
+        return next((w for w in words_after[1:4] if w in _ROLE_NOUNS), None)
+    return None
+
+
+def after_preposition(before: str) -> bool:
+    """ "talks in Moscow", "a summit with France": a prepositional object is no subject."""
+    words = _words_between(before[-30:])
+    while words and words[-1] in {"the", "a", "an"}:
+        words.pop()
+    return bool(words) and words[-1] in PREPOSITIONS
+
+
+_DEED_NOUNS = (
+    "attacks?|offensives?|strikes?|air ?strikes?|shelling|bombardments?|bombings?|assaults?|"
+    "incursions?|invasion|aggression|advances?|provocations?|threats?|demands?|ultimatums?|"
+    "sanctions|violations|crackdown|repression|suppression|build-?up|mobili[sz]ation|"
+    "occupation|annexation|blockade|efforts?|proposals?|offers?|initiatives?|mediation|"
+    "commitments?|pledges?|assistance|cooperation|engagement|restraint|withdrawal"
+)
+_DEED_AFTER = re.compile(rf"^(?:['’]s?)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEED_NOUNS})\b")
+_AGENT_BEFORE = re.compile(
+    r"\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$", re.IGNORECASE
+)
+_CLAUSE_BEFORE = re.compile(r"(?:[,;]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b)\s*(?:the\s+)?$")
+_STATEMENT_BEFORE = re.compile(
+    r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
+    r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
+    re.IGNORECASE,
+)
+# A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
+_TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
+_BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
+_APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
+
+
+# "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
+# parties to a deal or to talks act; "the conflict between ..." names no act of theirs.
+PARTY = "party to an agreement or talks"
+_PARTY_BEFORE = re.compile(
+    r"\b(?:agreements?|deals?|accords?|ceasefire|truce|talks|negotiations|dialogue|summit|"
+    r"treaty|memorandum|pact|exchange|swap)\s+(?:[\w-]+\s+){0,2}between\s+"
+    r"(?:the\s+)?(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+# "the mediators — Egypt, Qatar and the United States", "mediators from Kenya": a named
+# mediator's act is the mediation.
+MEDIATOR = "mediator"
+_MEDIATOR_BEFORE = re.compile(
+    r"\b(?:mediators?|facilitators?|guarantors?|co-?chairs?|brokers?)\s*"
+    r"(?:[—–:(,-]\s*|\s(?:from|of|in)\s+|,?\s*namely\s+)(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# "the Qatar-brokered truce", "US-led talks", "a Russian-backed offensive".
+AGENT_COMPOUND = "agent (compound)"
+_AGENT_COMPOUND = re.compile(
+    r"^-(?:brokered|mediated|led|facilitated|sponsored|hosted|backed|drafted|proposed|"
+    r"initiated|imposed|ordered)\b",
+    re.IGNORECASE,
+)
+LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
+_BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
+SUBJECT_CUES = frozenset(
+    {"reporting verb", "sentence subject", "subject with appositive", "clause subject"}
+)
+
+
+def cue_for(before: str, rest: str, person: bool = False, headline: bool = False) -> str | None:
+    """Why the mention between `before` and `rest` is the actor of its sentence, if it is;
+    `person` when the mention names a person rather than a body, `headline` when the
+    sentence is the article's title."""
+    # "Remarks on Korea (President Donald J. Trump)": the headline names the text's author.
+    if headline and person and _TITLE_BYLINE.search(before) and _BYLINE_END.match(rest):
+        return "statement by"
+    # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
+    if before.endswith("(") and rest.startswith(")"):
+        return None
+    if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
+        return "according to"
+    if _STATEMENT_BEFORE.search(before[-80:]):
+        return "statement by"
+    role = _role_of(before, rest)
+    if role is not None:
+        # A delegate, ministry or army speaks for its state; a president or minister speaks
+        # for himself, so the state is only named ("the President of Serbia blamed ..."); and
+        # a person's envoy ("the Special Representative of the Secretary-General") speaks in
+        # the envoy's voice, not the person's.
+        return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
+    if _PARTY_BEFORE.search(before[-80:]):
+        return PARTY
+    if _MEDIATOR_BEFORE.search(before[-40:]):
+        return MEDIATOR
+    if _AGENT_COMPOUND.match(rest):
+        return AGENT_COMPOUND
+    if after_preposition(before):
+        if _AGENT_BEFORE.search(before[-60:]):
+            return "agent (by)"
+        # "At Germany's initiative", "in response to Russia's offensive": the possessor acts.
+        return "deed" if _possessive_deed(rest) else None
+    if _speaks_after(rest):
+        return "reporting verb"
+    if _speaks_before(before, rest):
+        return "inverted reporting verb"
+    appositive = _APPOSITIVE.match(rest)
+    if appositive and acts_after(rest[appositive.end() :]):
+        return "subject with appositive"
+    if _AGENT_BEFORE.search(before[-60:]):
+        return "agent (by)"
+    # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
+    if _deed_after(rest):
+        return "deed"
+    # "... and Hezbollah raged": not when the "and" joins the two sides after "between".
+    if (
+        _CLAUSE_BEFORE.search(before[-12:])
+        and acts_after(rest)
+        and not _BETWEEN_OPEN.search(before[-80:])
+    ):
+        return "clause subject"
+    return None
+
+
+def _deed_after(rest: str) -> bool:
+    deed = _DEED_AFTER.match(rest)
+    if deed is None:
+        return False
+    return not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS)
+
+
+def _possessive_deed(rest: str) -> bool:
+    return rest[:1] in ("'", "’") and _deed_after(rest)

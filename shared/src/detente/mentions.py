@@ -1,0 +1,245 @@
+"""Actor mentions: where a registered actor (or an office's holder) is named in a text."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from detente.registry import FOLD as _NORMALISE
+from detente.registry import ActorRegistry
+
+_WORD = re.compile(r"\w+")
+_ROLE_AFTER = re.compile(
+    r"\s+(?:foreign |defen[cs]e |prime |security |armed |military |government |state )?"
+    r"(?:officials?|forces|troops|government|authorities|military|army|navy|diplomats?|"
+    r"ministry|spokes(?:man|woman|person)|president|minister|delegation|delegates?|"
+    r"representatives?|ambassador|envoy|leaders?|leadership|militants|fighters|negotiators|"
+    r"parliament|lawmakers|regime|commanders?|media|statement)\b",
+    re.IGNORECASE,  # "Russian officials" and "Russian Foreign Ministry" alike
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    actor: str
+    start: int
+    end: int
+    surface: str
+
+
+def mask_mentions(
+    text: str, offset: int, mentions: Iterable[Mention], token: Callable[[Mention], str]
+) -> str:
+    """`text` (which starts at `offset` in the mentions' text) with each of `mentions`, in
+    order and inside it, replaced by `token(mention)`: how names are hidden from the models,
+    so that they learn wording, not who speaks."""
+    pieces: list[str] = []
+    cursor = 0
+    for mention in mentions:
+        pieces.append(text[cursor : mention.start - offset])
+        pieces.append(token(mention))
+        cursor = mention.end - offset
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+# Words that may stand right before a name without making it part of a longer one:
+# titles and ranks ("President Zuma", "Foreign Minister Lavrov").
+_TITLE_WORDS = frozenset(
+    """
+    president prime minister ministers secretary chancellor mr mrs ms dr general gen ambassador
+    king queen prince crown emir sheikh chairman chairwoman chairperson leader premier vice
+    deputy foreign defence defense senator sen rep representative envoy commissioner
+    spokesman spokeswoman spokesperson colonel col marshal admiral commander chief director
+    governor mayor speaker pope ayatollah supreme sultan lieutenant lt major maj captain capt
+    special high comrade counsellor counselor adviser advisor lord lady sir dame baroness
+    brigadier field military army interior state-secretary under-secretary-general
+    secretary-general assistant acting former late then incoming outgoing government
+    excellency his her
+    """.split()
+)
+# Nouns that make a state's name part of a place's or a document's: "the Taiwan Strait",
+# "the Taiwan Relations Act".
+_NAME_SUFFIXES = frozenset(
+    """
+    Strait Straits Sea Gulf Bay Channel Canal River Valley Peninsula Island Islands Heights
+    Corridor Basin Desert Mountains Act Relations Airport University Square Street Times Post
+    Today
+    """.split()
+)
+# Words that make the name after them a person's, even when it is also a place's.
+_HONORIFICS = frozenset(
+    "mr mrs ms miss dr sir dame lady lord reporter correspondent journalist columnist".split()
+)
+# A role phrase right after "former" names a past holder, not today's.
+_PAST_BEFORE = re.compile(r"\b(?:former|ex-|late|then)\s*$", re.IGNORECASE)
+_OFFICE = "office:"
+_NAME_GAP = re.compile(r",?[ \t]+")
+
+
+class MentionFinder:
+    """Longest-match alias lookup at word starts; aliases are indexed by their first word.
+
+    An office's alias ("the Secretary-General") names whoever held the office on the date
+    given to `find`. A match that is only part of a longer name is not a mention: a surname
+    joined by a hyphen to an unknown name ("Dlamini-Zuma"), or an alias right after a
+    capitalised word that is neither a title nor the start of the sentence ("State
+    Administrative Council members", "National Security Council").
+    """
+
+    def __init__(self, registry: ActorRegistry) -> None:
+        self._registry = registry
+        self._by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        surfaces = [
+            *registry.aliases().items(),
+            *registry.demonyms().items(),
+            *((alias, _OFFICE + office) for alias, office in registry.office_aliases().items()),
+        ]
+        for alias, target in surfaces:
+            first = _WORD.match(alias)
+            if first is not None:
+                self._by_first_word[first.group()].append((alias, target))
+        self._demonyms = set(registry.demonyms())
+        self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
+        # Every token an alias can start with, as written or capitalised ("the" → "The").
+        self._first_words = set(self._by_first_word) | {
+            w[:1].upper() + w[1:] for w in self._by_first_word
+        }
+        for candidates in self._by_first_word.values():
+            candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
+
+    def _candidates(self, token: str) -> list[tuple[int, dict[str, tuple[str, str]]]]:
+        """Aliases that may start at `token`, grouped by length, longest first, each group
+        keyed by the forms it matches: "the Kremlin" also matches "The Kremlin", but
+        "Putin" never matches "putin"."""
+        cached = self._cache.get(token)
+        if cached is None:
+            pairs = list(self._by_first_word.get(token, ()))
+            if token[:1].isupper():
+                pairs += self._by_first_word.get(token[:1].lower() + token[1:], ())
+            groups: dict[int, dict[str, tuple[str, str]]] = {}
+            for alias, target in pairs:
+                group = groups.setdefault(len(alias), {})
+                group.setdefault(alias, (alias, target))
+                group.setdefault(alias[:1].upper() + alias[1:], (alias, target))
+            cached = sorted(groups.items(), reverse=True)
+            if len(self._cache) < 100_000:
+                self._cache[token] = cached
+        return cached
+
+    def _longest_at(self, normalised: str, start: int, token: str) -> tuple[str, str] | None:
+        for length, forms in self._candidates(token):
+            end = start + length
+            hit = forms.get(normalised[start:end])
+            if hit is None:
+                continue
+            if end < len(normalised) and (normalised[end].isalnum() or normalised[end] == "_"):
+                continue
+            if hit[0] in self._demonyms and not _ROLE_AFTER.match(normalised, end):
+                continue
+            return hit
+        return None
+
+    def _starts_a_name(self, normalised: str, start: int) -> bool:
+        word = _WORD.match(normalised, start)
+        return word is not None and self._longest_at(normalised, start, word.group()) is not None
+
+    def _inside_longer_name(
+        self, normalised: str, start: int, end: int, previous_end: int, target: str
+    ) -> bool:
+        # "Mr Holland", "reporter Jordan": a place's name used as a person's surname.
+        if not target.startswith(_OFFICE) and not self.is_person(target):
+            honorific = re.search(
+                r"\b([A-Za-z]+)\.?[ \t]+$", normalised[max(0, start - 20) : start]
+            )
+            if honorific is not None and honorific.group(1).lower() in _HONORIFICS:
+                return True
+        joined_left = start >= 2 and normalised[start - 1] == "-" and previous_end != start - 1
+        if joined_left and normalised[start - 2].isalpha():
+            left = re.search(r"[\w.']+$", normalised[max(0, start - 41) : start - 1])
+            left_word = left.group() if left else ""
+            # "U.S.-China talks" pairs two actors; "Dlamini-Zuma" is one longer name.
+            if left_word[:1].isupper() and not self._starts_a_name(
+                normalised, start - 1 - len(left_word)
+            ):
+                return True
+        following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
+        if following is not None and following.group(1) in _NAME_SUFFIXES:
+            return True
+        joined_right = end + 1 < len(normalised) and normalised[end] == "-"
+        if joined_right and normalised[end + 1].isupper():
+            return not self._starts_a_name(normalised, end + 1)
+        # A person's full name is a name of its own, whatever stands before it ("Chairman of
+        # the Government Vladimir Putin"); a lone surname or a body's generic name is not.
+        if " " in normalised[start:end] and self.is_person(target):
+            return False
+        before = re.search(r"([A-Z][\w'-]*)[ \t]+$", normalised[max(0, start - 40) : start])
+        if before is None or not normalised[start].isupper():
+            return False
+        word = before.group(1)
+        word_start = start - len(before.group(0))
+        if word.lower() in _TITLE_WORDS:
+            return False
+        previous = normalised[max(0, word_start - 20) : word_start].rstrip(" \t")[-1:]
+        if previous == "" or previous in '.!?:;"(\n':
+            return False  # the first word of a sentence is capitalised anyway
+        return not self._starts_a_name(normalised, word_start)
+
+    def find(self, text: str, on: date | None = None) -> list[Mention]:
+        normalised = text.translate(_NORMALISE)
+        mentions: list[Mention] = []
+        position = 0
+        starts = self._first_words
+        for word in _WORD.finditer(normalised):
+            token = word.group()
+            # Most words start no alias: one set look-up, before anything slower.
+            if token not in starts or word.start() < position:
+                continue
+            if word.start() > 0 and normalised[word.start() - 1].isalnum():
+                continue
+            match = self._longest_at(normalised, word.start(), token)
+            if match is None:
+                continue
+            alias, target = match
+            end = word.start() + len(alias)
+            if self._overlapped_by_longer(normalised, word.start(), end):
+                continue  # "President Petro Poroshenko": the name that reaches further wins
+            position = end
+            previous_end = mentions[-1].end if mentions else -1
+            if self._inside_longer_name(normalised, word.start(), end, previous_end, target):
+                continue
+            if target.startswith(_OFFICE):
+                if _PAST_BEFORE.search(normalised[max(0, word.start() - 12) : word.start()]):
+                    continue
+                # "the US president, Donald Trump": the name that follows decides.
+                after = self._following_name(normalised, end)
+                holder = self._registry.office(target[len(_OFFICE) :]).holder(on)
+                if after or holder is None:
+                    continue
+                target = holder
+            mentions.append(Mention(target, word.start(), end, text[word.start() : end]))
+        return mentions
+
+    def principal(self, actor_id: str) -> str | None:
+        """The state or body a registered actor speaks for; None outside the registry."""
+        return self._registry.principal(actor_id) if actor_id in self._registry else None
+
+    def is_person(self, actor_id: str) -> bool:
+        """Registered people, and actors found outside the registry (always people)."""
+        return actor_id not in self._registry or self._registry.get(actor_id).kind == "person"
+
+    def _overlapped_by_longer(self, normalised: str, start: int, end: int) -> bool:
+        for inner in _WORD.finditer(normalised, start + 1, end):
+            if normalised[inner.start() - 1].isalnum():
+                continue
+            match = self._longest_at(normalised, inner.start(), inner.group())
+            if match is not None and inner.start() + len(match[0]) > end:
+                return True
+        return False
+
+    def _following_name(self, normalised: str, end: int) -> bool:
+        gap = _NAME_GAP.match(normalised, end)
+        return gap is not None and self._starts_a_name(normalised, gap.end())
