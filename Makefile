@@ -11,10 +11,13 @@ CHAOS_ARTICLES ?= 20000
 # fault test; it lives with the pipeline tests, which `make test` runs too.
 POISON_TEST := tests/integration/test_pipeline.py::test_malformed_records_go_to_the_dead_letter_topic_with_a_reason
 
-.PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
+.PHONY: help system-deps setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+system-deps: ## Programs the tests need (Java, Maven, npm, Prometheus, Chromium, kustomize): installed as root on Debian, else the command to run is printed
+	bash deploy/local/system-packages.sh
 
 setup: ## Create the venv (uv workspace, locked) and fetch the Kafka jars
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -45,7 +48,7 @@ demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../sha
 	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi
 	$(VENV)/python deploy/local/demo_report.py --api $(API_URL) --sample data/sample/articles.jsonl $(if $(wildcard $(SEED_DIR)),--seed $(SEED_DIR))
 
-test: setup k8s-tools ## Unit, integration and end-to-end tests (they start their own real Kafka broker)
+test: system-deps setup k8s-tools ## Unit, integration and end-to-end tests (they start their own real Kafka broker)
 	$(VENV)/pytest tests/unit tests/integration tests/e2e
 
 test-unit: k8s-tools ## Unit tests only (no broker)

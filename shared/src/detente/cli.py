@@ -14,7 +14,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from detente.events import Article, first_error
-from detente.model import DEFAULT_MODEL_PATH, StanceModel
+from detente.model import DEFAULT_MODEL_PATH, ModelError, StanceModel
 from detente.registry import ActorRegistry
 from detente.stance_taking import STANCE_THRESHOLD
 from detente.stances import StanceEngine, UnprocessableArticle
@@ -32,8 +32,12 @@ def _read_articles(handle: TextIO, name: str) -> Iterator[tuple[int, Article | s
             yield number, f"{name}:{number}: invalid article: {first_error(exc)}"
 
 
+def _load_model(args: argparse.Namespace) -> StanceModel:
+    return StanceModel.load(args.model, sha256=args.model_sha256, verify_checksum=args.model_verify)
+
+
 def _classify(args: argparse.Namespace) -> int:
-    engine = StanceEngine.create(ActorRegistry.load(args.registry), StanceModel.load(args.model))
+    engine = StanceEngine.create(ActorRegistry.load(args.registry), _load_model(args))
     handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     failures = 0
     batch: list[Article] = []
@@ -135,7 +139,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from detente import corpora, evaluation, training
 
     registry = ActorRegistry.load(args.registry)
-    model = StanceModel.load(args.model)
+    model = _load_model(args)
     report: dict[str, object] = {"model_version": model.version}
     if args.statements:
         own = list(corpora.read_own(args.statements))
@@ -171,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="detente", description=__doc__)
     parser.add_argument("--registry", type=Path, default=None, help="actor registry TOML")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="skops model file")
+    parser.add_argument(
+        "--model-sha256", metavar="HEX",
+        help="the model's expected SHA-256 (default: the one in the .sha256 file beside it)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-model-verify", dest="model_verify", action="store_false",
+        help="load the model without checking its SHA-256 (its types are still checked)",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
 
     classify = commands.add_parser("classify", help="article events (JSON Lines) → stances")
@@ -219,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ModelError) as exc:
         print(f"detente {args.command}: {exc}", file=sys.stderr)
         return 2
 

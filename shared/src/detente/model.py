@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,12 +18,104 @@ from detente.vectorise import CachedTextPipeline
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "stance.skops"
 
-# skops refuses to load any type not listed here, so a tampered artifact cannot run code.
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+# Every type the shipped artifact names, and nothing else: a file naming any other type
+# (a function such as builtins.exec or os.system above all) is refused before skops builds
+# anything. Reviewed by hand: data containers, numpy arrays, and the fitted scikit-learn
+# classes `detente.training` uses; no function, no generic "any class of a package". A
+# retrained model that needs a new type is refused until that type is reviewed and added.
+TRUSTED_TYPES = frozenset(
+    {
+        "builtins.dict",
+        "builtins.list",
+        "builtins.str",
+        "builtins.tuple",
+        "numpy.float64",
+        "numpy.ndarray",
+        "sklearn.calibration.CalibratedClassifierCV",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
+        "sklearn.feature_extraction.text.TfidfTransformer",
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+        "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.Pipeline",
+    }
+)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class ModelError(RuntimeError):
     pass
+
+
+def checksum_path(path: Path) -> Path:
+    """Where an artifact's SHA-256 is recorded: beside it, `stance.skops.sha256`."""
+    return path.with_name(path.name + ".sha256")
+
+
+def write_checksum(path: Path) -> str:
+    """Record the artifact's SHA-256 beside it, in `sha256sum` format (`sha256sum -c` checks
+    it from the artifact's folder). Returns the digest."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    checksum_path(path).write_text(f"{digest}  {path.name}\n", encoding="ascii")
+    return digest
+
+
+def read_checksum(path: Path) -> str:
+    """The SHA-256 recorded beside the artifact; ModelError when there is none."""
+    recorded = checksum_path(path)
+    if not recorded.is_file():
+        raise ModelError(
+            f"no checksum for {path}: expected {recorded.name} beside it (`detente train` "
+            f"writes it). To trust this file, record its digest there (`sha256sum "
+            f"{path.name} > {recorded.name}` in its folder), pass the expected SHA-256 "
+            "(DETENTE_MODEL_SHA256, `detente --model-sha256`), or turn the check off "
+            "(DETENTE_MODEL_VERIFY=false, `detente --no-model-verify`)"
+        )
+    fields = recorded.read_text(encoding="ascii", errors="replace").split()
+    digest = fields[0].lower() if fields else ""
+    if not _SHA256.fullmatch(digest):
+        raise ModelError(f"{recorded} does not start with a SHA-256 (64 hex digits)")
+    return digest
+
+
+def _verify(path: Path, actual: str, given: str | None) -> None:
+    if given is not None and not _SHA256.fullmatch(given.lower()):
+        raise ModelError(f"the expected SHA-256 for {path} is not 64 hex digits: {given!r}")
+    source = "given" if given else f"recorded in {checksum_path(path).name}"
+    expected = given.lower() if given else read_checksum(path)
+    if actual != expected:
+        raise ModelError(
+            f"refusing to load {path}: its SHA-256 is {actual}, but {expected} is {source}; "
+            "the file is not the artifact that was recorded (see models/README.md)"
+        )
+
+
+def _named_types(node: object) -> Iterator[str]:
+    """Every `module.class` a skops schema names: skops imports types only from these."""
+    if isinstance(node, dict):
+        if isinstance(node.get("__module__"), str) and isinstance(node.get("__class__"), str):
+            yield f"{node['__module__']}.{node['__class__']}"
+        for value in node.values():
+            yield from _named_types(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _named_types(value)
+
+
+def refused_types(data: bytes) -> list[str]:
+    """The types a skops archive names outside TRUSTED_TYPES. Reads its schema only: nothing
+    is imported or built. Both our own walk and skops's audit must find nothing."""
+    import skops.io as sio
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+        named = set(_named_types(schema)) | set(sio.get_untrusted_types(data=data))
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError) as exc:
+        raise ModelError(f"not a skops archive: {exc}") from exc
+    return sorted(named - TRUSTED_TYPES)
 
 
 class Classifier(Protocol):
@@ -87,7 +183,12 @@ class StanceModel:
         return [float(p) for p in proba[:, 1]]
 
     @classmethod
-    def load(cls, path: Path | None = None) -> StanceModel:
+    def load(
+        cls, path: Path | None = None, *, sha256: str | None = None, verify_checksum: bool = True
+    ) -> StanceModel:
+        """Load a skops artifact, refusing it before anything is built when its SHA-256 is
+        not the one given (`sha256`) or recorded beside it (`checksum_path`), or when it
+        names a type outside TRUSTED_TYPES. `verify_checksum=False` skips the digest only."""
         import skops.io as sio
 
         path = path or DEFAULT_MODEL_PATH
@@ -95,19 +196,25 @@ class StanceModel:
             raise ModelError(
                 f"no stance model at {path}: run `detente train` (see models/README.md)"
             )
-        untrusted = sio.get_untrusted_types(file=path)
-        refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        # Read once: the bytes checked are the bytes loaded.
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if verify_checksum:
+            _verify(path, digest, sha256)
+        refused = refused_types(data)
         if refused:
-            raise ModelError(f"refusing to load {path}: untrusted types {refused}")
-        bundle = sio.load(path, trusted=untrusted)
+            raise ModelError(
+                f"refusing to load {path}: it names types outside the reviewed list "
+                f"(detente.model.TRUSTED_TYPES): {', '.join(refused)}"
+            )
+        bundle = sio.loads(data, trusted=sorted(TRUSTED_TYPES))
         pipeline = bundle["pipeline"]
         classes = tuple(str(c) for c in pipeline.classes_)
         if not {"hardline", "conciliatory"} <= set(classes):
             raise ModelError(f"model at {path} has classes {classes}, expected both stances")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         return cls(
             pipeline,
-            f"{bundle['name']}-{digest}",
+            f"{bundle['name']}-{digest[:12]}",
             classes,
             bundle.get("stance_taking"),
             bundle.get("agency"),

@@ -13,6 +13,7 @@ from typing import Any
 from detente.attribution import Mention, MentionFinder, mask_mentions
 from detente.corpora import JudgedPassage, LabelledStatement
 from detente.events import Article
+from detente.model import write_checksum
 from detente.registry import ActorRegistry
 from detente.stance_taking import STANCE_THRESHOLD, agency_features
 from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN, StanceEngine
@@ -166,6 +167,7 @@ def save(
         bundle["agency"] = agency
         bundle["stance_threshold"] = stance_threshold
     sio.dump(bundle, path, compression=zipfile.ZIP_DEFLATED)
+    write_checksum(path)  # what StanceModel.load checks the artifact against
     path.with_suffix(".metrics.json").write_text(
         json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -8,7 +8,8 @@ Project rules, per Dockerfile:
 - the final stage: no ADD, no package manager or compiler, pip removed, a non-root numeric
   USER, a HEALTHCHECK (API: /healthz; worker: its metrics port; producer: NONE, a one-shot
   command), and the service's own console script as ENTRYPOINT;
-- the worker image carries models/stance.skops and points DETENTE_MODEL_PATH at it;
+- the worker image carries models/stance.skops with its .sha256 beside it, and points
+  DETENTE_MODEL_PATH at it;
 - .dockerignore sends the builder only what the COPY instructions need.
 """
 
@@ -147,7 +148,11 @@ def test_worker_image_carries_the_model() -> None:
     *_, runtime = parse(dockerfile("worker"))
     env = runtime.env()
     assert f"models/stance.skops {env['DETENTE_MODEL_PATH']}" in runtime.args("COPY")
+    # The worker refuses a model without the checksum recorded beside it.
+    checksum = f"models/stance.skops.sha256 {env['DETENTE_MODEL_PATH']}.sha256"
+    assert checksum in runtime.args("COPY")
     assert (ROOT / "models" / "stance.skops").is_file()
+    assert (ROOT / "models" / "stance.skops.sha256").is_file()
     run = " ".join(runtime.args("RUN"))
     assert f"chown 10001:10001 {env['DETENTE_DATA_DIR']}" in run
     assert env["DETENTE_WEB_HOST"] == "0.0.0.0", "metrics must be reachable from outside"

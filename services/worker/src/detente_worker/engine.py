@@ -15,9 +15,12 @@ from detente_worker.settings import get_settings
 @cache
 def get_engine() -> StanceEngine:
     settings = get_settings()
-    return StanceEngine.create(
-        ActorRegistry.load(settings.registry_path), StanceModel.load(settings.model_path)
+    model = StanceModel.load(
+        settings.model_path,
+        sha256=settings.model_sha256,
+        verify_checksum=settings.model_verify,
     )
+    return StanceEngine.create(ActorRegistry.load(settings.registry_path), model)
 
 
 def allowed_lateness() -> timedelta:

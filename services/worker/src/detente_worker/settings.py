@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detente.event_time import EventTimeBounds
@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     store: str = "memory://"
     data_dir: Path = Path(".run/worker")
     model_path: Path | None = None
+    # The model's SHA-256 is checked against this, or else the `.sha256` file beside it;
+    # `model_verify=false` loads it unchecked (its types are always checked).
+    model_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+    model_verify: bool = True
     registry_path: Path | None = None
     # Up to the longest window: an older event could not change any published index.
     allowed_lateness_hours: float = DEFAULT_ALLOWED_LATENESS.total_seconds() / 3600
@@ -56,6 +60,12 @@ class Settings(BaseSettings):
     restart_after_pause: bool = True
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
+
+    @field_validator("model_sha256", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `DETENTE_MODEL_SHA256=` (as a compose file may set it) means: use the file's.
+        return None if value == "" else value
 
 
 @cache
