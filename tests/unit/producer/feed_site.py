@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SITE_FILES = Path(__file__).resolve().parents[2] / "data" / "ingest" / "site"
 CONTENT_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml",
@@ -36,7 +37,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Request:
-    path: str
+    path: str  # without the query, as routes match
+    target: str  # as requested
     headers: dict[str, str]
 
 
@@ -103,9 +105,10 @@ class FeedSite:
                 pass
 
             def do_GET(self) -> None:
+                path = urlsplit(self.path).path
                 with site._lock:
-                    site.requests.append(Request(self.path, dict(self.headers.items())))
-                reply = site._next_reply(self.path) or Reply(404, b"not here")
+                    site.requests.append(Request(path, self.path, dict(self.headers.items())))
+                reply = site._next_reply(path) or Reply(404, b"not here")
                 if reply.delay:
                     time.sleep(reply.delay)
                 etag = reply.headers.get("ETag")

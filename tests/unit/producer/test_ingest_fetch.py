@@ -3,7 +3,6 @@ size and type limits, robots.txt, redirects. No request leaves the machine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -23,12 +22,6 @@ class Sleeps(list[float]):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def site() -> Iterator[FeedSite]:
-    with FeedSite() as running:
-        yield running
 
 
 def fetcher(**policy: object) -> tuple[Fetcher, Sleeps]:

@@ -25,6 +25,10 @@ _PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished
 MIN_ARTICLE_CHARS = 100
 
 
+# What feedparser flags about the HTTP headers or the declared encoding, not the XML itself.
+_HARMLESS = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
 class FeedParseError(ValueError):
     """The feed could not be read at all (reason `malformed_feed`)."""
 
@@ -70,14 +74,12 @@ def _struct_time(value: object) -> datetime | None:
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedItem]:
     """The feed's items that have a link, in the feed's order. A feed with minor errors
-    (feedparser's `bozo`) still gives what it could read; one with no items and an error
-    raises `FeedParseError`."""
+    (feedparser's `bozo`: an unescaped `&`, a wrong encoding) still gives what it could
+    read; one with errors and no usable item raises `FeedParseError`."""
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
-    if parsed.bozo and not parsed.entries:
-        raise FeedParseError(str(parsed.get("bozo_exception", "not a feed")))
     if not parsed.entries and not parsed.get("version"):
         raise FeedParseError("not an RSS or Atom feed")
     channel_language = parsed.feed.get("language")
@@ -101,6 +103,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedItem]:
                 language=entry.get("language") or channel_language,
             )
         )
+    error = parsed.get("bozo_exception")
+    if parsed.bozo and not items and not isinstance(error, _HARMLESS):
+        raise FeedParseError(str(error or "not a feed"))
     return items
 
 
