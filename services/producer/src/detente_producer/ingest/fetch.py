@@ -20,9 +20,11 @@ from detente_producer.ingest.settings import FetchPolicy
 
 Kind = Literal["feed", "page"]
 
-# Media types accepted per kind; a missing Content-Type is let through to the parser.
+# Media types accepted per kind; a missing Content-Type is let through to the parser, and so
+# is octet-stream for feeds (static servers send it for a file without a known extension;
+# feedparser refuses what is not a feed).
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml",
-               "application/xml", "text/xml", "application/feed+json", "text/plain"}  # fmt: skip
+               "application/xml", "text/xml", "text/plain", "application/octet-stream"}  # fmt: skip
 _PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 _TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 _REDIRECTS = {301, 302, 303, 307, 308}
