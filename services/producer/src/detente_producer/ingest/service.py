@@ -123,6 +123,7 @@ class Ingester:
             self.state.mark(key, handled)
 
     def _handle(self, feed: Feed, item: FeedItem, report: PollReport) -> None:
+        self.state.refresh()  # another replica may have sent it a moment ago
         link_key = article_id(item.link)
         if self.state.seen(link_key):
             report.duplicates += 1
