@@ -53,7 +53,8 @@ class IngestSettings(BaseSettings):
     fetch: FetchPolicy = FetchPolicy()
     # Languages the engine classifies; items in others are skipped and counted.
     languages: list[str] = ["en"]
-    metrics_host: str = "0.0.0.0"
+    # Local by default, as the worker; the image and the k8s ConfigMap bind 0.0.0.0.
+    metrics_host: str = "127.0.0.1"
     metrics_port: int = 9103
     # An item whose page keeps failing with a passing error (timeout, 503) is tried at this
     # many polls, then sent with the feed's summary, or given up without one.
