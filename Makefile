@@ -11,7 +11,7 @@ CHAOS_ARTICLES ?= 20000
 # fault test; it lives with the pipeline tests, which `make test` runs too.
 POISON_TEST := tests/integration/test_pipeline.py::test_malformed_records_go_to_the_dead_letter_topic_with_a_reason
 
-.PHONY: help setup dashboard k8s-tools k8s-check up down demo ingest test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
+.PHONY: help setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -40,15 +40,16 @@ up: setup ## Start Kafka, create topics, start worker and API in the background
 down: ## Stop API, worker and Kafka
 	bash deploy/local/stack.sh down
 
-demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../shared if present)
-	$(VENV)/detente-produce --no-progress data/sample/articles.jsonl
-	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi
-	$(VENV)/python deploy/local/demo_report.py --api $(API_URL) --sample data/sample/articles.jsonl $(if $(wildcard $(SEED_DIR)),--seed $(SEED_DIR))
-
+.PHONY: ingest
 FEEDS ?= feeds.toml
 ingest: ## Poll the feeds of FEEDS (feeds.toml; start from feeds.example.toml) into the running stack, until Ctrl-C
 	@test -f "$(FEEDS)" || { echo "no $(FEEDS): cp feeds.example.toml $(FEEDS), or make ingest FEEDS=path/to/feeds.toml"; exit 1; }
 	$(VENV)/detente-ingest --feeds $(FEEDS)
+
+demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../shared if present)
+	$(VENV)/detente-produce --no-progress data/sample/articles.jsonl
+	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi
+	$(VENV)/python deploy/local/demo_report.py --api $(API_URL) --sample data/sample/articles.jsonl $(if $(wildcard $(SEED_DIR)),--seed $(SEED_DIR))
 
 test: setup k8s-tools ## Unit, integration and end-to-end tests (they start their own real Kafka broker)
 	$(VENV)/pytest tests/unit tests/integration tests/e2e
