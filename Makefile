@@ -43,6 +43,12 @@ up: setup ## Start Kafka, create topics, start worker and API in the background
 down: ## Stop API, worker and Kafka
 	bash deploy/local/stack.sh down
 
+.PHONY: ingest
+FEEDS ?= feeds.toml
+ingest: ## Poll the feeds of FEEDS (feeds.toml; start from feeds.example.toml) into the running stack, until Ctrl-C
+	@test -f "$(FEEDS)" || { echo "no $(FEEDS): cp feeds.example.toml $(FEEDS), or make ingest FEEDS=path/to/feeds.toml"; exit 1; }
+	$(VENV)/detente-ingest --feeds $(FEEDS)
+
 demo: up ## Whole pipeline on the bundled sample (+ the seed article from ../shared if present)
 	$(VENV)/detente-produce --no-progress data/sample/articles.jsonl
 	@if [ -d "$(SEED_DIR)" ]; then $(VENV)/detente-produce --no-progress --published-at now $(SEED_DIR); fi

@@ -57,6 +57,10 @@ class TopicNames:
     def alerts(self) -> str:
         return f"{self.prefix}tension-alerts"
 
+    @property
+    def ingest_state(self) -> str:
+        return f"{self.prefix}ingest-state"
+
 
 def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
     """Every topic the pipeline needs, with its partitions and retention policy.
@@ -115,5 +119,15 @@ def topic_specs(names: TopicNames, partitions: int = 6) -> list[TopicSpec]:
             partitions,
             {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)},
             "Tension spikes with the articles that drove them, key: subject.",
+        ),
+        TopicSpec(
+            names.ingest_state,
+            1,
+            {
+                "cleanup.policy": "compact",
+                "min.compaction.lag.ms": "60000",
+                "segment.ms": str(DAY_MS),
+            },
+            "What detente-ingest has handled (sent, skipped), key: article or link id.",
         ),
     ]

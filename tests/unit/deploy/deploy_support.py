@@ -87,6 +87,7 @@ def workloads(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def settings_classes() -> dict[str, type[BaseModel]]:
     """Each service's Settings class, by the name its pods and users carry."""
     from detente_api.settings import Settings as ApiSettings
+    from detente_producer.ingest.settings import IngestSettings
     from detente_producer.settings import Settings as ProducerSettings
     from detente_worker.settings import Settings as WorkerSettings
 
@@ -94,6 +95,7 @@ def settings_classes() -> dict[str, type[BaseModel]]:
         "detente-api": ApiSettings,
         "detente-worker": WorkerSettings,
         "detente-producer": ProducerSettings,
+        "detente-ingest": IngestSettings,
     }
 
 

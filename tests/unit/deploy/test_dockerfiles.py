@@ -158,6 +158,23 @@ def test_worker_image_carries_the_model() -> None:
     assert env["DETENTE_WEB_HOST"] == "0.0.0.0", "metrics must be reachable from outside"
 
 
+def test_producer_image_has_an_ingest_target() -> None:
+    """`--target ingest`: detente-ingest, locked down like the default target, with a
+    HEALTHCHECK on its metrics port (it is a server, not a one-shot command)."""
+    stages = {stage.name: stage for stage in parse(dockerfile("producer"))}
+    ingest, runtime = stages["ingest"], stages["runtime"]
+    assert list(stages)[-1] == "runtime", "the default target stays detente-produce"
+    assert json.loads(ingest.args("ENTRYPOINT")[0]) == ["detente-ingest"]
+    (healthcheck,) = ingest.args("HEALTHCHECK")
+    assert "DETENTE_METRICS_PORT" in healthcheck and "/metrics" in healthcheck
+    assert ingest.env()["DETENTE_METRICS_HOST"] == "0.0.0.0"
+    assert ingest.args("USER") == runtime.args("USER")
+    assert ingest.args("RUN") == runtime.args("RUN")  # pip removed, the same user
+    assert [c for c in ingest.args("COPY") if c.startswith("--from=")] == [
+        "--from=build /opt/venv /opt/venv"
+    ]
+
+
 def _ignore_patterns() -> list[tuple[bool, re.Pattern[str]]]:
     patterns = []
     for raw in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines():

@@ -112,7 +112,7 @@ def test_rules_name_jobs_that_the_service_monitors_produce(built: dict) -> None:
         if monitor["spec"]["selector"]["matchLabels"].items()
         <= service["metadata"]["labels"].items()
     }
-    assert monitored == {"detente-api", "detente-worker"} <= services
+    assert monitored == {"detente-api", "detente-worker", "detente-ingest"} <= services
     for rule in rules.values():
         for group in rule["spec"]["groups"]:
             for item in group["rules"]:

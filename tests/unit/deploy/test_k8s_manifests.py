@@ -33,7 +33,7 @@ from deploy_support import (
 # The oldest minor a managed cluster is likely to run, and the newest schemas shipped.
 K8S_VERSIONS = ("1.33.0", kubernetes_validate.latest_version())
 CUSTOM_GROUPS = ("kafka.strimzi.io", "monitoring.coreos.com")
-SERVICES = ("detente-api", "detente-worker", "detente-producer")
+SERVICES = ("detente-api", "detente-worker", "detente-producer", "detente-ingest")
 
 
 def is_custom(obj: dict[str, Any]) -> bool:
@@ -158,12 +158,13 @@ def test_probes(built: dict, overlay: str) -> None:
     assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
         assert ports[api[probe]["httpGet"]["port"]] == 8000
-    worker = deployments["detente-worker"]
-    container = worker["spec"]["template"]["spec"]["containers"][0]
-    metrics_port = int(_env(built[overlay], worker)["DETENTE_METRICS_PORT"])
-    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-        assert ports[container[probe]["httpGet"]["port"]] == metrics_port
+    for name in ("detente-worker", "detente-ingest"):
+        deployment = deployments[name]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        metrics_port = int(_env(built[overlay], deployment)["DETENTE_METRICS_PORT"])
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            assert ports[container[probe]["httpGet"]["port"]] == metrics_port, (name, probe)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -224,7 +225,7 @@ def test_network_policies(built: dict, overlay: str) -> None:
         allowed_ports = {port["port"] for rule in ingress_rules for port in rule["ports"]}
         if name == "detente-api":
             assert allowed_ports == {8000}
-        elif name == "detente-worker":
+        elif name in ("detente-worker", "detente-ingest"):
             metrics_port = int(_env(objects, workload)["DETENTE_METRICS_PORT"])
             assert allowed_ports == {metrics_port}
             for rule in ingress_rules:
@@ -232,17 +233,25 @@ def test_network_policies(built: dict, overlay: str) -> None:
                 assert peers and all(
                     peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "prometheus"}
                     for peer in peers
-                ), "the worker admits Prometheus only"
+                ), f"{name} admits Prometheus only"
         else:
             assert not ingress_rules, f"{name} must not be reachable"
-        # Egress: cluster DNS and Kafka's TLS listener, nothing else.
+        # Egress: cluster DNS and Kafka's TLS listener, nothing else; the ingester also
+        # reaches web servers outside the cluster, never the private ranges.
         egress_rules = [rule for p in egress for rule in p.get("egress", [])]
         destinations = set()
         for rule in egress_rules:
             assert rule.get("to"), f"{name}: an egress rule without 'to' opens everything"
             for port in rule["ports"]:
                 destinations.add((port["protocol"], port["port"]))
-        assert destinations == {("UDP", 53), ("TCP", 53), ("TCP", 9093)}, (name, destinations)
+            for peer in rule["to"]:
+                if "ipBlock" in peer:
+                    assert name == "detente-ingest", f"{name} reaches outside the cluster"
+                    assert {"10.0.0.0/8", "169.254.0.0/16"} <= set(peer["ipBlock"]["except"])
+        expected = {("UDP", 53), ("TCP", 53), ("TCP", 9093)}
+        if name == "detente-ingest":
+            expected |= {("TCP", 80), ("TCP", 443)}
+        assert destinations == expected, (name, destinations)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -317,7 +326,7 @@ def test_worker_is_a_deployment_without_rocksdb(built: dict) -> None:
 
 
 def test_base_has_one_file_per_service() -> None:
-    for service in ("api", "worker", "producer"):
+    for service in ("api", "worker", "producer", "ingest"):
         text = (K8S / "base" / f"{service}.yaml").read_text(encoding="utf-8")
         kinds = {doc["kind"] for doc in yaml.safe_load_all(text) if doc}
         assert {"ServiceAccount", "ConfigMap"} <= kinds, service

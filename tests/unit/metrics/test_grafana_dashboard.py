@@ -18,6 +18,8 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 
 from detente_api.metrics import ApiMetrics
 from detente_api.view import TensionView
+from detente_producer.ingest.feeds import Feed
+from detente_producer.ingest.metrics import IngestMetrics
 from detente_worker.metrics import MetricsSettings, WorkerMetrics
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,6 +59,12 @@ def worker_names() -> set[str]:
 def api_names() -> set[str]:
     prom = CollectorRegistry()
     ApiMetrics(prom, TensionView())
+    return exposed(prom)
+
+
+def ingest_names() -> set[str]:
+    prom = CollectorRegistry()
+    IngestMetrics(prom, [Feed(name="f", url="https://example.org/feed.rss")])
     return exposed(prom)
 
 
@@ -135,7 +143,7 @@ def test_the_parser_finds_metric_names_only():
 
 @pytest.fixture(scope="module")
 def known() -> set[str]:
-    return worker_names() | api_names() | recording_rules() | PROMETHEUS_SERIES
+    return worker_names() | api_names() | ingest_names() | recording_rules() | PROMETHEUS_SERIES
 
 
 def test_the_services_expose_what_the_docs_promise(known):

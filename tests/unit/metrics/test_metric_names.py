@@ -10,6 +10,8 @@ from prometheus_client.metrics_core import Metric
 
 from detente_api.metrics import ApiMetrics
 from detente_api.view import TensionView
+from detente_producer.ingest.feeds import Feed
+from detente_producer.ingest.metrics import IngestMetrics
 from detente_worker.metrics import MetricsSettings, WorkerMetrics
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -19,12 +21,13 @@ UNITS = ("_seconds", "_messages", "_bytes", "_keys", "_index", "_statements", "_
 
 
 def families() -> list[tuple[str, Metric]]:
-    worker, api = CollectorRegistry(), CollectorRegistry()
+    worker, api, ingest = CollectorRegistry(), CollectorRegistry(), CollectorRegistry()
     WorkerMetrics(worker, MetricsSettings())
     ApiMetrics(api, TensionView())
+    IngestMetrics(ingest, [Feed(name="f", url="https://example.org/feed.rss")])
     return [
         (service, family)
-        for service, registry in (("worker", worker), ("api", api))
+        for service, registry in (("worker", worker), ("api", api), ("ingest", ingest))
         for family in registry.collect()
         if family.name.startswith("detente_")
     ]

@@ -9,14 +9,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
 from detente.event_time import EventTimeBounds
 from detente.events import Article
-from detente.topics import MAX_ARTICLE_RECORD_BYTES, TopicNames
+from detente.topics import TopicNames
 from detente_producer.reader import InvalidRecord, read_articles
+from detente_producer.sending import DELIVERY_TIMEOUT_MS, article_producer
 from detente_producer.settings import Settings
 
 
@@ -58,10 +58,6 @@ def out_of_bounds(articles: Iterable[Article], bounds: EventTimeBounds, now: dat
     return warnings
 
 
-# How long a record may wait for the broker (a restart, a leader move) before the run fails.
-DELIVERY_TIMEOUT_MS = 180_000
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
@@ -85,20 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     try:
-        producer = KafkaProducer(
-            **kafka.client_options(),
-            client_id="detente-producer",
-            acks="all",
-            linger_ms=20,
-            # Idempotent, retried until delivery_timeout_ms: a broker away for a minute or
-            # two (a restart, a leader move) delays the replay, it neither fails nor doubles it.
-            enable_idempotence=True,
-            delivery_timeout_ms=DELIVERY_TIMEOUT_MS,
-            max_in_flight_requests_per_connection=5,  # the most that keeps order when idempotent
-            max_request_size=MAX_ARTICLE_RECORD_BYTES,
-            request_timeout_ms=15_000,
-            bootstrap_timeout_ms=10_000,
-        )
+        producer = article_producer(kafka, "detente-producer")
     except KafkaTimeoutError:
         print(f"detente-produce: no Kafka broker at {kafka.bootstrap_servers}", file=sys.stderr)
         return 2

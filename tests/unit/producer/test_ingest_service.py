@@ -1,0 +1,292 @@
+"""The ingester end to end but for Kafka: the team's feeds and pages on a local HTTP server,
+the state in memory, sent articles in a list."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from detente.events import Article
+from detente_producer.ingest.feeds import Feed
+from detente_producer.ingest.fetch import Fetcher
+from detente_producer.ingest.metrics import IngestMetrics
+from detente_producer.ingest.service import Ingester
+from detente_producer.ingest.settings import FetchPolicy
+from detente_producer.ingest.state import MemoryState
+from detente_producer.ingest.urls import article_id
+
+from feed_site import FeedSite, Reply
+
+NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+RSS = {"Content-Type": "application/rss+xml"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+STORY = (
+    "<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+    "<article><h1>{title}</h1><p>{text}</p><p>{text}</p></article></body></html>"
+)
+
+
+class Sink(list[Article]):
+    def send(self, article: Article) -> None:
+        self.append(article)
+
+
+def feed(name: str, url: str, language: str | None = None) -> Feed:
+    return Feed(name=name, url=url, language=language, poll_seconds=60)
+
+
+class Run:
+    """An ingester wired to the site, with its sink, state and metrics at hand."""
+
+    def __init__(self, feeds: list[Feed], state: MemoryState | None = None, **policy: object):
+        self.feeds = feeds
+        self.sink = Sink()
+        self.state = state if state is not None else MemoryState()
+        self.registry = CollectorRegistry()
+        self.metrics = IngestMetrics(self.registry, feeds)
+        settings = {"host_interval_seconds": 0.0, "backoff_seconds": 0.0, "retries": 0, **policy}
+        fetcher = Fetcher(FetchPolicy.model_validate(settings), sleep=lambda _: None)
+        self.ingester = Ingester(feeds, fetcher, self.sink, self.state, self.metrics,
+                                 max_item_attempts=2, now=lambda: NOW)  # fmt: skip
+
+    def poll_all(self) -> None:
+        for each in self.feeds:
+            self.ingester.poll(each)
+
+    def value(self, name: str, **labels: str) -> float:
+        return self.registry.get_sample_value(name, labels) or 0.0
+
+
+def rss(site: FeedSite, *items: tuple[str, str, str]) -> bytes:
+    """An RSS 2.0 feed of (title, path, description) items, undated."""
+    body = "".join(
+        f"<item><title>{title}</title><link>{site.url(path)}</link>"
+        f"<description>{summary}</description></item>"
+        for title, path, summary in items
+    )
+    channel = f"<channel><title>t</title>{body}</channel>"
+    return f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>".encode()
+
+
+def test_rss_and_atom_stories_are_sent_once_with_their_fields(site: FeedSite):
+    site.serve_site()
+    world, regional = (
+        feed("Meridian world", site.url("/world.rss")),
+        feed("Meridian regions", site.url("/regional.atom")),
+    )
+    run = Run([world, regional])
+    run.poll_all()
+
+    by_url = {article.url: article for article in run.sink}
+    assert sorted(by_url) == sorted(
+        site.url(f"/news/{name}.html")
+        for name in ("ceasefire-talks", "border-warning", "restraint-call", "harbour-dispute")
+    )
+    talks = by_url[site.url("/news/ceasefire-talks.html")]
+    assert talks.id == article_id(talks.url)
+    assert talks.source == "Meridian world"
+    assert talks.title == "Macron offers to host ceasefire talks; Lavrov rejects the idea"
+    assert talks.published_at == datetime(2026, 3, 3, 9, 15, tzinfo=UTC)
+    assert talks.language == "en"
+    assert talks.text.startswith("French President Emmanuel Macron said on Tuesday")
+    assert "Advertisement" not in talks.text
+    # Undated in the feed: dated by its page.
+    restraint = by_url[site.url("/news/restraint-call.html")]
+    assert restraint.published_at == datetime(2026, 3, 5, 3, 0, tzinfo=UTC)
+
+    # The border story came through both feeds (tracking parameters in one, a fragment
+    # in the other): sent by the first, a duplicate for the second.
+    assert [a.url for a in run.sink].count(site.url("/news/border-warning.html")) == 1
+    assert run.value("detente_ingest_duplicates_total", feed="Meridian regions") == 1
+    assert run.value("detente_ingest_articles_sent_total", feed="Meridian world") == 3
+    assert run.value("detente_ingest_articles_sent_total", feed="Meridian regions") == 1
+    assert run.value("detente_ingest_polls_total", feed="Meridian world", result="ok") == 1
+
+
+def test_unchanged_feeds_answer_304_and_no_page_is_fetched_again(site: FeedSite):
+    site.serve_file("/world.rss", "world.rss", ETag='"w1"')
+    site.serve_site()
+    site.serve_file("/world.rss", "world.rss", ETag='"w1"')
+    world = feed("world", site.url("/world.rss"))
+    run = Run([world])
+    run.poll_all()
+    pages_before = [r.path for r in site.requests if r.path.startswith("/news/")]
+    run.poll_all()
+    run.poll_all()
+    assert len(run.sink) == 3
+    assert [r.path for r in site.requests if r.path.startswith("/news/")] == pages_before
+    assert run.value("detente_ingest_polls_total", feed="world", result="not_modified") == 2
+    assert len(site.hits("/world.rss")) == 3
+
+
+def test_after_a_restart_nothing_is_sent_or_fetched_again(site: FeedSite):
+    site.serve_site()
+    world = feed("world", site.url("/world.rss"))
+    first = Run([world])
+    first.poll_all()
+    pages = len([r for r in site.requests if r.path.startswith("/news/")])
+
+    # A new process that read the same state back (the Kafka topic, in production).
+    second = Run([world], state=first.state)
+    second.poll_all()
+    assert second.sink == []
+    assert len([r for r in site.requests if r.path.startswith("/news/")]) == pages
+    # Each item was new to the second process and already sent: counted as a duplicate once.
+    assert second.value("detente_ingest_duplicates_total", feed="world") == 3
+    second.poll_all()
+    assert second.value("detente_ingest_duplicates_total", feed="world") == 3
+
+
+def test_a_broken_feed_is_counted_logged_once_and_stops_nothing(
+    site: FeedSite, caplog: pytest.LogCaptureFixture
+):
+    site.serve_site()
+    site.route("/broken.rss", Reply(200, b"<rss><channel><item><title>cut o", RSS))
+    site.route("/down.rss", Reply(503, b"maintenance"))
+    broken, down = feed("broken", site.url("/broken.rss")), feed("down", site.url("/down.rss"))
+    good = feed("good", site.url("/regional.atom"))
+    run = Run([broken, down, good])
+    with caplog.at_level(logging.INFO, logger="detente_producer.ingest"):
+        run.poll_all()
+        run.poll_all()
+    assert {a.source for a in run.sink} == {"good"} and len(run.sink) == 2
+    assert run.value("detente_ingest_fetch_errors_total", feed="broken", target="feed",
+                     reason="malformed_feed") == 2  # fmt: skip
+    assert run.value("detente_ingest_fetch_errors_total", feed="down", target="feed",
+                     reason="http_503") == 2  # fmt: skip
+    assert run.value("detente_ingest_polls_total", feed="down", result="error") == 2
+    failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert len([m for m in failures if m.startswith("feed broken")]) == 1
+    assert len([m for m in failures if m.startswith("feed down")]) == 1
+
+    site.route("/down.rss", Reply(200, rss(site, ("Back", "/news/harbour-dispute.html", "x")), RSS))
+    with caplog.at_level(logging.INFO, logger="detente_producer.ingest"):
+        run.ingester.poll(down)
+    assert any(r.getMessage().startswith("feed down recovered") for r in caplog.records)
+
+
+def test_other_languages_are_skipped_counted_and_not_fetched_again(site: FeedSite):
+    text = ("Le ministre des affaires étrangères a déclaré lundi que les négociations "
+            "reprendraient la semaine prochaine à Genève, après des mois de silence.")  # fmt: skip
+    site.route("/fr.html", Reply(200, STORY.format(title="Reprise", text=text).encode(), HTML))
+    site.route("/feed.rss", Reply(200, rss(site, ("Reprise des pourparlers", "/fr.html", "")), RSS))
+    run = Run([feed("mixed", site.url("/feed.rss"))])
+    run.poll_all()
+    run.poll_all()
+    assert run.sink == []
+    assert run.value("detente_ingest_skipped_language_total", feed="mixed", language="fr") == 1
+    assert len(site.hits("/fr.html")) == 1
+
+
+def test_a_configured_language_is_trusted(site: FeedSite):
+    text = "The minister said that talks would resume next week in Geneva. " * 3
+    site.route("/en.html", Reply(200, STORY.format(title="Talks", text=text).encode(), HTML))
+    site.route("/feed.rss", Reply(200, rss(site, ("Talks", "/en.html", "")), RSS))
+    run = Run([feed("declared german", site.url("/feed.rss"), language="de")])
+    run.poll_all()
+    assert run.sink == []
+    assert run.value("detente_ingest_skipped_language_total", feed="declared german",
+                     language="de") == 1  # fmt: skip
+
+
+def test_pages_that_give_no_text_fall_back_to_the_summary(site: FeedSite):
+    site.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /members/\n"))
+    site.route("/report.pdf", Reply(200, b"%PDF-1.7", {"Content-Type": "application/pdf"}))
+    site.route("/huge.html", Reply(200, headers=HTML, unannounced_bytes=20 * 1024 * 1024))
+    summary = "The foreign ministry said the talks had been constructive and would continue."
+    site.route("/feed.rss", Reply(200, rss(
+        site,
+        ("Report", "/report.pdf", summary),
+        ("Huge", "/huge.html", summary + " Huge."),
+        ("Members", "/members/story.html", summary + " Members."),
+        ("Empty", "/nothing.pdf", ""),
+    ), RSS))  # fmt: skip
+    site.route("/nothing.pdf", Reply(200, b"%PDF", {"Content-Type": "application/pdf"}))
+    run = Run([feed("wire", site.url("/feed.rss"))], max_page_bytes=1024 * 1024)
+    run.poll_all()
+
+    assert sorted(a.title for a in run.sink) == ["Huge", "Members", "Report"]
+    assert all(a.text.startswith(summary) for a in run.sink)
+    assert site.hits("/members/story.html") == []  # robots.txt said no
+    for reason in ("content_type", "too_large", "robots_disallowed"):
+        assert run.value("detente_ingest_fetch_errors_total", feed="wire", target="page",
+                         reason=reason) >= 1, reason  # fmt: skip
+    assert run.value("detente_ingest_summary_fallbacks_total", feed="wire") == 3
+    # No page text and no summary: given up, and not fetched again.
+    assert run.value("detente_ingest_items_abandoned_total", feed="wire") == 1
+    run.poll_all()
+    assert len(site.hits("/nothing.pdf")) == 1
+
+
+def test_undated_items_on_undated_pages_get_the_time_they_were_first_seen(site: FeedSite):
+    text = "The minister said that talks would resume next week in Geneva. " * 3
+    site.route("/undated.html", Reply(200, STORY.format(title="Talks", text=text).encode(), HTML))
+    site.route("/feed.rss", Reply(200, rss(site, ("Talks", "/undated.html", "")), RSS))
+    run = Run([feed("wire", site.url("/feed.rss"))])
+    run.poll_all()
+    (article,) = run.sink
+    assert article.published_at == NOW
+
+
+def test_a_page_that_fails_for_now_is_tried_again_at_the_next_poll(site: FeedSite):
+    text = "The minister said that talks would resume next week in Geneva. " * 3
+    site.route("/story.html", Reply(503, b"busy"),
+               Reply(200, STORY.format(title="Talks", text=text).encode(), HTML))  # fmt: skip
+    site.route("/feed.rss", Reply(200, rss(site, ("Talks", "/story.html", "short summary")),
+                                  {**RSS, "ETag": '"1"'}))  # fmt: skip
+    run = Run([feed("wire", site.url("/feed.rss"))])
+    run.poll_all()
+    assert run.sink == []  # not sent with the summary while the page may still come
+    run.poll_all()  # the feed is fetched in full again: no validators kept while pending
+    (article,) = run.sink
+    assert article.text.startswith("The minister said")
+    assert run.value("detente_ingest_fetch_errors_total", feed="wire", target="page",
+                     reason="http_503") == 1  # fmt: skip
+
+
+def test_the_loop_polls_until_stopped(site: FeedSite):
+    site.serve_site()
+    run = Run([feed("world", site.url("/world.rss")), feed("regions", site.url("/regional.atom"))])
+    stop = threading.Event()
+    loop = threading.Thread(target=run.ingester.run, args=(stop,))
+    loop.start()
+    try:
+        for _ in range(600):
+            if len(run.sink) == 4:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+    assert not loop.is_alive()
+    assert len(run.sink) == 4
+
+
+def test_staleness_counts_from_the_last_successful_poll(site: FeedSite):
+    site.serve_site()
+    clock = [100.0]
+    world = feed("world", site.url("/world.rss"))
+    registry = CollectorRegistry()
+    metrics = IngestMetrics(registry, [world], clock=lambda: clock[0])
+    clock[0] = 400.0
+    assert (
+        registry.get_sample_value("detente_ingest_feed_staleness_seconds", {"feed": "world"}) == 300
+    )
+    metrics.poll_succeeded("world", modified=True)
+    clock[0] = 430.0
+    assert (
+        registry.get_sample_value("detente_ingest_feed_staleness_seconds", {"feed": "world"}) == 30
+    )
+    metrics.poll_failed("world", "timeout")
+    clock[0] = 500.0
+    assert (
+        registry.get_sample_value("detente_ingest_feed_staleness_seconds", {"feed": "world"}) == 100
+    )
+    assert (
+        registry.get_sample_value("detente_ingest_feed_poll_interval_seconds", {"feed": "world"})
+        == 60
+    )
