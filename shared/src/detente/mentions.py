@@ -80,6 +80,41 @@ _OFFICE = "office:"
 _NAME_GAP = re.compile(r",?[ \t]+")
 
 
+# "Susan E. Rice", "Antony J. Blinken": a first name, one initial, a surname.
+_MIDDLE_INITIAL = re.compile(r"([A-Z][a-z]+) [A-Z]\. ([A-Z][\w'-]*[a-z])\b")
+_FIRST_AND_LAST = re.compile(r"[A-Z][a-z]+ [A-Z][\w'-]*[a-z]")
+
+
+def _plain_capitals(name: str) -> str:
+    """Each word with only its first letter a capital: "DiCarlo" → "Dicarlo"."""
+    return " ".join(word[:1] + word[1:].lower() if word[:1].isupper() else word
+                    for word in name.split(" "))  # fmt: skip
+
+
+_ROLE_TITLES = (
+    "president|prime minister|foreign minister|defen[cs]e minister|king|emir|chancellor|"
+    "vice president|supreme leader|crown prince|head of state"
+)
+_ROLE_PHRASE = re.compile(rf"the ([A-Z][\w-]+(?: [A-Z][\w-]+)?) ({_ROLE_TITLES})")
+_POSSESSIVE_ROLE = re.compile(rf"([A-Z][\w.-]+(?: [A-Z][\w-]+)?)'s ({_ROLE_TITLES})")
+
+
+def _role_variants(alias: str, registry: ActorRegistry) -> list[str]:
+    """ "the Eritrean president" or "Eritrea's president" → "the president of Eritrea" and
+    "the President of Eritrea", the form UN and government texts use."""
+    phrase = _ROLE_PHRASE.fullmatch(alias)
+    state = registry.demonyms().get(phrase.group(1)) if phrase else None
+    if phrase is None:
+        phrase = _POSSESSIVE_ROLE.fullmatch(alias)
+        named = registry.lookup(phrase.group(1)) if phrase else None
+        state = named.id if named is not None and named.kind == "state" else None
+    if phrase is None or state is None:
+        return []
+    title, name = phrase.group(2), registry.get(state).name
+    capitalised = " ".join(word[:1].upper() + word[1:] for word in title.split())
+    return [f"the {title} of {name}", f"the {capitalised} of {name}"]
+
+
 class MentionFinder:
     """Longest-match alias lookup at word starts; aliases are indexed by their first word.
 
@@ -98,6 +133,25 @@ class MentionFinder:
             *registry.demonyms().items(),
             *((alias, _OFFICE + office) for alias, office in registry.office_aliases().items()),
         ]
+        # "the President of Eritrea" for "the Eritrean president": one office, two phrasings.
+        taken = {alias.lower(): target for alias, target in surfaces}
+        for alias, target in list(surfaces):
+            for variant in _role_variants(alias, registry):
+                if taken.setdefault(variant.lower(), target) == target:
+                    surfaces.append((variant, target))
+        # "Rosemary Dicarlo" for "Rosemary DiCarlo": a name's inner capitals vary by outlet.
+        surfaces += [
+            (plain, target)
+            for alias, target in registry.aliases().items()
+            if registry.get(target).kind == "person"
+            and (plain := _plain_capitals(alias)) != alias
+            and plain not in registry.aliases()
+        ]
+        self._people_by_name = {
+            alias: target
+            for alias, target in registry.aliases().items()
+            if registry.get(target).kind == "person" and _FIRST_AND_LAST.fullmatch(alias)
+        }
         for alias, target in surfaces:
             first = _WORD.match(alias)
             if first is not None:
@@ -142,6 +196,15 @@ class MentionFinder:
                 continue
             return hit
         return None
+
+    def _with_middle_initial(self, normalised: str, start: int) -> tuple[str, int] | None:
+        """(person id, end) for "Susan E. Rice" when "Susan Rice" is a registered name:
+        official texts add middle initials that no alias list keeps up with."""
+        spelled = _MIDDLE_INITIAL.match(normalised, start)
+        if spelled is None:
+            return None
+        target = self._people_by_name.get(f"{spelled.group(1)} {spelled.group(2)}")
+        return (target, spelled.end()) if target is not None else None
 
     def _starts_a_name(self, normalised: str, start: int) -> bool:
         word = _WORD.match(normalised, start)
@@ -201,10 +264,12 @@ class MentionFinder:
             if word.start() > 0 and normalised[word.start() - 1].isalnum():
                 continue
             match = self._longest_at(normalised, word.start(), token)
-            if match is None:
+            if match is not None:
+                target, end = match[1], word.start() + len(match[0])
+            elif (initialled := self._with_middle_initial(normalised, word.start())) is not None:
+                target, end = initialled
+            else:
                 continue
-            alias, target = match
-            end = word.start() + len(alias)
             if self._overlapped_by_longer(normalised, word.start(), end):
                 continue  # "President Petro Poroshenko": the name that reaches further wins
             position = end
