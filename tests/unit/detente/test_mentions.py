@@ -60,6 +60,7 @@ def test_the_title_of_a_state_names_the_same_holder_as_its_adjective_form(
         ("the South Korean president", date(2018, 4, 27), "moon-jae-in"),
         ("the Prime Minister of India", date(2010, 6, 1), "manmohan-singh"),
         ("the Prime Minister of India", date(2019, 2, 26), "narendra-modi"),
+        ("the Custodian of the Two Holy Mosques", date(2018, 9, 16), "king-salman"),
     ],
 )
 def test_heads_of_government_resolve_by_date(
