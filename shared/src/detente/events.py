@@ -30,7 +30,9 @@ ArticleId = Annotated[
 ]
 Stance = Literal["conciliatory", "hardline"]
 ActorKind = Literal["person", "state", "organisation", "group"]
-SubjectKind = Literal["actor", "dyad", "global"]
+# "directed": what one principal does toward another (`dyad:russia>ukraine`), beside the
+# symmetric pair (`dyad:russia|ukraine`).
+SubjectKind = Literal["actor", "dyad", "directed", "global"]
 
 
 def first_error(exc: ValidationError) -> str:
@@ -130,6 +132,10 @@ class ActorStance(BaseModel):
     # Only in records written before the "none" outcome: "mentions" meant the actor was only
     # named and its stance came from the sentences naming it (half weight in the indices).
     basis: Literal["statements", "mentions"] = "statements"
+    # Whom its stance is toward: the principals (states, bodies) of the other actors its
+    # statements name, its own side left out, most named first. Records written before
+    # direction existed have none.
+    targets: list[str] = []
 
 
 class MentionedActor(BaseModel):

@@ -32,6 +32,7 @@ DEFAULT_ALLOWED_LATENESS = timedelta(hours=RETENTION_HOURS)
 GLOBAL_SUBJECT = "global"
 # A wire story can name dozens of states; pairs grow quadratically, so cap the fan-out.
 MAX_DYAD_ACTORS = 8
+MAX_DIRECTED_PAIRS = 16
 
 
 def confidence(p_hardline: float) -> float:
@@ -46,6 +47,11 @@ def actor_subject(actor_id: str) -> str:
 def dyad_subject(a: str, b: str) -> str:
     first, second = sorted((a, b))
     return f"dyad:{first}|{second}"
+
+
+def directed_subject(source: str, target: str) -> str:
+    """What `source` does toward `target`: `dyad:russia>ukraine`."""
+    return f"dyad:{source}>{target}"
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,12 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
 
     Each actor counts for itself and rolls up its lineage (Putin and Lavrov count toward
     Russia). Dyads pair the principals (top of lineage) seen in the same article and are
-    symmetric; the global subject takes every statement once.
+    symmetric; a directed dyad (`russia>ukraine`) takes the stances of one side's actors
+    toward the other (their `targets`). The global subject takes every statement once.
     """
     own: dict[str, _Sums] = {}
     lineages: dict[str, list[str]] = {}
+    toward: dict[tuple[str, str], _Sums] = {}
     for stance in stances.actors:
         lineages[stance.actor] = _lineage(stance, registry)
         # Only stance-takers are in `actors`; each weighs by how sure the model is of the
@@ -92,6 +100,11 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
             weight *= 0.5
         sums = _Sums(weight if stance.stance == "hardline" else 0.0, weight, 1)
         own[stance.actor] = sums
+        source = lineages[stance.actor][-1]
+        for target in stance.targets:
+            if target != source:
+                pair = (source, target)
+                toward[pair] = toward[pair] + sums if pair in toward else sums
     rolled: dict[str, _Sums] = {}
     for actor_id, sums in own.items():
         for subject in lineages[actor_id]:
@@ -114,6 +127,9 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     top = sorted(principals, key=lambda p: -rolled[p].statements)[:MAX_DYAD_ACTORS]
     for a, b in combinations(sorted(top), 2):
         out.append(make(dyad_subject(a, b), "dyad", [a, b], rolled[a] + rolled[b]))
+    ranked = sorted(toward.items(), key=lambda item: (-item[1].statements, item[0]))
+    for (source, target), sums in sorted(ranked[:MAX_DIRECTED_PAIRS]):
+        out.append(make(directed_subject(source, target), "directed", [source, target], sums))
     if own:
         total = sum(own.values(), _Sums(0.0, 0.0, 0))
         out.append(make(GLOBAL_SUBJECT, "global", [], total))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from detente.stance_taking import (
 
 SUPPORTED_LANGUAGES = frozenset({"en"})
 MAX_EVIDENCE = 3
+# A wire story can name dozens of states; an actor's stance is toward a few of them.
+MAX_TARGETS = 8
 SPEAKER_TOKEN = "SPEAKER"
 OTHER_ACTOR_TOKEN = "ACTOR"
 
@@ -63,6 +66,7 @@ class NamedActor:
     statements: list[ScoredStatement]
     features: dict[str, float]
     windows: list[str]  # masked words around each mention (agency model input)
+    targets: list[str]  # principals its statements are about (ActorStance.targets)
 
 
 @dataclass(frozen=True)
@@ -140,8 +144,9 @@ class StanceEngine:
                 name, kind, affiliation = self._describe(actor_id, discovered)
                 features = actor_features(actor_id, kind, attribution, full, title_end, items)
                 windows = agency_windows(attribution, actor_id, full)
+                targets = self._targets(actor_id, items, attribution, discovered)
                 actors.append(
-                    NamedActor(actor_id, name, kind, affiliation, items, features, windows)
+                    NamedActor(actor_id, name, kind, affiliation, items, features, windows, targets)
                 )
             named.append(actors)
         if self.model.agency is not None:
@@ -151,6 +156,34 @@ class StanceEngine:
                 for actor in actors:
                     actor.features.update(agency_features([next(p_agent) for _ in actor.windows]))
         return named
+
+    def _principal(self, actor_id: str, discovered: dict[str, DiscoveredActor]) -> str:
+        """The state or body an actor speaks for; a discovered person's through its title."""
+        if actor_id in self.registry:
+            return self.registry.principal(actor_id)
+        found = discovered.get(actor_id)
+        if found is not None and found.affiliation in self.registry:
+            return self.registry.principal(found.affiliation)
+        return actor_id
+
+    def _targets(
+        self,
+        actor_id: str,
+        statements: Sequence[ScoredStatement],
+        attribution: Attribution,
+        discovered: dict[str, DiscoveredActor],
+    ) -> list[str]:
+        """Whom an actor's statements are about: the other sides named in its sentences
+        ("Russia warned Ukraine", "Macron and Putin agreed"), most named first."""
+        own = self._principal(actor_id, discovered)
+        counts: Counter[str] = Counter()
+        sentences = {s.statement.sentence.index: s.statement.sentence for s in statements}
+        for sentence in sentences.values():
+            named = {m.actor for m in attribution.mentions_within(sentence.start, sentence.end)}
+            sides = {self._principal(other, discovered) for other in named - {actor_id}}
+            counts.update(sides - {own})
+        ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+        return [side for side, _ in ranked[:MAX_TARGETS]]
 
     def _describe(
         self, actor_id: str, discovered: dict[str, DiscoveredActor]
@@ -197,6 +230,7 @@ class StanceEngine:
                     p_stance=round(p_stance, 4),
                     statements=len(items),
                     evidence=list(dict.fromkeys(s.statement.sentence.text for s in chosen)),
+                    targets=actor.targets,
                 )
             )
         actors.sort(key=lambda a: (-a.statements, a.actor))

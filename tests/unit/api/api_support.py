@@ -23,6 +23,8 @@ def subject_of(kind: SubjectKind, actors: list[str]) -> str:
         return indices.actor_subject(actors[0])
     if kind == "dyad":
         return indices.dyad_subject(actors[0], actors[1])
+    if kind == "directed":
+        return indices.directed_subject(actors[0], actors[1])
     return indices.GLOBAL_SUBJECT
 
 
@@ -35,13 +37,15 @@ def updates(
 ) -> list[IndexUpdate]:
     """One update per (published_at, hardline?) event, each a full-weight statement."""
     subject = subject_of(kind, actors)
+    if kind != "directed":  # a directed pair's order is its direction
+        actors = sorted(actors)
     state = indices.empty_state()
     out = []
     for number, (published_at, hardline) in enumerate(events):
         contribution = Contribution(
             subject=subject,
             subject_kind=kind,
-            actors=sorted(actors),
+            actors=actors,
             article_id=f"{prefix}-{subject}-{number}",
             published_at=published_at,
             hardline_weight=1.0 if hardline else 0.0,
@@ -49,5 +53,5 @@ def updates(
             statements=1,
         )
         state = indices.apply(state, contribution)
-        out.append(indices.index_update(subject, kind, sorted(actors), state))
+        out.append(indices.index_update(subject, kind, actors, state))
     return out

@@ -144,6 +144,7 @@ def test_article_assembly_and_404(client, view, make_stance):
             "statements": 2,
             "evidence": ["Emmanuel Macron said no."],
             "basis": "statements",
+            "targets": [],
         },
         {
             "actor": "vladimir-putin",
@@ -156,6 +157,7 @@ def test_article_assembly_and_404(client, view, make_stance):
             "statements": 2,
             "evidence": ["Vladimir Putin said no."],
             "basis": "statements",
+            "targets": [],
         },
     ]
     assert body["mentioned"] == [

@@ -274,6 +274,52 @@ def test_dyad_detail_and_history_in_either_order(client, busy):
     assert history == client.get("/v1/dyads/russia/ukraine/history").json()
 
 
+def test_a_pair_shows_what_each_side_does_toward_the_other(client, busy):
+    pair_before = client.get("/v1/dyads/russia/ukraine").json()
+    global_before = client.get("/v1/global").json()
+    feed(
+        busy, updates("directed", ["russia", "ukraine"], [(BASE - i * H, True) for i in range(10)])
+    )
+    feed(
+        busy, updates("directed", ["ukraine", "russia"], [(BASE - i * H, False) for i in range(4)])
+    )
+
+    body = client.get("/v1/dyads/ukraine/russia").json()
+    forward, backward = body["directions"]
+    assert (forward["source"], forward["target"]) == ("russia", "ukraine")
+    assert forward["names"] == ["Russia", "Ukraine"]
+    assert (forward["index"], forward["statements"]) == (shrunk(10, 10), 10)
+    assert (backward["source"], backward["index"], backward["statements"]) == (
+        "ukraine", shrunk(0, 4), 4,
+    )  # fmt: skip
+    # The symmetric pair, the global index and the pair list are what they were.
+    assert {k: v for k, v in body.items() if k != "directions"} == {
+        k: v for k, v in pair_before.items() if k != "directions"
+    }
+    assert client.get("/v1/global").json() == global_before
+    assert [d["actors"] for d in client.get("/v1/dyads").json()["items"]] == [
+        ["russia", "ukraine"], ["france", "russia"],
+    ]  # fmt: skip
+
+    history = client.get("/v1/dyads/russia/ukraine/history", params={"directed": True}).json()
+    assert history["subject"] == "dyad:russia>ukraine"
+    assert history["points"][-1]["index"] == shrunk(10, 10)
+    reverse = client.get("/v1/dyads/ukraine/russia/history", params={"directed": True}).json()
+    assert reverse["subject"] == "dyad:ukraine>russia"
+    assert reverse["points"][-1]["index"] == shrunk(0, 4)
+
+
+def test_a_pair_where_only_one_side_acts(client, busy):
+    feed(busy, updates("directed", ["nato", "russia"], [(BASE, True)]))
+    body = client.get("/v1/dyads/russia/nato").json()
+    assert body["actors"] == ["nato", "russia"]
+    assert body["index"] is None and body["statements"] == 0
+    assert [(d["source"], d["statements"]) for d in body["directions"]] == [
+        ("nato", 1), ("russia", 0),
+    ]  # fmt: skip
+    assert client.get("/v1/dyads/russia/nato/history", params={"directed": True}).status_code == 404
+
+
 def test_dyad_not_found(client, busy):
     assert client.get("/v1/dyads/russia/atlantis").json() == {"detail": "unknown actor 'atlantis'"}
     none = client.get("/v1/dyads/nato/russia")
@@ -357,6 +403,22 @@ def test_alerts_newest_first_with_filters(client, view):
     ]
     page = client.get("/v1/alerts", params={"limit": 1, "offset": 1}).json()
     assert (page["total"], [a["subject"] for a in page["items"]]) == (4, ["actor:france"])
+
+
+def test_alerts_of_one_direction_of_a_pair(client, view):
+    view.apply_alert(make_alert("dyad:russia>ukraine", ["russia", "ukraine"], hours_before=1))
+    view.apply_alert(make_alert("dyad:russia|ukraine", ["russia", "ukraine"]))
+
+    def subjects(subject: str) -> list[str]:
+        answer = client.get("/v1/alerts", params={"subject": subject})
+        assert answer.status_code == 200, answer.json()
+        return [a["subject"] for a in answer.json()["items"]]
+
+    assert subjects("dyad:russia>ukraine") == ["dyad:russia>ukraine"]
+    assert subjects("dyad:ukraine>russia") == []  # the other direction
+    assert subjects("dyad:ukraine|russia") == ["dyad:russia|ukraine"]
+    unknown = client.get("/v1/alerts", params={"subject": "dyad:russia>atlantis"})
+    assert unknown.status_code == 422
 
 
 def test_alerts_keep_the_newest_whatever_the_arrival_order(api_registry):

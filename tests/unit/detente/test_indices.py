@@ -48,6 +48,29 @@ def test_people_roll_up_and_dyads_pair_principals(registry: ActorRegistry) -> No
     assert by_subject["global"].statements == 3
 
 
+def test_directed_dyads_take_one_sides_stances_toward_the_other(registry: ActorRegistry) -> None:
+    putin = stance("vladimir-putin", "person", "russia", 0.9).model_copy(
+        update={"targets": ["ukraine", "france"]}
+    )
+    kremlin = stance("kremlin", "organisation", "russia", 0.7).model_copy(
+        update={"targets": ["ukraine"]}
+    )
+    macron = stance("emmanuel-macron", "person", "france", 0.2).model_copy(
+        update={"targets": ["russia", "france"]}  # its own side is never a direction
+    )
+    result = indices.contributions(article("a1", T0, putin, kremlin, macron), registry)
+    directed = {c.subject: c for c in result if c.subject_kind == "directed"}
+    assert set(directed) == {"dyad:russia>ukraine", "dyad:russia>france", "dyad:france>russia"}
+    toward_ukraine = directed["dyad:russia>ukraine"]
+    assert toward_ukraine.actors == ["russia", "ukraine"]  # source first
+    assert toward_ukraine.statements == 2
+    assert toward_ukraine.hardline_weight == toward_ukraine.weight == pytest.approx(1.6)
+    toward_russia = directed["dyad:france>russia"]
+    assert (toward_russia.hardline_weight, toward_russia.weight) == (0.0, pytest.approx(0.8))
+    # Ukraine takes no stance here: no symmetric pair with it, only Russia's stance toward it.
+    assert "dyad:russia|ukraine" not in {c.subject for c in result}
+
+
 def contribution(article_id: str, when: datetime, hard: float, weight: float) -> Contribution:
     return Contribution(
         subject="actor:russia", subject_kind="actor", actors=["russia"], article_id=article_id,

@@ -98,3 +98,18 @@ def test_a_stance_weighs_its_statements_by_how_likely_they_show_one(
     assert macron.stance == "conciliatory"
     assert macron.statements == 2
     assert macron.p_hardline < 0.2
+
+
+def test_a_stance_is_toward_the_other_sides_its_statements_name(engine: StanceEngine) -> None:
+    result = engine.classify(
+        article(
+            "Putin warned Ukraine and NATO against any deployment. "
+            "Lavrov warned Ukraine again. "
+            "Macron said talks with the Kremlin must go on."
+        )
+    )
+    targets = {a.actor: a.targets for a in result.actors}
+    # Most named first; its own side (Lavrov's Russia, the Kremlin's Russia) never a target.
+    assert targets["vladimir-putin"] == ["nato", "ukraine"]
+    assert targets["sergei-lavrov"] == ["ukraine"]
+    assert targets["emmanuel-macron"] == ["russia"]

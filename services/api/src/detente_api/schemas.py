@@ -35,11 +35,22 @@ class ActorIndex(GlobalIndex):
     affiliation: str | None
 
 
+class DirectedIndex(GlobalIndex):
+    """What one side of a pair does toward the other: the stances of `source`'s actors whose
+    statements are about `target` (docs/indices.md, Direction)."""
+
+    source: str
+    target: str
+    names: list[str]
+
+
 class DyadIndex(GlobalIndex):
-    """The tension between two principals (states or organisations), ids in sorted order."""
+    """The tension between two principals (states or organisations), ids in sorted order.
+    `directions` (in `/v1/dyads/{a}/{b}` only): first → second, then second → first."""
 
     actors: list[str]
     names: list[str]
+    directions: list[DirectedIndex] | None = None
 
 
 class ActorPage(_Body):

@@ -26,12 +26,19 @@ from detente.events import (
     TensionAlert,
     WindowValue,
 )
-from detente.indices import GLOBAL_SUBJECT, WINDOWS, dyad_subject, outdated
+from detente.indices import GLOBAL_SUBJECT, WINDOWS, directed_subject, dyad_subject, outdated
 from detente.registry import ActorRegistry
 from detente_api.history import Archive, Point, Step
 from detente_api.history import change as window_change
 from detente_api.history import history as rebuild_history
-from detente_api.schemas import ActorIndex, DyadIndex, GlobalIndex, Mover, Movers
+from detente_api.schemas import (
+    ActorIndex,
+    DirectedIndex,
+    DyadIndex,
+    GlobalIndex,
+    Mover,
+    Movers,
+)
 from detente_api.stream import DEFAULT_BUFFER, EventBus
 
 HEADLINE_WINDOW = "24h"
@@ -70,11 +77,6 @@ def _windows(update: IndexUpdate | None) -> dict[str, WindowValue]:
     """The standard windows always present (empty if unknown), plus any extra the worker sends."""
     given = update.windows if update is not None else {}
     return {name: given.get(name, _EMPTY_WINDOW) for name in WINDOWS} | given
-
-
-def _headline(update: IndexUpdate) -> float | None:
-    window = update.windows.get(HEADLINE_WINDOW)
-    return window.index if window is not None else None
 
 
 def _window_index(update: IndexUpdate, window: str) -> float | None:
@@ -142,6 +144,7 @@ class TensionView:
         self._clock = clock
         self._actors: dict[str, IndexUpdate] = {}  # actor id -> update
         self._dyads: dict[str, IndexUpdate] = {}  # subject -> update
+        self._directed: dict[str, IndexUpdate] = {}  # `dyad:<from>><to>` -> update
         self._global: IndexUpdate | None = None
         self._articles: dict[str, _Article] = {}
         # Min-heap of (classified_at timestamp, sequence, article id); entries whose key no
@@ -176,12 +179,15 @@ class TensionView:
             if len(update.actors) != 1:
                 raise ValueError(f"actor subject {update.subject!r} needs exactly one actor")
             self._actors[update.actors[0]] = update
-        elif update.subject_kind == "dyad":
+        elif update.subject_kind in ("dyad", "directed"):
             if len(update.actors) != 2:
                 raise ValueError(f"dyad subject {update.subject!r} needs exactly two actors")
-            self._dyads[update.subject] = update
-        else:
+            pairs = self._dyads if update.subject_kind == "dyad" else self._directed
+            pairs[update.subject] = update
+        elif update.subject == GLOBAL_SUBJECT:
             self._global = update
+        else:
+            raise ValueError(f"unknown subject {update.subject!r} of kind {update.subject_kind}")
         self._changes.pop(update.subject, None)
         archive = self._archives.get(update.subject)
         if archive is None:
@@ -200,6 +206,7 @@ class TensionView:
             self._actors.pop(rest, None)
         else:
             self._dyads.pop(subject, None)
+            self._directed.pop(subject, None)
         self._archives.pop(subject, None)
         self._changes.pop(subject, None)
 
@@ -304,9 +311,26 @@ class TensionView:
         return len(selected), [self._actor_body(u.actors[0], u, window) for u in page]
 
     def dyad(self, a: str, b: str, window: str = "24h") -> DyadIndex | None:
-        """The pair's index (in either order), None if the pair has none."""
+        """The pair's index (in either order) with what each side does toward the other,
+        None if the pair has neither."""
         update = self._dyads.get(dyad_subject(a, b))
-        return self._dyad_body(update, window) if update is not None else None
+        first, second = sorted((a, b))
+        directions = [
+            self._directed_body(source, target, window)
+            for source, target in ((first, second), (second, first))
+        ]
+        if update is None and not any(d.statements for d in directions):
+            return None
+        return self._dyad_body(update, window, directions)
+
+    def _directed_body(self, source: str, target: str, window: str) -> DirectedIndex:
+        update = self._directed.get(directed_subject(source, target))
+        return DirectedIndex(
+            source=source,
+            target=target,
+            names=[self._describe(source)[0], self._describe(target)[0]],
+            **self._index_fields(update, window),
+        )
 
     def dyads(
         self,
@@ -353,16 +377,19 @@ class TensionView:
         descending = order == "desc" if order is not None else sort != "name"
         return _ordered(updates, value, lambda u: u.subject, descending)
 
+    def _index_fields(self, update: IndexUpdate | None, window: str) -> dict[str, Any]:
+        """The fields every subject's body has (`GlobalIndex`); empty ones without data."""
+        return {
+            "windows": _windows(update),
+            "ewma": update.ewma if update else None,
+            "index": _window_index(update, window) if update else None,
+            "change": self._change(update, window)[1] if update else None,
+            "statements": update.total_statements if update else 0,
+            "as_of": update.as_of if update else None,
+        }
+
     def global_index(self) -> GlobalIndex:
-        update = self._global
-        return GlobalIndex(
-            windows=_windows(update),
-            ewma=update.ewma if update else None,
-            index=_headline(update) if update else None,
-            change=self._change(update, "24h")[1] if update else None,
-            statements=update.total_statements if update else 0,
-            as_of=update.as_of if update else None,
-        )
+        return GlobalIndex(**self._index_fields(self._global, HEADLINE_WINDOW))
 
     def movers(
         self, *, kind: SubjectKind = "actor", window: str = "24h", limit: int = 10
@@ -438,7 +465,9 @@ class TensionView:
             return self._global
         if kind == "actor":
             return self._actors.get(rest)
-        return self._dyads.get(subject) if kind == "dyad" else None
+        if kind != "dyad":
+            return None
+        return self._directed.get(subject) if ">" in rest else self._dyads.get(subject)
 
     def history(
         self, subject: str, window: str, since: datetime, until: datetime, step: Step
@@ -542,22 +571,20 @@ class TensionView:
             name=name,
             kind=kind,
             affiliation=affiliation,
-            windows=_windows(update),
-            ewma=update.ewma if update else None,
-            index=_window_index(update, window) if update else None,
-            change=self._change(update, window)[1] if update else None,
-            statements=update.total_statements if update else 0,
-            as_of=update.as_of if update else None,
+            **self._index_fields(update, window),
         )
 
-    def _dyad_body(self, update: IndexUpdate, window: str = "24h") -> DyadIndex:
+    def _dyad_body(
+        self,
+        update: IndexUpdate | None,
+        window: str = "24h",
+        directions: list[DirectedIndex] | None = None,
+    ) -> DyadIndex:
+        """A pair's body; `update` None when only one side acts toward the other."""
+        actors = update.actors if update else [d.source for d in directions or []]
         return DyadIndex(
-            actors=sorted(update.actors),
-            names=self._names(update.actors),
-            windows=_windows(update),
-            ewma=update.ewma,
-            index=_window_index(update, window),
-            change=self._change(update, window)[1],
-            statements=update.total_statements,
-            as_of=update.as_of,
+            actors=sorted(actors),
+            names=self._names(actors),
+            **self._index_fields(update, window),
+            directions=directions,
         )

@@ -12,7 +12,7 @@ from detente_api.schemas import AlertPage
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
-SUBJECT_PATTERN = r"^(global|actor:[^|:]+|dyad:[^|:]+\|[^|:]+)$"
+SUBJECT_PATTERN = r"^(global|actor:[^|:>]+|dyad:[^|:>]+[|>][^|:>]+)$"
 
 
 @router.get("")
@@ -22,7 +22,8 @@ async def list_alerts(
         str | None,
         Query(
             pattern=SUBJECT_PATTERN,
-            description="`actor:<id>`, `dyad:<a>|<b>` (ids sorted) or `global`",
+            description="`actor:<id>`, `dyad:<a>|<b>` (either order), `dyad:<from>><to>` "
+            "(what one side does toward the other) or `global`",
         ),
     ] = None,
     actor: Annotated[
@@ -38,10 +39,12 @@ async def list_alerts(
     are kept."""
     if subject is not None:
         kind, _, rest = subject.partition(":")
-        for who in rest.split("|") if kind in ("actor", "dyad") else []:
+        directed = ">" in rest
+        pair = rest.split(">" if directed else "|")
+        for who in pair if kind in ("actor", "dyad") else []:
             require_known(view, "subject", who)
-        if kind == "dyad":
-            subject = dyad_subject(*rest.split("|"))  # either order
+        if kind == "dyad" and not directed:
+            subject = dyad_subject(*pair)  # either order
     require_known(view, "actor", actor)
     total, items = view.alerts(
         subject=subject, actor=actor, since=since, limit=limit, offset=offset

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 
 from detente.events import ActorKind
-from detente.indices import dyad_subject
+from detente.indices import directed_subject, dyad_subject
 from detente_api.deps import ViewDep
 from detente_api.routes.params import (
     LimitQuery,
@@ -75,7 +75,9 @@ def _pair(view: TensionView, a: str, b: str) -> str:
 
 @router.get("/{a}/{b}", responses=_NOT_FOUND)
 async def get_dyad(a: str, b: str, view: ViewDep, window: WindowQuery = "24h") -> DyadIndex:
-    """One pair; `/v1/dyads/russia/france` and `/v1/dyads/france/russia` are the same."""
+    """One pair, with `directions`: what each side does toward the other (first → second,
+    then second → first, in sorted id order). `/v1/dyads/russia/france` and
+    `/v1/dyads/france/russia` are the same."""
     subject = _pair(view, a, b)
     body = view.dyad(a, b, window)
     if body is None:
@@ -92,9 +94,14 @@ async def dyad_history(
     since: SinceQuery = None,
     until: UntilQuery = None,
     step: StepQuery = "1h",
+    directed: Annotated[
+        bool, Query(description="Only what {a} does toward {b} (the path's order matters)")
+    ] = False,
 ) -> History:
     """The pair's `window` index over time, as for actors."""
     subject = _pair(view, a, b)
+    if directed:
+        subject = directed_subject(a, b)
     if view.index_update(subject) is None:
         raise HTTPException(status_code=404, detail=f"no index for dyad {subject[5:]!r}")
     return history_body(view, subject, window, since, until, step)
