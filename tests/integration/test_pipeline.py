@@ -72,8 +72,19 @@ def test_articles_flow_to_stances_indices_and_the_api(
     # The compacted indices topic holds one subject per key, including dyads and the global index.
     updates = [IndexUpdate.model_validate_json(v) for _, v in read_all(bootstrap, topics.indices)]
     kinds = {u.subject_kind for u in updates}
-    assert kinds == {"actor", "dyad", "global"}
+    assert kinds == {"actor", "dyad", "directed", "global"}
     assert all(u.windows["7d"].statements >= 1 for u in updates)
+
+    # Each directed pair is one side's stances toward the other, and the API shows both
+    # directions of a pair beside it.
+    directed = next(u for u in updates if u.subject_kind == "directed")
+    source, target = directed.actors
+    assert directed.subject == f"dyad:{source}>{target}"
+    status, pair = http_get(f"{api}/v1/dyads/{target}/{source}")
+    assert status == 200
+    shown = {(d["source"], d["target"]): d for d in pair["directions"]}
+    assert set(shown) == {(source, target), (target, source)}
+    assert shown[(source, target)]["statements"] == directed.total_statements
 
     status, missing = http_get(f"{api}/v1/articles/no-such-article")
     assert status == 404 and "detail" in missing
