@@ -155,7 +155,10 @@ def test_worker_image_carries_the_model() -> None:
     assert (ROOT / "models" / "stance.skops.sha256").is_file()
     run = " ".join(runtime.args("RUN"))
     assert f"chown 10001:10001 {env['DETENTE_DATA_DIR']}" in run
-    assert env["DETENTE_WEB_HOST"] == "0.0.0.0", "metrics must be reachable from outside"
+    assert env["DETENTE_METRICS_HOST"] == "0.0.0.0", "metrics must be reachable from outside"
+    # Faust's web server (tables, topology) is off by default and never bound to all
+    # interfaces by the image.
+    assert "DETENTE_WEB_HOST" not in env and "DETENTE_WEB_ENABLED" not in env
 
 
 def test_producer_image_has_an_ingest_target() -> None:

@@ -224,7 +224,19 @@ def test_network_policies(built: dict, overlay: str) -> None:
         ingress_rules = [rule for p in ingress for rule in p.get("ingress", [])]
         allowed_ports = {port["port"] for rule in ingress_rules for port in rule["ports"]}
         if name == "detente-api":
-            assert allowed_ports == {8000}
+            assert allowed_ports == {8000, 9100}
+            env = _env(objects, workload)
+            assert env["DETENTE_METRICS_ON"] == "admin", "metrics off the public port"
+            assert env["DETENTE_DOCS_ON"] in ("admin", "off"), "docs off the public port"
+            assert int(env["DETENTE_ADMIN_PORT"]) == 9100
+            for rule in ingress_rules:
+                if any(port["port"] == 9100 for port in rule["ports"]):
+                    assert rule["from"] and all(
+                        peer["podSelector"]["matchLabels"]
+                        == {"app.kubernetes.io/name": "prometheus"}
+                        for peer in rule["from"]
+                    ), "the API's admin port admits Prometheus only"
+                    assert {port["port"] for port in rule["ports"]} == {9100}
         elif name in ("detente-worker", "detente-ingest"):
             metrics_port = int(_env(objects, workload)["DETENTE_METRICS_PORT"])
             assert allowed_ports == {metrics_port}
@@ -252,6 +264,25 @@ def test_network_policies(built: dict, overlay: str) -> None:
         if name == "detente-ingest":
             expected |= {("TCP", 80), ("TCP", 443)}
         assert destinations == expected, (name, destinations)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_api_metrics_are_scraped_on_the_admin_port(built: dict, overlay: str) -> None:
+    objects = built[overlay]
+    api = by_kind(objects, "Deployment")["detente-api"]
+    container = pod_spec(api)["containers"][0]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"http": 8000, "metrics": int(_env(objects, api)["DETENTE_ADMIN_PORT"])}
+    service = by_kind(objects, "Service")["detente-api"]["spec"]
+    targets = {port["name"]: port["targetPort"] for port in service["ports"]}
+    assert targets == {"http": "http", "metrics": "metrics"}
+    (endpoint,) = by_kind(objects, "ServiceMonitor")["detente-api"]["spec"]["endpoints"]
+    assert endpoint["port"] == "metrics" and endpoint["path"] == "/metrics"
+    # Faust's web server is never opened in the cluster; the worker's metrics bind for
+    # Prometheus.
+    worker = _env(objects, by_kind(objects, "Deployment")["detente-worker"])
+    assert worker["DETENTE_WEB_ENABLED"] == "false" and "DETENTE_WEB_HOST" not in worker
+    assert worker["DETENTE_METRICS_HOST"] == "0.0.0.0"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

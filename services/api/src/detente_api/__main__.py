@@ -7,12 +7,13 @@ import socket
 
 import uvicorn
 
+from detente.logs import collapse_repeats
 from detente_api.main import create_app
+from detente_api.server import listeners, server_config
 from detente_api.settings import Settings
 from detente_api.stream import EventBus
 
-# Responses still running this long after a shutdown began are cancelled.
-GRACEFUL_SHUTDOWN_SECONDS = 10
+log = logging.getLogger("detente_api")
 
 
 class ApiServer(uvicorn.Server):
@@ -35,13 +36,26 @@ def main() -> None:
     )
     settings = Settings()
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    # The Kafka client logs every failed connection attempt: once per episode, with a count.
+    repeats = collapse_repeats("aiokafka", "detente_api.consumer")
+    config = server_config(app, settings, on_drop=app.state.metrics.connection_dropped)
+    # The public port, and the admin port if metrics or docs are placed there: one server,
+    # one event loop; detente_api.guards.PortSplit tells the two apart.
+    sockets = listeners(settings)
+    log.info(
+        "serving on %s:%d; metrics: %s, docs: %s%s",
+        settings.host,
+        settings.port,
+        settings.metrics_on,
+        settings.docs_on,
+        f" (admin port {settings.admin_host}:{settings.admin_port})"
+        if settings.uses_admin_port
+        else "",
     )
-    ApiServer(config, app.state.view.bus).run()
+    try:
+        ApiServer(config, app.state.view.bus).run(sockets=sockets)
+    finally:
+        repeats.flush()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""The FastAPI application: routes, CORS, metrics and the Kafka consumer's lifetime."""
+"""The FastAPI application: routes, CORS, metrics, docs and the Kafka consumer's lifetime.
+
+`/metrics` and the docs (`/docs`, `/redoc`, `/openapi.json`) are placed by the settings
+`metrics_on` and `docs_on`: on the public port, on the admin port only, or nowhere.
+Middleware, outermost first: security headers, the admin-port split, request metrics,
+request size limits, CORS."""
 
 from __future__ import annotations
 
@@ -11,10 +16,17 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, make_asgi_app
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from detente.registry import ActorRegistry
 from detente_api.consumer import ViewConsumer
+from detente_api.docs import docs_routes
+from detente_api.guards import PortSplit, RequestLimits, SecurityHeaders
 from detente_api.metrics import ApiMetrics, MetricsMiddleware
 from detente_api.routes import (
     actors,
@@ -91,6 +103,10 @@ def create_app(
         description="Live diplomatic tension indices and per-article actor stances.",
         version=_version(),
         lifespan=lifespan,
+        # Served by detente_api.docs (local assets) where the settings place them.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.registry = registry
@@ -99,6 +115,25 @@ def create_app(
     routers = (health, actors, dyads, global_index, movers, alerts, articles, stream, dashboard)
     for module in routers:
         app.include_router(module.router)
+
+    # GET and HEAD only: `PUT /metrics` gets 405, not a scrape.
+    # Starlette routes accept ASGI-app endpoints; its type hint only names request handlers.
+    metrics_route = Route(
+        "/metrics",
+        _AsgiEndpoint(make_asgi_app(registry=prometheus)),
+        methods=["GET", "HEAD"],
+        include_in_schema=False,
+    )
+    admin_routes: list[BaseRoute] = []
+    for placement, routes in (
+        (settings.metrics_on, [metrics_route]),
+        (settings.docs_on, docs_routes(app.openapi, app.title)),
+    ):
+        if placement == "public":
+            app.router.routes.extend(routes)
+        elif placement == "admin":
+            admin_routes.extend(routes)
+
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -106,12 +141,26 @@ def create_app(
             allow_methods=["GET"],
             allow_headers=["*"],
         )
-    # Added last so it is outermost: it also counts CORS preflights and 404s.
+    app.add_middleware(
+        RequestLimits,
+        max_header_bytes=settings.max_header_bytes,
+        max_query_bytes=settings.max_query_bytes,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    # Outside the limits and CORS: it also counts refusals, preflights and 404s.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    metrics_app = make_asgi_app(registry=prometheus)
-    # The mount alone answers "/metrics" with a 307 to "/metrics/"; serve both directly.
-    # Starlette routes accept ASGI-app endpoints; its type hint only names request handlers.
-    endpoint = _AsgiEndpoint(metrics_app)
-    app.add_route("/metrics", endpoint, include_in_schema=False)  # type: ignore[arg-type]
-    app.mount("/metrics", metrics_app)
+    if admin_routes:
+        admin = _admin_app(admin_routes)
+        app.add_middleware(PortSplit, admin=admin, admin_port=settings.admin_port)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+async def _json_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+def _admin_app(routes: list[BaseRoute]) -> Starlette:
+    """What the admin port serves: metrics and/or docs, nothing else (404 in JSON)."""
+    return Starlette(routes=routes, exception_handlers={HTTPException: _json_http_error})

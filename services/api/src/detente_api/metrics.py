@@ -61,11 +61,38 @@ class ApiMetrics:
             "Clients connected to the server-sent events stream",
             registry=registry,
         )
+        self.sse_refused = Counter(
+            "detente_api_sse_refused",
+            "Stream clients refused: capacity (the process's limit), per_address (the limit "
+            "per client address), shutting_down",
+            ["reason"],
+            registry=registry,
+        )
+        self.sse_evicted = Counter(
+            "detente_api_sse_evicted",
+            "Stream clients dropped because they read nothing within the write timeout",
+            registry=registry,
+        )
+        self.connections_dropped = Counter(
+            "detente_api_connections_dropped",
+            "Connections the server closed: header_timeout (no whole request head in time), "
+            "write_timeout (the client read nothing while its send buffer was full)",
+            ["reason"],
+            registry=registry,
+        )
+        for reason in ("capacity", "per_address", "shutting_down"):
+            self.sse_refused.labels(reason)
+        for reason in ("header_timeout", "write_timeout"):
+            self.connections_dropped.labels(reason)
         # process_* (CPU, memory, open files), as the worker gets from the default registry.
         ProcessCollector(registry=registry)
 
     def record_consumed(self, topic: str, result: str) -> None:
         self.records.labels(topic, result).inc()
+
+    def connection_dropped(self, reason: str) -> None:
+        """Called by the server's protocol (detente_api.server), on the event loop."""
+        self.connections_dropped.labels(reason).inc()
 
 
 class MetricsMiddleware:

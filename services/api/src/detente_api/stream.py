@@ -42,15 +42,18 @@ class StreamEvent:
 class Subscription:
     """One connected client; `close()` is idempotent and runs `on_close` once."""
 
-    def __init__(self, bus: EventBus, on_close: Callable[[], None]) -> None:
+    def __init__(
+        self, bus: EventBus, on_close: Callable[[], None], address: str | None = None
+    ) -> None:
         self._bus = bus
         self._on_close = on_close
+        self.address = address
         self.closed = False
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            self._bus._subscribers -= 1
+            self._bus._release(self)
             self._on_close()
 
 
@@ -63,6 +66,7 @@ class EventBus:
         self._seq = 0
         self._wakeup: asyncio.Event | None = None
         self._subscribers = 0
+        self._per_address: dict[str, int] = {}
         self.closed = False
 
     @property
@@ -73,6 +77,10 @@ class EventBus:
     @property
     def subscribers(self) -> int:
         return self._subscribers
+
+    def subscribers_from(self, address: str | None) -> int:
+        """Open subscriptions of one client address (0 for an unknown address)."""
+        return self._per_address.get(address, 0) if address is not None else 0
 
     def event_id(self, seq: int) -> str:
         return f"{self.boot}-{seq}"
@@ -114,9 +122,23 @@ class EventBus:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), seconds)
 
-    def subscribe(self, on_close: Callable[[], None] = lambda: None) -> Subscription:
+    def subscribe(
+        self, on_close: Callable[[], None] = lambda: None, *, address: str | None = None
+    ) -> Subscription:
         self._subscribers += 1
-        return Subscription(self, on_close)
+        if address is not None:
+            self._per_address[address] = self._per_address.get(address, 0) + 1
+        return Subscription(self, on_close, address)
+
+    def _release(self, subscription: Subscription) -> None:
+        self._subscribers -= 1
+        address = subscription.address
+        if address is not None:
+            left = self._per_address.get(address, 1) - 1
+            if left > 0:
+                self._per_address[address] = left
+            else:
+                self._per_address.pop(address, None)
 
     def resume(self, last_event_id: str | None) -> tuple[int, dict[str, str] | None]:
         """Where a client starts: (cursor, reset payload or None).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from prometheus_client import start_http_server
+from detente.logs import collapse_repeats
+from detente_worker.metrics_server import start_metrics_server
 
 
 def main() -> None:
@@ -23,7 +24,17 @@ def main() -> None:
         subjects_topic=contributions_topic.get_topic_name(),
         tables={table.name: table for table in (index_state, seen_articles)},
     )
-    start_http_server(settings.metrics_port, addr=settings.web_host)
+    start_metrics_server(
+        settings.metrics_port,
+        settings.metrics_host,
+        timeout=settings.metrics_timeout_seconds,
+        max_connections=settings.metrics_max_connections,
+    )
+    # aiokafka logs every failed connection attempt (thousands in a short broker outage):
+    # once per episode, with a count. Its loggers exist once the Kafka driver is imported.
+    import faust.transport.drivers.aiokafka  # noqa: F401
+
+    collapse_repeats("aiokafka", "faust.transport")
     if settings.restart_after_pause:
         fencing.PAUSE_WATCH.start()
     sys.argv = [sys.argv[0], "worker", "--loglevel", "info", *sys.argv[1:]]

@@ -39,6 +39,7 @@ app = faust.App(
     consumer_auto_offset_reset="earliest",
     broker_session_timeout=settings.session_timeout_seconds,
     broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+    web_enabled=settings.web_enabled,
     web_host=settings.web_host,
     web_port=settings.web_port,
     web_bind=settings.web_host,

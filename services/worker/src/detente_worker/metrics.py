@@ -47,7 +47,8 @@ _SECONDS_NEWS = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400,
 
 
 class MetricsSettings(BaseSettings):
-    """DETENTE_METRICS_* variables (DETENTE_METRICS_PORT belongs to the worker's Settings)."""
+    """DETENTE_METRICS_* variables (DETENTE_METRICS_HOST, _PORT, _TIMEOUT_SECONDS and
+    _MAX_CONNECTIONS belong to the worker's Settings: the server, not the series)."""
 
     model_config = SettingsConfigDict(env_prefix="DETENTE_METRICS_")
 

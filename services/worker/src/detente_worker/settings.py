@@ -20,10 +20,18 @@ class Settings(BaseSettings):
     app_id: str = "detente-worker"
     partitions: int = 6
     replication_factor: int = 1
-    # Faust binds a web server even when unused: give each worker process its own port.
+    # Faust's own web server (it lists tables and the changelog topology): off unless asked
+    # for, and then on loopback unless told otherwise. Each worker process needs its own port.
+    web_enabled: bool = False
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    # The Prometheus endpoint (detente_worker.metrics_server): the image and Kubernetes bind
+    # 0.0.0.0 so that Prometheus can scrape it.
+    metrics_host: str = "127.0.0.1"
     metrics_port: int = 9102
+    # Idle or slow scrape connections are closed after this; at most so many at once.
+    metrics_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    metrics_max_connections: int = Field(default=32, ge=1, le=1024)
     store: str = "memory://"
     data_dir: Path = Path(".run/worker")
     model_path: Path | None = None
