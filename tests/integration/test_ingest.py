@@ -142,14 +142,15 @@ def test_feeds_reach_the_api_once_across_a_restart(
     }
     assert {"japan", "china"} <= named, named
 
-    # A restart reads the state back: nothing is sent again, and no page is fetched.
+    # A restart reads the state back: nothing is sent again, no page is fetched, and the
+    # feeds' validators came back too: the file server answers 304 (If-Modified-Since).
     again = subprocess.run(
         [str(BIN / "detente-ingest"), "--feeds", str(feeds), "--once"],
         env=ingest_env(bootstrap, topics, 0), capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
-    assert "Meridian world: ok, sent 0" in again.stderr
-    assert "Meridian regions: ok, sent 0" in again.stderr
+    assert "Meridian world: not_modified, sent 0" in again.stderr
+    assert "Meridian regions: not_modified, sent 0" in again.stderr
     assert "Broken: error (malformed_feed)" in again.stderr
     sent = read_all(bootstrap, topics.articles)
     assert sorted(key.decode() for key, _ in sent if key) == sorted(ids.values())

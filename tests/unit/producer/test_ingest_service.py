@@ -141,6 +141,28 @@ def test_after_a_restart_nothing_is_sent_or_fetched_again(site: FeedSite):
     assert second.value("detente_ingest_duplicates_total", feed="world") == 3
 
 
+def test_validators_are_kept_in_the_state_and_survive_a_restart(site: FeedSite):
+    site.serve_site()
+    site.serve_file(
+        "/world.rss", "world.rss", ETag='"w1"', **{"Last-Modified": "Tue, 03 Mar 2026 10:00:00 GMT"}
+    )
+    world = feed("world", site.url("/world.rss"))
+    first = Run([world])
+    first.poll_all()
+    kept = first.state.validators(world.url)
+    assert kept is not None
+    assert (kept.etag, kept.last_modified) == ('"w1"', "Tue, 03 Mar 2026 10:00:00 GMT")
+
+    # A new process on the same state: its very first request is conditional, and a 304.
+    second = Run([world], state=first.state)
+    second.poll_all()
+    last = site.hits("/world.rss")[-1]
+    assert last.headers.get("If-None-Match") == '"w1"'
+    assert last.headers.get("If-Modified-Since") == "Tue, 03 Mar 2026 10:00:00 GMT"
+    assert second.value("detente_ingest_polls_total", feed="world", result="not_modified") == 1
+    assert second.sink == []
+
+
 def test_a_broken_feed_is_counted_logged_once_and_stops_nothing(
     site: FeedSite, caplog: pytest.LogCaptureFixture
 ):

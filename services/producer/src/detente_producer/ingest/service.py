@@ -16,7 +16,7 @@ from detente.events import MAX_TEXT_CHARS, Article
 from detente_producer.ingest.extract import FeedItem, FeedParseError, extract_page, parse_feed
 from detente_producer.ingest.failures import FailureLog
 from detente_producer.ingest.feeds import Feed
-from detente_producer.ingest.fetch import Fetcher, FetchError
+from detente_producer.ingest.fetch import Fetcher, FetchError, Validators
 from detente_producer.ingest.language import item_language
 from detente_producer.ingest.metrics import IngestMetrics
 from detente_producer.ingest.state import Handled, HandledItems, Outcome
@@ -87,6 +87,9 @@ class Ingester:
         nothing else of this feed can be sent either, and the next poll tries again."""
         report = PollReport(feed.name)
         self.state.refresh()
+        # The validators kept in the state (by this run, an earlier one or another replica)
+        # are the ones sent: the first poll after a restart can be a 304 too.
+        self.fetcher.remember(feed.url, self.state.validators(feed.url) or Validators())
         try:
             fetched = self.fetcher.get(feed.url, "feed")
             items = (
@@ -113,7 +116,7 @@ class Ingester:
         self._known[feed.name] = {key for key in links if self.state.seen(key)}
         if report.pending == 0:
             # Only now: a 304 next time must not hide an item whose page is still to come.
-            self.fetcher.remember(feed.url, fetched.validators)
+            self.state.keep_validators(feed.url, fetched.validators, self.now())
         self.metrics.poll_succeeded(feed.name, modified=True)
         return report
 
