@@ -98,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         ingester = Ingester(
             feeds, fetcher, KafkaSink(producer, names.articles), state, metrics,
             languages=settings.languages, max_item_attempts=settings.max_item_attempts,
+            workers=settings.poll_workers,
         )  # fmt: skip
         if args.once:
-            for feed in feeds:
-                print(describe(ingester.poll(feed)), file=sys.stderr)
+            for report in ingester.poll_all():
+                print(describe(report), file=sys.stderr)
         else:
             stop = threading.Event()
             for signum in (signal.SIGTERM, signal.SIGINT):
