@@ -23,7 +23,7 @@ from detente_producer.ingest.settings import FetchPolicy
 from detente_producer.ingest.state import MemoryState
 from detente_producer.ingest.urls import article_id
 
-from feed_site import FeedSite, Reply
+from feed_site import SITE_FILES, FeedSite, Reply
 
 NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 RSS = {"Content-Type": "application/rss+xml"}
@@ -430,3 +430,47 @@ def test_a_failed_send_is_retried_soon_and_stops_no_other_feed(
         wait_until(lambda: len(run.sink) == 4, "every story, the refused one again")
     assert run.sink.refused in {a.id for a in run.sink}
     assert len({a.id for a in run.sink}) == 4
+
+
+def held_page(site: FeedSite, path: str, release: threading.Event) -> str:
+    """A page of the team's site that is answered only once `release` is set."""
+    page = (SITE_FILES / path.lstrip("/")).read_text().replace("{site}", site.base)
+    site.route(path, Reply(200, page.encode(), HTML, hold=release))
+    return path
+
+
+def test_a_story_two_feeds_reach_at_once_is_fetched_and_sent_once(site: FeedSite):
+    site.serve_site()
+    border_ready, harbour_ready = threading.Event(), threading.Event()
+    border = held_page(site, "/news/border-warning.html", border_ready)
+    harbour = held_page(site, "/news/harbour-dispute.html", harbour_ready)
+    world = feed("world", site.url("/world.rss"))
+    regions = feed("regions", site.url("/regional.atom"))  # border first, then harbour
+    run = Run([world, regions])
+    reports = []
+    polls = [
+        threading.Thread(target=run.ingester.poll, args=(world,)),
+        threading.Thread(target=lambda: reports.append(run.ingester.poll(regions))),
+    ]
+    try:
+        polls[0].start()
+        wait_until(lambda: len(site.hits(border)) == 1, "the world feed fetching the story")
+        polls[1].start()  # reaches the same link while the world feed has it in hand
+        wait_until(lambda: len(site.hits(harbour)) == 1, "the regions feed at its next item")
+        border_ready.set()
+        polls[0].join(timeout=60)  # the story is sent before the regions poll ends
+        harbour_ready.set()
+        polls[1].join(timeout=60)
+    finally:
+        border_ready.set()
+        harbour_ready.set()
+    (report,) = reports
+    assert report.pending == 1 and report.duplicates == 0
+    assert len(site.hits(border)) == 1
+    assert [a.source for a in run.sink if a.url == site.url(border)] == ["world"]
+    # Its next poll sees how it ended: a duplicate, counted once.
+    again = run.ingester.poll(regions)
+    assert again.duplicates == 1 and again.pending == 0 and again.sent == []
+    assert run.value("detente_ingest_duplicates_total", feed="regions") == 1
+    run.ingester.poll(regions)
+    assert run.value("detente_ingest_duplicates_total", feed="regions") == 1

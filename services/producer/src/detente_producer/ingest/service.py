@@ -122,10 +122,11 @@ class Ingester:
             return report
         # Oldest first, so event time moves forward; undated items keep the feed's order.
         known = self._known.get(feed.name, set())
+        elsewhere: set[str] = set()  # links another thread was handling: not ours to skip
         for item in sorted(items, key=lambda i: i.published_at or datetime.max.replace(tzinfo=UTC)):
-            if article_id(item.link) not in known:
-                self._handle(feed, item, report)
-        links = {article_id(item.link) for item in items}
+            if article_id(item.link) not in known and not self._handle(feed, item, report):
+                elsewhere.add(article_id(item.link))
+        links = {article_id(item.link) for item in items} - elsewhere
         self._known[feed.name] = {key for key in links if self.state.seen(key)}
         if report.pending == 0:
             # Only now: a 304 next time must not hide an item whose page is still to come.
@@ -151,15 +152,17 @@ class Ingester:
                 with self._lock:
                     self._in_hand.discard(key)
 
-    def _handle(self, feed: Feed, item: FeedItem, report: PollReport) -> None:
+    def _handle(self, feed: Feed, item: FeedItem, report: PollReport) -> bool:
+        """Handle the item; False when another thread was handling its link."""
         with self._holding(article_id(item.link)) as mine:
             if mine:
                 self._handle_link(feed, item, report)
             else:
                 # Another feed's poll is handling the same link right now: that poll's. Pending
                 # here, so that this feed's validators are not kept and its next poll (a full
-                # GET) sees how it ended.
+                # GET) sees how it ended, and counts it as a duplicate if it was sent.
                 report.pending += 1
+            return mine
 
     def _handle_link(self, feed: Feed, item: FeedItem, report: PollReport) -> None:
         self.state.refresh()  # another replica may have sent it a moment ago
