@@ -19,9 +19,17 @@ PINNED = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
 BUILT = {
     "topics": "producer",
     "producer": "producer",
+    "ingest": "producer",
     "worker": "worker",
     "api": "api",
 }
+# Services built from another target than their Dockerfile's default, and the image name
+# (and settings class) that target stands for.
+TARGETS = {"ingest": "ingest"}
+
+
+def image_name(service: str) -> str:
+    return f"detente-{TARGETS.get(service, BUILT[service])}"
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +55,8 @@ def test_services_and_images(services: dict[str, Any]) -> None:
             assert (DEPLOY / build["context"]).resolve() == ROOT
             assert build["dockerfile"] == f"services/{BUILT[name]}/Dockerfile"
             assert (ROOT / build["dockerfile"]).is_file()
-            assert service["image"] == f"detente-{BUILT[name]}:dev"
+            assert service["image"] == f"{image_name(name)}:dev"
+            assert build.get("target") == TARGETS.get(name), name
         else:
             assert PINNED.match(service["image"]), f"{name}: pin {service['image']} by digest"
     assert services["kafka"]["image"].startswith("apache/kafka:")
@@ -63,7 +72,7 @@ def test_kafka_is_kraft_without_auto_create(services: dict[str, Any]) -> None:
 def test_start_order(services: dict[str, Any]) -> None:
     assert services["topics"]["entrypoint"] == ["detente-topics"]
     assert services["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
-    for name in ("worker", "api", "producer"):
+    for name in ("worker", "api", "ingest", "producer"):
         condition = services[name]["depends_on"]["topics"]["condition"]
         assert condition == "service_completed_successfully", name
     producer = services["producer"]
@@ -83,6 +92,16 @@ def test_detente_containers_are_hardened(services: dict[str, Any]) -> None:
     assert any(t.split(":")[0] == data_dir for t in worker["tmpfs"]), "worker data dir"
 
 
+def test_the_ingester_reads_a_feeds_file_that_loads(services: dict[str, Any]) -> None:
+    from detente_producer.ingest.feeds import load_feeds
+
+    ingest = services["ingest"]
+    mounts = dict(host_path(v) for v in ingest["volumes"])
+    by_target = {target: source for source, target in mounts.items()}
+    feeds_file = by_target[ingest["environment"]["DETENTE_FEEDS"]]
+    assert load_feeds(feeds_file), f"{feeds_file}: no feeds"
+
+
 def test_ports_are_local_only(services: dict[str, Any]) -> None:
     for name, service in services.items():
         for port in service.get("ports", []):
@@ -93,8 +112,8 @@ def test_settings_are_known_and_parse(
     services: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     classes = settings_classes()
-    for name, package in BUILT.items():
-        settings_class = classes[f"detente-{package}"]
+    for name in BUILT:
+        settings_class = classes[image_name(name)]
         env = services[name]["environment"]
         for key in env:
             parts = key.removeprefix("DETENTE_").lower().split("__")
@@ -128,6 +147,9 @@ def test_prometheus_scrapes_the_services_with_the_rules_job_names(services: dict
     api_port = services["api"]["environment"]["DETENTE_PORT"]
     assert jobs["detente-worker"] == [f"worker:{worker_port}"]
     assert jobs["detente-api"] == [f"api:{api_port}"]
+    ingest_port = services["ingest"]["environment"]["DETENTE_METRICS_PORT"]
+    assert jobs["detente-ingest"] == [f"ingest:{ingest_port}"]
+    assert services["ingest"]["environment"]["DETENTE_METRICS_HOST"] == "0.0.0.0"
     rules_dir = by_target["/etc/prometheus/rules"]
     assert rules_dir == DEPLOY / "prometheus" / "rules"
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]

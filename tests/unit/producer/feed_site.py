@@ -31,6 +31,8 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering
+    # Answer only once this is set (at most a minute later): a host that hangs, for now.
+    hold: threading.Event | None = None
     # Send this many bytes of filler without a Content-Length (the size cap must cut it).
     unannounced_bytes: int = 0
 
@@ -40,6 +42,7 @@ class Request:
     path: str  # without the query, as routes match
     target: str  # as requested
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 class FeedSite:
@@ -107,10 +110,14 @@ class FeedSite:
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 with site._lock:
-                    site.requests.append(Request(path, self.path, dict(self.headers.items())))
+                    site.requests.append(
+                        Request(path, self.path, dict(self.headers.items()), time.monotonic())
+                    )
                 reply = site._next_reply(path) or Reply(404, b"not here")
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.hold is not None:
+                    reply.hold.wait(60)
                 etag = reply.headers.get("ETag")
                 if etag and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)

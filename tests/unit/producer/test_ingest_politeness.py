@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 from detente_producer.ingest.politeness import HostPacer, RobotsAnswer, RobotsRules
 
 
@@ -15,7 +17,7 @@ def test_pacer_spaces_requests_per_host():
     clock = FakeClock()
     pacer = HostPacer(2.0, clock)
     assert pacer.wait_seconds("https://a.org/x") == 0
-    pacer.requested("https://a.org/x")
+    assert pacer.reserve("https://a.org/x") == 0
     assert pacer.wait_seconds("https://a.org/y") == 2.0
     assert pacer.wait_seconds("https://b.org/y") == 0  # another host is not held up
     clock.now += 1.5
@@ -26,10 +28,39 @@ def test_crawl_delay_and_retry_after_hold_a_host_longer():
     clock = FakeClock()
     pacer = HostPacer(1.0, clock)
     pacer.set_crawl_delay("https://a.org/", 10.0)
-    pacer.requested("https://a.org/x")
+    assert pacer.reserve("https://a.org/x") == 0
     assert pacer.wait_seconds("https://a.org/x") == 10.0
     pacer.defer("https://b.org/x", 300.0)
     assert pacer.wait_seconds("https://b.org/other") == 300.0
+
+
+def test_threads_asking_at_once_get_slots_an_interval_apart():
+    clock = FakeClock()  # time stands still: only the reservations space the requests
+    pacer = HostPacer(2.0, clock)
+    waits: list[float] = []
+    start = threading.Barrier(8)
+
+    def ask() -> None:
+        start.wait()
+        waits.append(pacer.reserve("https://a.org/feed"))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == [2.0 * i for i in range(8)]
+    assert pacer.reserve("https://b.org/feed") == 0  # another host has its own slots
+
+
+def test_a_slot_beyond_the_longest_wait_is_not_taken():
+    clock = FakeClock()
+    pacer = HostPacer(1.0, clock)
+    pacer.defer("https://a.org/x", 300.0)
+    assert pacer.reserve("https://a.org/x", max_wait=120.0) == 300.0
+    assert pacer.wait_seconds("https://a.org/x") == 300.0  # not pushed further by the refusal
+    clock.now += 300.0
+    assert pacer.reserve("https://a.org/x", max_wait=120.0) == 0
 
 
 ROBOTS = """

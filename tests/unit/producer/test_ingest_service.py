@@ -3,14 +3,18 @@ the state in memory, sent articles in a list."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from detente.events import Article
+from detente_producer.ingest import service
 from detente_producer.ingest.feeds import Feed
 from detente_producer.ingest.fetch import Fetcher
 from detente_producer.ingest.metrics import IngestMetrics
@@ -19,7 +23,7 @@ from detente_producer.ingest.settings import FetchPolicy
 from detente_producer.ingest.state import MemoryState
 from detente_producer.ingest.urls import article_id
 
-from feed_site import FeedSite, Reply
+from feed_site import SITE_FILES, FeedSite, Reply
 
 NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 RSS = {"Content-Type": "application/rss+xml"}
@@ -42,7 +46,10 @@ def feed(name: str, url: str, language: str | None = None) -> Feed:
 class Run:
     """An ingester wired to the site, with its sink, state and metrics at hand."""
 
-    def __init__(self, feeds: list[Feed], state: MemoryState | None = None, **policy: object):
+    def __init__(
+        self, feeds: list[Feed], state: MemoryState | None = None, workers: int = 4,
+        **policy: object,
+    ):  # fmt: skip
         self.feeds = feeds
         self.sink = Sink()
         self.state = state if state is not None else MemoryState()
@@ -51,7 +58,7 @@ class Run:
         settings = {"host_interval_seconds": 0.0, "backoff_seconds": 0.0, "retries": 0, **policy}
         fetcher = Fetcher(FetchPolicy.model_validate(settings), sleep=lambda _: None)
         self.ingester = Ingester(feeds, fetcher, self.sink, self.state, self.metrics,
-                                 max_item_attempts=2, now=lambda: NOW)  # fmt: skip
+                                 max_item_attempts=2, workers=workers, now=lambda: NOW)  # fmt: skip
 
     def poll_all(self) -> None:
         for each in self.feeds:
@@ -59,6 +66,27 @@ class Run:
 
     def value(self, name: str, **labels: str) -> float:
         return self.registry.get_sample_value(name, labels) or 0.0
+
+    @contextlib.contextmanager
+    def looping(self) -> Iterator[None]:
+        """The ingester's loop in a thread, stopped (and joined) on leaving."""
+        stop = threading.Event()
+        loop = threading.Thread(target=self.ingester.run, args=(stop,))
+        loop.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            loop.join(timeout=90)
+            assert not loop.is_alive()
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """A generous deadline for things that take milliseconds: it only bounds a failure."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.02)
 
 
 def rss(site: FeedSite, *items: tuple[str, str, str]) -> bytes:
@@ -139,6 +167,28 @@ def test_after_a_restart_nothing_is_sent_or_fetched_again(site: FeedSite):
     assert second.value("detente_ingest_duplicates_total", feed="world") == 3
     second.poll_all()
     assert second.value("detente_ingest_duplicates_total", feed="world") == 3
+
+
+def test_validators_are_kept_in_the_state_and_survive_a_restart(site: FeedSite):
+    site.serve_site()
+    site.serve_file(
+        "/world.rss", "world.rss", ETag='"w1"', **{"Last-Modified": "Tue, 03 Mar 2026 10:00:00 GMT"}
+    )
+    world = feed("world", site.url("/world.rss"))
+    first = Run([world])
+    first.poll_all()
+    kept = first.state.validators(world.url)
+    assert kept is not None
+    assert (kept.etag, kept.last_modified) == ('"w1"', "Tue, 03 Mar 2026 10:00:00 GMT")
+
+    # A new process on the same state: its very first request is conditional, and a 304.
+    second = Run([world], state=first.state)
+    second.poll_all()
+    last = site.hits("/world.rss")[-1]
+    assert last.headers.get("If-None-Match") == '"w1"'
+    assert last.headers.get("If-Modified-Since") == "Tue, 03 Mar 2026 10:00:00 GMT"
+    assert second.value("detente_ingest_polls_total", feed="world", result="not_modified") == 1
+    assert second.sink == []
 
 
 def test_a_broken_feed_is_counted_logged_once_and_stops_nothing(
@@ -290,3 +340,137 @@ def test_staleness_counts_from_the_last_successful_poll(site: FeedSite):
         registry.get_sample_value("detente_ingest_feed_poll_interval_seconds", {"feed": "world"})
         == 60
     )
+
+
+def test_a_hanging_feed_does_not_hold_up_the_others(site: FeedSite):
+    site.serve_site()
+    release = threading.Event()
+    site.route("/hanging.rss", Reply(200, rss(site, ("Late", "/news/late.html", "x")), RSS,
+                                     hold=release))  # fmt: skip
+    hanging = feed("hanging", site.url("/hanging.rss"))  # first: polled first in turn
+    world = feed("world", site.url("/world.rss"))
+    run = Run([hanging, world], workers=2)
+    try:
+        with run.looping():
+            wait_until(lambda: len(run.sink) == 3, "the healthy feed's three stories")
+            # All of it happened while the hanging feed's answer was still held back.
+            assert not release.is_set()
+            assert len(site.hits("/hanging.rss")) == 1
+            assert run.value("detente_ingest_polls_total", feed="world", result="ok") == 1
+            for result in ("ok", "not_modified", "error"):
+                assert run.value("detente_ingest_polls_total", feed="hanging", result=result) == 0
+            release.set()
+            wait_until(
+                lambda: run.value("detente_ingest_polls_total", feed="hanging", result="ok") == 1,
+                "the hanging feed's poll to finish once answered",
+            )
+    finally:
+        release.set()
+
+
+def test_no_more_feeds_than_workers_are_polled_at_once(site: FeedSite):
+    release = threading.Event()
+    hanging = [feed(f"hanging {n}", site.route(f"/h{n}.rss", Reply(200, rss(site), RSS,
+                                                                   hold=release)))
+               for n in range(3)]  # fmt: skip
+    run = Run(hanging, workers=2)
+    try:
+        with run.looping():
+            wait_until(lambda: len({r.path for r in site.requests}) >= 2, "two feeds asked")
+            time.sleep(0.3)  # room for a third request, were there a third worker
+            assert sorted(r.path for r in site.requests if r.path != "/robots.txt") == [
+                "/h0.rss",
+                "/h1.rss",
+            ]
+            release.set()
+            wait_until(lambda: len(site.hits("/h2.rss")) == 1, "the third feed, once one is free")
+    finally:
+        release.set()
+
+
+def test_the_pace_per_host_holds_across_parallel_polls(site: FeedSite):
+    site.serve_site()
+    interval = 0.25
+    run = Run([feed("world", site.url("/world.rss")), feed("regions", site.url("/regional.atom"))],
+              workers=2, host_interval_seconds=interval)  # fmt: skip
+    fetcher = run.ingester.fetcher
+    fetcher.sleep = time.sleep  # really wait for the slots
+    started = time.monotonic()
+    reports = run.ingester.poll_all()
+    assert [r.feed for r in reports] == ["world", "regions"]
+    assert len(run.sink) == 4
+    # One host: robots.txt once, then every request in a slot of its own. The k-th request
+    # to arrive came at least k intervals after the start, however the threads interleaved
+    # (lower bounds only: a slow machine only spreads them further).
+    arrivals = sorted(r.at for r in site.requests)
+    assert len(site.hits("/robots.txt")) == 1
+    assert len(arrivals) >= 7
+    for k, at in enumerate(arrivals):
+        assert at >= started + k * interval - 0.01, (k, at - started)
+
+
+class FlakySink(Sink):
+    """Refuses the first send, as a broker that is away would."""
+
+    def send(self, article: Article) -> None:
+        if not hasattr(self, "refused"):
+            self.refused = article.id
+            raise RuntimeError("broker away")
+        super().send(article)
+
+
+def test_a_failed_send_is_retried_soon_and_stops_no_other_feed(
+    site: FeedSite, monkeypatch: pytest.MonkeyPatch
+):
+    site.serve_site()
+    monkeypatch.setattr(service, "SEND_RETRY_SECONDS", 0.2)
+    run = Run([feed("world", site.url("/world.rss")), feed("regions", site.url("/regional.atom"))])
+    run.sink = run.ingester.sink = FlakySink()
+    with run.looping():
+        wait_until(lambda: len(run.sink) == 4, "every story, the refused one again")
+    assert run.sink.refused in {a.id for a in run.sink}
+    assert len({a.id for a in run.sink}) == 4
+
+
+def held_page(site: FeedSite, path: str, release: threading.Event) -> str:
+    """A page of the team's site that is answered only once `release` is set."""
+    page = (SITE_FILES / path.lstrip("/")).read_text().replace("{site}", site.base)
+    site.route(path, Reply(200, page.encode(), HTML, hold=release))
+    return path
+
+
+def test_a_story_two_feeds_reach_at_once_is_fetched_and_sent_once(site: FeedSite):
+    site.serve_site()
+    border_ready, harbour_ready = threading.Event(), threading.Event()
+    border = held_page(site, "/news/border-warning.html", border_ready)
+    harbour = held_page(site, "/news/harbour-dispute.html", harbour_ready)
+    world = feed("world", site.url("/world.rss"))
+    regions = feed("regions", site.url("/regional.atom"))  # border first, then harbour
+    run = Run([world, regions])
+    reports = []
+    polls = [
+        threading.Thread(target=run.ingester.poll, args=(world,)),
+        threading.Thread(target=lambda: reports.append(run.ingester.poll(regions))),
+    ]
+    try:
+        polls[0].start()
+        wait_until(lambda: len(site.hits(border)) == 1, "the world feed fetching the story")
+        polls[1].start()  # reaches the same link while the world feed has it in hand
+        wait_until(lambda: len(site.hits(harbour)) == 1, "the regions feed at its next item")
+        border_ready.set()
+        polls[0].join(timeout=60)  # the story is sent before the regions poll ends
+        harbour_ready.set()
+        polls[1].join(timeout=60)
+    finally:
+        border_ready.set()
+        harbour_ready.set()
+    (report,) = reports
+    assert report.pending == 1 and report.duplicates == 0
+    assert len(site.hits(border)) == 1
+    assert [a.source for a in run.sink if a.url == site.url(border)] == ["world"]
+    # Its next poll sees how it ended: a duplicate, counted once.
+    again = run.ingester.poll(regions)
+    assert again.duplicates == 1 and again.pending == 0 and again.sent == []
+    assert run.value("detente_ingest_duplicates_total", feed="regions") == 1
+    run.ingester.poll(regions)
+    assert run.value("detente_ingest_duplicates_total", feed="regions") == 1

@@ -14,7 +14,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from prometheus_client import CollectorRegistry, start_http_server
 
@@ -78,21 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     names = TopicNames(settings.kafka.topic_prefix)
     try:
         producer = article_producer(settings.kafka, "detente-ingest")
-        consumer = KafkaConsumer(
-            **settings.kafka.client_options(), client_id="detente-ingest-state",
-            enable_auto_commit=False, bootstrap_timeout_ms=10_000,
+        state = KafkaState.connect(
+            settings.kafka, producer, names.ingest_state,
+            timedelta(days=settings.state_retention_days),
         )  # fmt: skip
     except KafkaTimeoutError:
         print(f"detente-ingest: no Kafka broker at {settings.kafka.bootstrap_servers}",
               file=sys.stderr)  # fmt: skip
         return 2
-    state = KafkaState(
-        consumer, producer, names.ingest_state, timedelta(days=settings.state_retention_days)
-    )
     fetcher = Fetcher(settings.fetch)
     try:
         remembered = state.load()
-        log.info("ingest state: %d handled items remembered from %s", remembered, state.topic)
+        log.info("ingest state: %d handled items and the validators of %d feeds remembered "
+                 "from %s", remembered, len(state.feed_validators), state.topic)  # fmt: skip
         registry = CollectorRegistry()
         metrics = IngestMetrics(registry, feeds)
         if settings.metrics_port:
@@ -100,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         ingester = Ingester(
             feeds, fetcher, KafkaSink(producer, names.articles), state, metrics,
             languages=settings.languages, max_item_attempts=settings.max_item_attempts,
+            workers=settings.poll_workers,
         )  # fmt: skip
         if args.once:
-            for feed in feeds:
-                print(describe(ingester.poll(feed)), file=sys.stderr)
+            for report in ingester.poll_all():
+                print(describe(report), file=sys.stderr)
         else:
             stop = threading.Event()
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         fetcher.close()
         producer.close(timeout=10)
-        consumer.close()
+        state.consumer.close()
     return 0
 
 

@@ -103,7 +103,8 @@ def _type_allowed(kind: Kind, content_type: str) -> bool:
 
 
 class Fetcher:
-    """GETs feeds and pages for one process. Not thread-safe: the service polls in turn."""
+    """GETs feeds and pages for one process, from any number of polling threads: the pace
+    per host and the robots.txt cache are shared and locked, httpx's client is thread-safe."""
 
     def __init__(
         self,
@@ -172,12 +173,11 @@ class Fetcher:
         raise FetchError("too_many_redirects", url)
 
     def _paced(self, url: str) -> None:
-        wait = self.pacer.wait_seconds(url)
+        wait = self.pacer.reserve(url, max_wait=self.policy.max_retry_after_seconds)
         if wait > self.policy.max_retry_after_seconds:
             raise FetchError("host_backoff", f"{url}: the host asked for {wait:.0f}s of quiet")
         if wait > 0:
             self.sleep(wait)
-        self.pacer.requested(url)
 
     def _request(self, url: str, kind: Kind, headers: dict[str, str]) -> Fetched | str | None:
         """One GET: the resource, None for 304, or the URL a redirect points to."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 import urllib.robotparser
 from collections.abc import Callable
@@ -12,32 +14,42 @@ from detente_producer.ingest.urls import host_of
 
 class HostPacer:
     """At least `interval` seconds between two requests to one host, more when the host's
-    robots.txt asks for a Crawl-delay or a Retry-After sent it away."""
+    robots.txt asks for a Crawl-delay or a Retry-After sent it away. Thread-safe: polls of
+    feeds on one host in parallel threads each reserve their own slot."""
 
     def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
         self.clock = clock
         self._next: dict[str, float] = {}
         self._intervals: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     def set_crawl_delay(self, url: str, delay: float | None) -> None:
         if delay is not None and delay > self.interval:
-            self._intervals[host_of(url)] = delay
+            with self._lock:
+                self._intervals[host_of(url)] = delay
 
     def wait_seconds(self, url: str) -> float:
         """How long to wait before the next request to the URL's host."""
         return max(0.0, self._next.get(host_of(url), 0.0) - self.clock())
 
-    def requested(self, url: str) -> None:
-        """A request to the host is being made now."""
+    def reserve(self, url: str, max_wait: float = math.inf) -> float:
+        """Take the host's next free slot for a request: returns how long to wait for it.
+        A slot further away than `max_wait` is not taken (the wait is returned all the same),
+        so that a host that asked for quiet is not queued for."""
         host = host_of(url)
-        spacing = self._intervals.get(host, self.interval)
-        self._next[host] = max(self._next.get(host, 0.0), self.clock() + spacing)
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next.get(host, 0.0))
+            if slot - now <= max_wait:
+                self._next[host] = slot + self._intervals.get(host, self.interval)
+            return slot - now
 
     def defer(self, url: str, seconds: float) -> None:
         """The host asked us (Retry-After) to stay away for `seconds`."""
         host = host_of(url)
-        self._next[host] = max(self._next.get(host, 0.0), self.clock() + seconds)
+        with self._lock:
+            self._next[host] = max(self._next.get(host, 0.0), self.clock() + seconds)
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,18 @@ class RobotsRules:
         self.ttl = ttl
         self.clock = clock
         self._cache: dict[str, tuple[float, urllib.robotparser.RobotFileParser]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def _parser(self, url: str) -> urllib.robotparser.RobotFileParser:
+        """The host's rules; threads that need them at once wait for a single fetch."""
         host = host_of(url)
+        with self._locks_lock:
+            lock = self._locks.setdefault(host, threading.Lock())
+        with lock:
+            return self._parser_of(host)
+
+    def _parser_of(self, host: str) -> urllib.robotparser.RobotFileParser:
         cached = self._cache.get(host)
         if cached is not None and cached[0] > self.clock():
             return cached[1]

@@ -56,6 +56,9 @@ class IngestSettings(BaseSettings):
     # Local by default, as the worker; the image and the k8s ConfigMap bind 0.0.0.0.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9103
+    # Feeds polled at once (threads): a feed whose host hangs holds one of them, for its
+    # timeouts, and the others go on. The pace per host holds across them.
+    poll_workers: int = Field(4, ge=1)
     # An item whose page keeps failing with a passing error (timeout, 503) is tried at this
     # many polls, then sent with the feed's summary, or given up without one.
     max_item_attempts: int = Field(3, ge=1)

@@ -4,19 +4,25 @@ sends nor fetches it again in bulk.
 The state is the compacted topic `ingest-state` (key: a handled key, value: what became of
 it): a stateless pod reads it back at start and follows it while running, so replicas see
 each other's sends. Keys are article ids (`web-…` of the canonical URL) and the ids of the
-feed links that led to them, so a known link is skipped without fetching its page.
+feed links that led to them, so a known link is skipped without fetching its page. Beside
+them, in keys of their own (`feed:<url>`), each feed's conditional-GET validators (ETag,
+Last-Modified), so that the first poll after a restart can still be answered 304.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from detente.kafka_config import KafkaConnection
+from detente_producer.ingest.fetch import Validators
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,28 @@ class Handled:
         return cls(value["outcome"], value["feed"], at, value.get("article_id"))
 
 
+# Keys of feed validators; handled keys are article ids (`web-…`), never this.
+FEED_KEY_PREFIX = "feed:"
+
+
+@dataclass(frozen=True)
+class KeptValidators:
+    """A feed's validators as kept in the state, and when they were kept."""
+
+    validators: Validators
+    at: datetime
+
+    def to_json_bytes(self) -> bytes:
+        value = {"etag": self.validators.etag, "last_modified": self.validators.last_modified}
+        return json.dumps({**value, "at": self.at.isoformat()}).encode("utf-8")
+
+    @classmethod
+    def from_json_bytes(cls, raw: bytes) -> KeptValidators:
+        value = json.loads(raw)
+        validators = Validators(value.get("etag"), value.get("last_modified"))
+        return cls(validators, datetime.fromisoformat(value["at"]))
+
+
 class HandledItems(Protocol):
     def seen(self, key: str) -> bool: ...
 
@@ -49,21 +77,39 @@ class HandledItems(Protocol):
     def refresh(self) -> None:
         """Take in what other replicas handled since the last call."""
 
+    def validators(self, feed_url: str) -> Validators | None:
+        """The validators kept for the feed, if any."""
+
+    def keep_validators(self, feed_url: str, validators: Validators, at: datetime) -> None:
+        """Keep them for the next poll of the feed, by this process or another."""
+
 
 class MemoryState:
-    """The handled keys in memory (the state of one run; the Kafka state's cache)."""
+    """The handled keys and feed validators in memory (the state of one run; the Kafka
+    state's cache). Safe to use from several polling threads."""
 
     def __init__(self) -> None:
         self.handled: dict[str, Handled] = {}
+        self.feed_validators: dict[str, KeptValidators] = {}
+        self._lock = threading.RLock()
 
     def seen(self, key: str) -> bool:
         return key in self.handled
 
     def mark(self, key: str, handled: Handled) -> None:
-        self.handled[key] = handled
+        with self._lock:
+            self.handled[key] = handled
 
     def refresh(self) -> None:
         pass
+
+    def validators(self, feed_url: str) -> Validators | None:
+        kept = self.feed_validators.get(feed_url)
+        return kept.validators if kept is not None else None
+
+    def keep_validators(self, feed_url: str, validators: Validators, at: datetime) -> None:
+        with self._lock:
+            self.feed_validators[feed_url] = KeptValidators(validators, at)
 
 
 class KafkaState(MemoryState):
@@ -77,6 +123,19 @@ class KafkaState(MemoryState):
         self.producer = producer
         self.topic = topic
         self.retention = retention
+
+    @classmethod
+    def connect(
+        cls, kafka: KafkaConnection, producer: KafkaProducer, topic: str, retention: timedelta
+    ) -> KafkaState:
+        """A state on `topic` with a consumer of its own (assigned, never in a group) and
+        the given producer, which may also send the articles. Raises KafkaTimeoutError when
+        no broker answers within 10 s."""
+        consumer = KafkaConsumer(
+            **kafka.client_options(), client_id="detente-ingest-state",
+            enable_auto_commit=False, bootstrap_timeout_ms=10_000,
+        )  # fmt: skip
+        return cls(consumer, producer, topic, retention)
 
     def load(self, timeout_seconds: float = 120.0) -> int:
         """Read the topic to its end; forget (tombstone) entries older than the retention.
@@ -99,33 +158,59 @@ class KafkaState(MemoryState):
         return len(self.handled)
 
     def refresh(self) -> None:
-        self._take(0)
+        with self._lock:  # the consumer is not thread-safe
+            self._take(0)
 
     def _take(self, timeout_ms: int) -> None:
         for batch in self.consumer.poll(timeout_ms=timeout_ms).values():
             for record in batch:
                 key = record.key.decode("utf-8")
+                feed_url = (
+                    key.removeprefix(FEED_KEY_PREFIX) if key.startswith(FEED_KEY_PREFIX) else None
+                )
                 if record.value is None:
-                    self.handled.pop(key, None)
+                    if feed_url is not None:
+                        self.feed_validators.pop(feed_url, None)
+                    else:
+                        self.handled.pop(key, None)
                     continue
                 try:
-                    self.handled[key] = Handled.from_json_bytes(record.value)
+                    if feed_url is not None:
+                        self.feed_validators[feed_url] = KeptValidators.from_json_bytes(
+                            record.value
+                        )
+                    else:
+                        self.handled[key] = Handled.from_json_bytes(record.value)
                 except (ValueError, KeyError, TypeError):
                     log.warning("ingest state: unreadable value for %s, ignored", key)
 
     def _forget_older_than(self, cutoff: datetime) -> None:
         expired = [key for key, handled in self.handled.items() if handled.at < cutoff]
-        for key in expired:
+        expired_feeds = [url for url, kept in self.feed_validators.items() if kept.at < cutoff]
+        for key in [*expired, *(FEED_KEY_PREFIX + url for url in expired_feeds)]:
             self.producer.send(self.topic, key=key.encode("utf-8"), value=None)
+        for key in expired:
             del self.handled[key]
-        if expired:
+        for url in expired_feeds:
+            del self.feed_validators[url]
+        if expired or expired_feeds:
             self.producer.flush()
-            log.info("ingest state: forgot %d entries older than %s", len(expired), cutoff)
+            log.info("ingest state: forgot %d entries older than %s",
+                     len(expired) + len(expired_feeds), cutoff)  # fmt: skip
+
+    def _write(self, key: str, value: bytes) -> None:
+        """Written through: it returns once the broker has the record."""
+        future = self.producer.send(self.topic, key=key.encode("utf-8"), value=value)
+        future.get(timeout=60)
 
     def mark(self, key: str, handled: Handled) -> None:
-        """Written through: it returns once the broker has the record."""
-        future = self.producer.send(
-            self.topic, key=key.encode("utf-8"), value=handled.to_json_bytes()
-        )
-        future.get(timeout=60)
+        self._write(key, handled.to_json_bytes())
         super().mark(key, handled)
+
+    def keep_validators(self, feed_url: str, validators: Validators, at: datetime) -> None:
+        """Written only when they changed: an unchanged feed costs no record per poll."""
+        if self.validators(feed_url) == validators:
+            return
+        kept = KeptValidators(validators, at)
+        self._write(FEED_KEY_PREFIX + feed_url, kept.to_json_bytes())
+        super().keep_validators(feed_url, validators, at)
