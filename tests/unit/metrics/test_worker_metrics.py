@@ -257,6 +257,33 @@ def test_instrumented_engine_times_model_calls_and_publishes_the_version(
     assert value(prom, "detente_worker_model_info", version="stance-test-1") == 1
 
 
+def test_instrumented_engine_keeps_the_fast_features(
+    prom, make_metrics, registry: ActorRegistry, monkeypatch: pytest.MonkeyPatch
+):
+    """Timing the model must not put it back on scikit-learn's slow n-gram counting (the
+    worker ran at 0.44 of the classify ceiling until it did not)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    texts = ["SPEAKER warned of war", "SPEAKER welcomed the talks", "SPEAKER threatened ACTOR",
+             "SPEAKER praised the ceasefire"]  # fmt: skip
+    pipeline = Pipeline([("words", TfidfVectorizer()), ("classifier", LogisticRegression())])
+    pipeline.fit(texts, ["hardline", "conciliatory", "hardline", "conciliatory"])
+    model = StanceModel(pipeline, "stance-test-2", ("conciliatory", "hardline"))
+    plain = StanceEngine.create(registry, model)
+    article = Article(id="a1", published_at=NOW, source="test", text="Russia warned of war.")
+    expected = plain.classify(article)
+
+    def slow_path(*_: object, **__: object) -> None:
+        raise AssertionError("scikit-learn's TfidfVectorizer.transform was called")
+
+    monkeypatch.setattr(TfidfVectorizer, "transform", slow_path)
+    timed = make_metrics().instrumented(plain)
+    assert timed.classify(article) == expected
+    assert value(prom, "detente_worker_model_inference_seconds_count") == 1
+
+
 class FakeConsumer:
     def __init__(self, assignment: set[Any], ends: dict[Any, int], positions: dict[Any, int]):
         self._assignment = assignment

@@ -26,6 +26,7 @@ from detente.alerts import BASELINE_HOURS, SHORT_HOURS
 from detente.events import IndexUpdate
 from detente.indices import GLOBAL_SUBJECT, HOUR, WINDOWS, window_value
 from detente.stances import StanceEngine
+from detente.vectorise import CachedTextPipeline
 
 log = logging.getLogger(__name__)
 
@@ -319,8 +320,12 @@ class WorkerMetrics:
     def instrumented(self, engine: StanceEngine) -> StanceEngine:
         """`engine` with its model calls timed (built once), publishing the model version."""
         if self._instrumented is None or self._instrumented[0] is not engine:
+            # Time the fast path (detente.vectorise): a wrapped sklearn pipeline no longer
+            # has the shape the model recognises, and would count n-grams the slow way.
+            pipeline = engine.model.pipeline
+            fast = CachedTextPipeline.of(pipeline) or pipeline
             model = dataclasses.replace(
-                engine.model, pipeline=_TimedClassifier(engine.model.pipeline, self.inference)
+                engine.model, pipeline=_TimedClassifier(fast, self.inference)
             )
             self.model.info({"version": engine.model.version})
             self._instrumented = (engine, dataclasses.replace(engine, model=model))
