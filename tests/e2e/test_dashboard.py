@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver import Chrome
+from selenium.webdriver import ActionChains, Chrome
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -158,6 +159,20 @@ def test_a_produced_article_shows_up_on_the_live_dashboard(
     else:
         assert not chart_panel.is_displayed()
 
+    if "/v1/actors/{actor}/history" in paths:
+        try:
+            search_opens_an_actor(browser, patient, api)
+            the_keyboard_picks_an_hour(browser, patient)
+            # Last, so that the screenshot shows a pair, its directions and an hour's articles.
+            a_pair_shows_both_directions(browser, patient, api)
+            a_point_lists_its_articles(browser, patient, api)
+        except Exception:
+            print(services.logs())
+            print(f"browser console: {browser.get_log('browser')}")
+            for testid in ("chart-note", "articles-hour", "articles-note", "search-note"):
+                print(f"{testid}: {text_of(browser, by_testid(testid))!r}")
+            raise
+
     # No script error and no blocked request (the page's policy allows only this server).
     console = browser.get_log("browser")
     errors = [e for e in console if e["level"] == "SEVERE" and e.get("source") != "network"]
@@ -168,3 +183,118 @@ def test_a_produced_article_shows_up_on_the_live_dashboard(
     SCREENSHOT_COPY.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, SCREENSHOT_COPY)
     print(f"dashboard screenshot: {shot} (copied to {SCREENSHOT_COPY})")
+
+
+def search(browser: WebDriver, patient: WebDriverWait, suggestion: str, typed: str) -> None:
+    """Types into the search box once its suggestions hold `suggestion`, then Enter."""
+    box = browser.find_element(By.CSS_SELECTOR, by_testid("search"))
+    box.click()  # focus loads every actor and pair the API knows
+    options = f"{by_testid('search-options')} option"
+    patient.until(
+        lambda d: (
+            suggestion
+            in [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, options)]
+        )
+    )
+    box.clear()
+    box.send_keys(typed, Keys.ENTER)
+
+
+def search_opens_an_actor(browser: WebDriver, patient: WebDriverWait, api: str) -> None:
+    """A part of a name finds the actor; its chart opens with its figure and evidence."""
+    search(browser, patient, "Estonia", "eston")
+    patient.until(lambda d: text_of(d, by_testid("chart-subject")) == "Estonia")
+    body = http_get(f"{api}/v1/actors/estonia")[1]
+    day = body["windows"]["24h"]
+    figures = by_testid("subject-figures")
+    patient.until(lambda d: text_of(d, figures).startswith("24h index"))
+    text = text_of(browser, figures)
+    print(f"Estonia: {text}")
+    assert f"{day['index']:.1f} ({day['low']:.1f}–{day['high']:.1f})" in text
+    assert f"{day['statements']} statement" in text and f"{day['articles']} article" in text
+    # Evidence beside the figures of the list too.
+    row = cells(browser, by_testid("actor-row", actor="estonia"))
+    assert row is not None
+    assert row["actor-statements"] == str(day["statements"])
+    assert row["actor-articles"] == str(day["articles"])
+    # An actor has no directions; a name nobody has is said so.
+    assert not browser.find_elements(By.CSS_SELECTOR, by_testid("direction"))
+    box = browser.find_element(By.CSS_SELECTOR, by_testid("search"))
+    box.clear()
+    box.send_keys("atlantis", Keys.ENTER)
+    patient.until(lambda d: "atlantis" in text_of(d, by_testid("search-note")))
+
+
+def a_pair_shows_both_directions(browser: WebDriver, patient: WebDriverWait, api: str) -> None:
+    """A pair by its ids: its figure, each direction's figure and evidence, three series."""
+    search(browser, patient, "Estonia – Finland", "finland|estonia")
+    patient.until(lambda d: text_of(d, by_testid("chart-subject")) == "Estonia – Finland")
+    body = http_get(f"{api}/v1/dyads/estonia/finland")[1]
+    directions = body["directions"]
+    assert [(d["source"], d["target"]) for d in directions] == [
+        ("estonia", "finland"),
+        ("finland", "estonia"),
+    ]
+    shown = by_testid("direction")
+    patient.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, shown)) == 2)
+    for direction, item in zip(
+        directions, browser.find_elements(By.CSS_SELECTOR, shown), strict=True
+    ):
+        text = item.text
+        print(f"direction: {text}")
+        assert text.startswith(" → ".join(direction["names"]))
+        day = direction["windows"]["24h"]
+        assert f"{day['statements']} statement" in text
+        if day["index"] is not None:
+            assert f"{day['index']:.1f} ({day['low']:.1f}–{day['high']:.1f})" in text
+            assert f"{day['articles']} article" in text
+        else:
+            assert "–" in text
+    assert any(d["windows"]["24h"]["index"] is not None for d in directions)
+    legend = "#chart .u-legend"
+    patient.until(lambda d: "Estonia → Finland" in text_of(d, legend))
+    assert "Finland → Estonia" in text_of(browser, legend)
+    pair_day = body["windows"]["24h"]
+    assert f"{pair_day['statements']} statement" in text_of(browser, by_testid("subject-figures"))
+
+
+def a_point_lists_its_articles(browser: WebDriver, patient: WebDriverWait, api: str) -> None:
+    """A click on the chart's latest hour lists the pair's article with its evidence."""
+    over = browser.find_element(By.CSS_SELECTOR, "#chart .u-over")
+    # The right edge of the plot: the nearest point is the latest hour, the article's.
+    ActionChains(browser).move_to_element_with_offset(
+        over, over.size["width"] // 2 - 2, 0
+    ).click().perform()
+    item = by_testid("article-item", article=AFTER.id)
+    patient.until(lambda d: d.find_elements(By.CSS_SELECTOR, item))
+    assert browser.find_element(By.CSS_SELECTOR, by_testid("articles-panel")).is_displayed()
+    assert AFTER.title in text_of(browser, item)
+    article = http_get(f"{api}/v1/articles/{AFTER.id}")[1]
+    stances = browser.find_elements(By.CSS_SELECTOR, f"{item} {by_testid('article-stance')}")
+    assert {s.get_attribute("data-actor") for s in stances} <= {
+        a["actor"] for a in article["actors"]
+    }
+    assert stances
+    sentences = [
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, f"{item} {by_testid('evidence')}")
+    ]
+    print(f"evidence sentences: {sentences}")
+    expected = [s for a in article["actors"] for s in a["evidence"]]
+    assert sentences and set(sentences) <= set(expected)
+    # Russia's article is not behind the pair.
+    assert not browser.find_elements(By.CSS_SELECTOR, by_testid("article-item", article=BEFORE.id))
+
+
+def the_keyboard_picks_an_hour(browser: WebDriver, patient: WebDriverWait) -> None:
+    """Russia by its id; Enter on the focused chart lists its latest hour: Lavrov's words."""
+    search(browser, patient, "Russia", "russia")
+    patient.until(lambda d: text_of(d, by_testid("chart-subject")) == "Russia")
+    patient.until(lambda d: not d.find_elements(By.CSS_SELECTOR, by_testid("article-item")))
+    patient.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#chart .u-over"))
+    browser.find_element(By.CSS_SELECTOR, by_testid("history-chart")).send_keys(Keys.ENTER)
+    item = by_testid("article-item", article=BEFORE.id)
+    patient.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{item} {by_testid('evidence')}"))
+    print(f"Russia's hour: {text_of(browser, item)!r}")
+    # Lavrov's words count toward Russia (he rolls up to it).
+    lavrov = f"{item} {by_testid('article-stance', actor='sergei-lavrov')}"
+    assert "Lavrov" in text_of(browser, lavrov)

@@ -1,10 +1,11 @@
-// Builds the dashboard into the API package: our own files from src/ plus uPlot's
-// distribution files from node_modules (installed by `npm ci` from the committed lock file).
+// Builds the dashboard into the API package: our own files from src/ (HTML, CSS and the ES
+// modules of the page) plus uPlot's distribution files from node_modules (installed by
+// `npm ci` from the committed lock file).
 // Nothing is fetched at run time: the API serves this folder as it is.
 //
 //   npm ci && npm run build     → ../src/detente_api/static/dashboard/ (git-ignored)
 
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,9 +18,12 @@ if (!existsSync(join(uplot, "dist"))) {
   process.exit(1);
 }
 
+// Our ES modules go as they are (the browser loads app.js and what it imports, all from
+// assets/): no bundler needed.
+const modules = readdirSync(join(here, "src")).filter((name) => name.endsWith(".js"));
 const copies = [
   [join(here, "src", "index.html"), join(out, "index.html")],
-  [join(here, "src", "app.js"), join(out, "assets", "app.js")],
+  ...modules.map((name) => [join(here, "src", name), join(out, "assets", name)]),
   [join(here, "src", "style.css"), join(out, "assets", "style.css")],
   [join(uplot, "dist", "uPlot.iife.min.js"), join(out, "assets", "vendor", "uPlot.iife.min.js")],
   [join(uplot, "dist", "uPlot.min.css"), join(out, "assets", "vendor", "uPlot.min.css")],

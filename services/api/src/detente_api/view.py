@@ -502,6 +502,12 @@ class TensionView:
             mentioned=article.mentioned,
         )
 
+    def articles_published(self, since: datetime, until: datetime) -> list[ArticleStances]:
+        """The articles held whose `published_at` lies in [since, until), oldest first."""
+        held = [a for a in self._articles.values() if since <= a.published_at < until]
+        held.sort(key=lambda a: (a.published_at, a.id))
+        return [body for a in held if (body := self.article(a.id)) is not None]
+
     @property
     def article_count(self) -> int:
         return len(self._articles)

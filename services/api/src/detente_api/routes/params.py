@@ -81,6 +81,24 @@ def require_actor(view: TensionView, actor: str) -> None:
         raise HTTPException(status_code=404, detail=f"unknown actor {actor!r}")
 
 
+def given_range(since: datetime | None, until: datetime | None) -> list[tuple[str, str]]:
+    """The range parameters the client gave, checked one by one: named in any later error
+    about the range as a whole."""
+    given = [(n, v) for n, v in (("since", since), ("until", until)) if v is not None]
+    for name, value in given:
+        if not EARLIEST <= value <= LATEST:
+            raise invalid(name, "must lie between 1970 and 9000", value.isoformat())
+    return [(n, v.isoformat()) for n, v in given]
+
+
+def check_range(given: list[tuple[str, str]], since: datetime, until: datetime) -> None:
+    """422 naming the `given` parameters if the range is reversed or too long."""
+    if since > until:
+        raise invalid_all(given, f"since is after until ({until.isoformat()})")
+    if until - since > MAX_HISTORY:
+        raise invalid_all(given, f"since and until are more than {MAX_HISTORY.days} days apart")
+
+
 def history_body(
     view: TensionView,
     subject: str,
@@ -90,12 +108,8 @@ def history_body(
     step: Step,
 ) -> History:
     """The history of a subject with the documented defaults, after checking the range."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and not EARLIEST <= value <= LATEST:
-            raise invalid(name, "must lie between 1970 and 9000", value.isoformat())
+    given = given_range(since, until)
     update = view.index_update(subject)
-    # The parameters the client gave, named in an error about the range.
-    given = [(n, v.isoformat()) for n, v in (("since", since), ("until", until)) if v is not None]
     if until is None:
         if update is not None:
             until = update.as_of
@@ -103,10 +117,7 @@ def history_body(
             until = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     if since is None:
         since = until - DEFAULT_HISTORY
-    if since > until:
-        raise invalid_all(given, f"since is after until ({until.isoformat()})")
-    if until - since > MAX_HISTORY:
-        raise invalid_all(given, f"since and until are more than {MAX_HISTORY.days} days apart")
+    check_range(given, since, until)
     points = view.history(subject, window, since, until, step)
     return History(
         subject=subject,
