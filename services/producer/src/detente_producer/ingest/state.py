@@ -137,13 +137,21 @@ class KafkaState(MemoryState):
         )  # fmt: skip
         return cls(consumer, producer, topic, retention)
 
+    def _partitions(self, wait_seconds: float = 30.0) -> list[int]:
+        """The topic's partitions. A topic created a moment ago may be missing from the
+        metadata for a while (seen in CI right after the topics were made; 22 s on a test
+        broker holding a thousand topics), so ask again before calling it missing."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            found = self.consumer.partitions_for_topic(self.topic)
+            if found or time.monotonic() >= deadline:
+                return sorted(found or ())
+            time.sleep(0.2)
+
     def load(self, timeout_seconds: float = 120.0) -> int:
         """Read the topic to its end; forget (tombstone) entries older than the retention.
         Returns how many keys are remembered."""
-        partitions = [
-            TopicPartition(self.topic, p)
-            for p in sorted(self.consumer.partitions_for_topic(self.topic) or ())
-        ]
+        partitions = [TopicPartition(self.topic, p) for p in self._partitions()]
         if not partitions:
             raise RuntimeError(f"topic {self.topic} does not exist (run detente-topics)")
         self.consumer.assign(partitions)
