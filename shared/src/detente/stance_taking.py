@@ -183,17 +183,22 @@ SELF_TOKEN = "SELF"
 OTHER_TOKEN = "OTHER"
 
 
-def agency_windows(attribution: Attribution, actor_id: str, text: str) -> list[str]:
+def agency_windows(
+    attribution: Attribution, actor_id: str, text: str, limit: int | None = None
+) -> list[str]:
     """The words around each mention of the actor, names masked ("... warned SELF spokesman
-    OTHER ...", "accused SELF of"), for the agency model: is the name there an agent?"""
+    OTHER ...", "accused SELF of"), for the agency model: is the name there an agent? Those
+    of its first `limit` mentions only, when given (detente.bounds)."""
 
     def token(mention: Mention) -> str:
         return SELF_TOKEN if mention.actor == actor_id else OTHER_TOKEN
 
-    windows = []
+    windows: list[str] = []
     for mention in attribution.mentions:
         if mention.actor != actor_id:
             continue
+        if limit is not None and len(windows) >= limit:
+            break
         sentence = attribution.sentence_at(mention.start)
         left = attribution.masked(sentence, sentence.start, mention.start, token)
         right = attribution.masked(sentence, mention.end, sentence.end, token)
