@@ -183,22 +183,17 @@ SELF_TOKEN = "SELF"
 OTHER_TOKEN = "OTHER"
 
 
-def agency_windows(
-    attribution: Attribution, actor_id: str, text: str, limit: int | None = None
-) -> list[str]:
+def agency_windows(attribution: Attribution, actor_id: str, text: str) -> list[str]:
     """The words around each mention of the actor, names masked ("... warned SELF spokesman
-    OTHER ...", "accused SELF of"), for the agency model: is the name there an agent? Those
-    of its first `limit` mentions only, when given (detente.bounds)."""
+    OTHER ...", "accused SELF of"), for the agency model: is the name there an agent?"""
 
     def token(mention: Mention) -> str:
         return SELF_TOKEN if mention.actor == actor_id else OTHER_TOKEN
 
-    windows: list[str] = []
+    windows = []
     for mention in attribution.mentions:
         if mention.actor != actor_id:
             continue
-        if limit is not None and len(windows) >= limit:
-            break
         sentence = attribution.sentence_at(mention.start)
         left = attribution.masked(sentence, sentence.start, mention.start, token)
         right = attribution.masked(sentence, mention.end, sentence.end, token)

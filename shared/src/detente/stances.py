@@ -142,6 +142,8 @@ class StanceEngine:
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
             mentions = link_titles(full, mentions, self.finder.is_person)
+            mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
+            _count(cut, bounds.MENTIONS_PER_ARTICLE, left_out)
             attribution = attribute(article.text, self.finder, article.title, mentions=mentions)
             kept, statements = _bounded(attribution, cut)
             read.append((full, attribution, discovered, kept, statements))
@@ -162,11 +164,9 @@ class StanceEngine:
             for actor_id, items in per_actor.items():
                 name, kind, affiliation = self._describe(actor_id, discovered)
                 features = actor_features(actor_id, kind, attribution, full, title_end, items)
-                named_at = [m.start for m in attribution.mentions if m.actor == actor_id]
-                limit = bounds.MAX_MENTIONS_PER_ACTOR
-                windows = agency_windows(attribution, actor_id, full, limit)
-                _count(cut, bounds.MENTIONS_PER_ACTOR, len(named_at) - len(windows))
+                windows = agency_windows(attribution, actor_id, full)
                 targets = self._targets(actor_id, items, attribution, discovered)
+                named_at = [m.start for m in attribution.mentions if m.actor == actor_id]
                 actors.append(
                     NamedActor(
                         actor_id, name, kind, affiliation, items, features, windows, targets,

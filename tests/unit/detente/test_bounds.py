@@ -131,5 +131,5 @@ def test_the_limits_are_far_above_real_news() -> None:
     assert bounds.MAX_EVIDENCE_CHARS > 569
     assert bounds.MAX_ACTORS_PER_ARTICLE > 2 * 24
     assert bounds.MAX_STATEMENTS_PER_ARTICLE > 5 * 35
-    assert bounds.MAX_MENTIONS_PER_ACTOR > 3 * 14
+    assert bounds.MAX_MENTIONS_PER_ARTICLE > 10 * 46
     assert bounds.MAX_BATCH_CHARS >= 2 * 200_000  # two articles of the longest text allowed

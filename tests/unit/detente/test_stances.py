@@ -134,10 +134,9 @@ def test_one_huge_sentence_is_read_in_pieces_with_short_evidence(engine: StanceE
     putin = next(a for a in stances.actors if a.actor == "vladimir-putin")
     assert putin.stance == "hardline"
     assert putin.evidence and all(len(e) <= bounds.MAX_SENTENCE_CHARS for e in putin.evidence)
-    # Every actor's statements are capped, and so is what the article writes.
+    # Names past the bound are not read, and what the article writes stays small.
+    assert cut[bounds.MENTIONS_PER_ARTICLE] > 0
     assert sum(a.statements for a in stances.actors) <= bounds.MAX_STATEMENTS_PER_ARTICLE
-    assert cut[bounds.STATEMENTS_PER_ARTICLE] > 0
-    assert cut[bounds.MENTIONS_PER_ACTOR] > 0
     assert len(stances.model_dump_json()) < 20_000
 
 

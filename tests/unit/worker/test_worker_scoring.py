@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from prometheus_client import REGISTRY
 from worker_support import ARTICLE, Handled, Outbox, run
@@ -18,6 +19,9 @@ from detente import bounds
 from detente.bounds import Cuts
 from detente.events import Article, ArticleStances, StanceEvent
 from detente_worker import agents, scoring, topics
+from detente_worker.engine import get_engine
+
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample" / "articles.jsonl"
 
 
 def article(n: int, size: int) -> Article:
@@ -120,4 +124,16 @@ def test_a_huge_article_goes_through_small_and_counted(
     stances = [StanceEvent.model_validate_json(value) for value in records]
     assert {s.stance.actor for s in stances} >= {"russia"}
     assert bounded(bounds.SENTENCE_LENGTH) == before[bounds.SENTENCE_LENGTH] + 1
-    assert bounded(bounds.MENTIONS_PER_ACTOR) > before[bounds.MENTIONS_PER_ACTOR]
+    assert bounded(bounds.MENTIONS_PER_ARTICLE) > before[bounds.MENTIONS_PER_ARTICLE]
+
+
+def test_pieces_give_the_same_stances_as_one_call() -> None:
+    engine = get_engine()
+    sample = [
+        Article.model_validate({**json.loads(line), "id": f"s-{n}"})
+        for n, line in enumerate(SAMPLE.read_text().splitlines())
+    ]
+    whole = engine.classify_counted(sample)
+    results, extra = run(scoring.classify_pieces(engine, sample, limit=5_000))
+    assert extra > 5
+    assert results == whole
