@@ -16,6 +16,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from detente.topics import TopicNames, topic_specs
 from detente_producer.topics_admin import ensure_topics
@@ -151,6 +152,19 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
             return result
         time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def counter_totals(metrics_url: str, family: str, label: str) -> dict[str, float]:
+    """A counter family's `_total` samples at `metrics_url`, by the value of `label`."""
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    return {
+        sample.labels[label]: sample.value
+        for metric in text_string_to_metric_families(text)
+        if metric.name == family
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    }
 
 
 def produce(

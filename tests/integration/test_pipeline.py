@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from detente.events import DeadLetter, IndexUpdate
 from detente.topics import MAX_ARTICLE_RECORD_BYTES, TopicNames
 
-from harness import BIN, ROOT, Services, http_get, produce, read_all, wait_for
+from harness import (
+    BIN,
+    ROOT,
+    Services,
+    counter_totals,
+    http_get,
+    produce,
+    read_all,
+    wait_for,
+)  # fmt: skip
 
 pytestmark = pytest.mark.integration
 
@@ -180,15 +187,7 @@ def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
 
 
 def dead_letter_counts(metrics_url: str) -> dict[str, float]:
-    with urllib.request.urlopen(metrics_url, timeout=5) as response:
-        text = response.read().decode()
-    counts = {}
-    for family in text_string_to_metric_families(text):
-        if family.name == "detente_worker_dead_letters":
-            for sample in family.samples:
-                if sample.name.endswith("_total"):
-                    counts[sample.labels["reason"]] = sample.value
-    return counts
+    return counter_totals(metrics_url, "detente_worker_dead_letters", "reason")
 
 
 def test_producer_reports_unreachable_broker_and_invalid_records(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from datetime import date
 from functools import cached_property
 from itertools import pairwise
 
+from detente.bounds import MAX_SENTENCE_CHARS, bound_sentences
 from detente.cues import (
     AGENT_COMPOUND,
     LIST_CUES,
@@ -66,6 +67,8 @@ class Attribution:
     statements: list[Statement] = field(default_factory=list)
     # Where mentions inside a quotation start: someone else's words name them.
     quoted: set[int] = field(default_factory=set)
+    # Sentences longer than `max_sentence` characters, read as pieces (detente.bounds).
+    over_long: int = 0
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
@@ -185,15 +188,18 @@ def attribute(
     title: str = "",
     on: date | None = None,
     mentions: list[Mention] | None = None,
+    max_sentence: int = MAX_SENTENCE_CHARS,
 ) -> Attribution:
     """Attribute each sentence of `title` + `text` to the actors whose statement or deed it
     is; `on` (the article's date) decides who holds an office the text names by its title.
-    `mentions` in the joined text, when the caller found them (with discovered actors)."""
+    `mentions` in the joined text, when the caller found them (with discovered actors).
+    A sentence longer than `max_sentence` is read as pieces cut at clause punctuation, so
+    that no step's work grows with the square of a sentence's length."""
     full = f"{title}\n\n{text}" if title else text
-    sentences = split_sentences(full)
+    sentences, over_long = bound_sentences(split_sentences(full), max_sentence)
     if mentions is None:
         mentions = finder.find(full, on)
-    result = Attribution(sentences=sentences, mentions=mentions)
+    result = Attribution(sentences=sentences, mentions=mentions, over_long=over_long)
 
     by_sentence: dict[int, list[Mention]] = defaultdict(list)
     cursor = 0

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from detente import bounds
 from detente.attribution import Attribution, Mention, MentionFinder, Statement, attribute
+from detente.bounds import Cuts
 from detente.discovery import DiscoveredActor, discover
 from detente.events import ActorKind, ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
 from detente.roles import link_titles
+from detente.sentences import Sentence
 from detente.stance_taking import (
     STANCE_THRESHOLD,
     ScoredStatement,
@@ -67,6 +71,7 @@ class NamedActor:
     features: dict[str, float]
     windows: list[str]  # masked words around each mention (agency model input)
     targets: list[str]  # principals its statements are about (ActorStance.targets)
+    named_at: list[int]  # where its mentions start in the text (evidence windows)
 
 
 @dataclass(frozen=True)
@@ -104,40 +109,56 @@ class StanceEngine:
 
     def classify_many(self, articles: Sequence[Article]) -> list[ArticleStances]:
         """Classify a batch, vectorising every statement of every article in one call."""
-        named = self.named_actors(articles)
+        return [stances for stances, _ in self.classify_counted(articles)]
+
+    def classify_counted(self, articles: Sequence[Article]) -> list[tuple[ArticleStances, Cuts]]:
+        """`classify_many`, each article with what the bounds cut of it (detente.bounds)."""
+        cuts = [Cuts() for _ in articles]
+        named = self._named_actors(articles, cuts)
         p_stances = iter(self.model.p_stance([a.features for actors in named for a in actors]))
         return [
-            self._article_stances(article, [(actor, next(p_stances)) for actor in actors])
-            for article, actors in zip(articles, named, strict=True)
+            (
+                self._article_stances(article, [(actor, next(p_stances)) for actor in actors], cut),
+                cut,
+            )
+            for article, actors, cut in zip(articles, named, cuts, strict=True)
         ]
 
     def named_actors(self, articles: Sequence[Article]) -> list[list[NamedActor]]:
         """Per article, every actor it names with its scored statements and the features the
         second stage reads (the model's input, also what `detente train` learns from)."""
+        return self._named_actors(articles, [Cuts() for _ in articles])
+
+    def _named_actors(
+        self, articles: Sequence[Article], cuts: Sequence[Cuts]
+    ) -> list[list[NamedActor]]:
         for article in articles:
             self.check(article)
         read = []
-        for article in articles:
+        for article, cut in zip(articles, cuts, strict=True):
             full = f"{article.title}\n\n{article.text}" if article.title else article.text
             found = self.finder.find(full, article.published_at.date())
             mentions, discovered = (
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
             mentions = link_titles(full, mentions, self.finder.is_person)
+            mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
+            _count(cut, bounds.MENTIONS_PER_ARTICLE, left_out)
             attribution = attribute(article.text, self.finder, article.title, mentions=mentions)
-            read.append((full, attribution, discovered))
+            kept, statements = _bounded(attribution, cut)
+            read.append((full, attribution, discovered, kept, statements))
         texts: list[str] = []
-        for _, attribution, _ in read:
-            texts.extend(mask_statement(s, attribution) for s in attribution.statements)
+        for _, attribution, _, _, statements in read:
+            texts.extend(mask_statement(s, attribution) for s in statements)
         scores = iter(self.model.scores(texts))
         named = []
-        for article, (full, attribution, discovered) in zip(articles, read, strict=True):
-            scored = [ScoredStatement(s, *next(scores)) for s in attribution.statements]
-            per_actor: dict[str, list[ScoredStatement]] = {
-                m.actor: [] for m in attribution.mentions
-            }
+        for article, (full, attribution, discovered, kept, statements) in zip(
+            articles, read, strict=True
+        ):
+            scored = [ScoredStatement(s, *next(scores)) for s in statements]
+            per_actor: dict[str, list[ScoredStatement]] = {actor: [] for actor in kept}
             for item in scored:
-                per_actor.setdefault(item.statement.actor, []).append(item)
+                per_actor[item.statement.actor].append(item)
             title_end = len(article.title) if article.title else 0
             actors = []
             for actor_id, items in per_actor.items():
@@ -145,9 +166,13 @@ class StanceEngine:
                 features = actor_features(actor_id, kind, attribution, full, title_end, items)
                 windows = agency_windows(attribution, actor_id, full)
                 targets = self._targets(actor_id, items, attribution, discovered)
+                named_at = [m.start for m in attribution.mentions if m.actor == actor_id]
                 actors.append(
-                    NamedActor(actor_id, name, kind, affiliation, items, features, windows, targets)
-                )
+                    NamedActor(
+                        actor_id, name, kind, affiliation, items, features, windows, targets,
+                        named_at,
+                    )
+                )  # fmt: skip
             named.append(actors)
         if self.model.agency is not None:
             windows = [w for actors in named for actor in actors for w in actor.windows]
@@ -195,7 +220,7 @@ class StanceEngine:
         return actor.name, actor.kind, actor.affiliation
 
     def _article_stances(
-        self, article: Article, named: list[tuple[NamedActor, float]]
+        self, article: Article, named: list[tuple[NamedActor, float]], cut: Cuts
     ) -> ArticleStances:
         actors = []
         mentioned = []
@@ -219,6 +244,15 @@ class StanceEngine:
                 items, key=lambda s: s.weight * sign * (s.p_hardline - 0.5), reverse=True
             )
             chosen = sorted(ranked[:MAX_EVIDENCE], key=lambda s: s.statement.sentence.start)
+            evidence = list(
+                dict.fromkeys(_evidence(s.statement.sentence, actor.named_at) for s in chosen)
+            )
+            sentences = {s.statement.sentence.text for s in chosen}
+            _count(
+                cut,
+                bounds.EVIDENCE_LENGTH,
+                sum(len(t) > bounds.MAX_EVIDENCE_CHARS for t in sentences),
+            )
             actors.append(
                 ActorStance(
                     actor=actor.id,
@@ -229,7 +263,7 @@ class StanceEngine:
                     p_hardline=round(p_hardline, 4),
                     p_stance=round(p_stance, 4),
                     statements=len(items),
-                    evidence=list(dict.fromkeys(s.statement.sentence.text for s in chosen)),
+                    evidence=evidence,
                     targets=actor.targets,
                 )
             )
@@ -242,3 +276,32 @@ class StanceEngine:
             actors=actors,
             mentioned=mentioned,
         )
+
+
+def _count(cut: Cuts, reason: str, n: int) -> None:
+    if n:
+        cut[reason] += n
+
+
+def _bounded(attribution: Attribution, cut: Cuts) -> tuple[list[str], list[Statement]]:
+    """The actors an article names, in order, and the statements to score, within the
+    bounds (`detente.bounds`): the most-stated actors, then their first statements."""
+    _count(cut, bounds.SENTENCE_LENGTH, attribution.over_long)
+    named = [m.actor for m in attribution.mentions]
+    actors = list(dict.fromkeys([*named, *(s.actor for s in attribution.statements)]))
+    stated = Counter(s.actor for s in attribution.statements)
+    actors, left_out = bounds.most_stated(actors, stated, bounds.MAX_ACTORS_PER_ARTICLE)
+    _count(cut, bounds.ACTORS_PER_ARTICLE, left_out)
+    kept = set(actors)
+    statements, left_out = bounds.first(
+        [s for s in attribution.statements if s.actor in kept], bounds.MAX_STATEMENTS_PER_ARTICLE
+    )
+    _count(cut, bounds.STATEMENTS_PER_ARTICLE, left_out)
+    return actors, statements
+
+
+def _evidence(sentence: Sentence, named_at: Sequence[int]) -> str:
+    """The sentence, or a window of it around the actor's first name in it."""
+    first = bisect_left(named_at, sentence.start)
+    at = named_at[first] if first < len(named_at) and named_at[first] < sentence.end else 0
+    return bounds.evidence_window(sentence.text, max(at - sentence.start, 0))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from detente import bounds
 from detente.events import Article
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
@@ -113,3 +114,64 @@ def test_a_stance_is_toward_the_other_sides_its_statements_name(engine: StanceEn
     assert targets["vladimir-putin"] == ["nato", "ukraine"]
     assert targets["sergei-lavrov"] == ["ukraine"]
     assert targets["emmanuel-macron"] == ["russia"]
+
+
+# Bounds (detente.bounds): what a hostile article may cost and write.
+HOSTILE_CLAUSE = "Putin warned Ukraine that NATO would regret any deployment near its borders, "
+
+
+def test_an_article_within_the_bounds_has_nothing_cut(engine: StanceEngine) -> None:
+    text = "Putin warned that NATO would regret any deployment. Macron said talks must go on."
+    [(stances, cut)] = engine.classify_counted([article(text)])
+    assert cut == {}
+    assert stances == engine.classify(article(text))
+
+
+def test_one_huge_sentence_is_read_in_pieces_with_short_evidence(engine: StanceEngine) -> None:
+    text = HOSTILE_CLAUSE * (199_000 // len(HOSTILE_CLAUSE))
+    [(stances, cut)] = engine.classify_counted([article(text)])
+    assert cut[bounds.SENTENCE_LENGTH] == 1  # one sentence, split
+    putin = next(a for a in stances.actors if a.actor == "vladimir-putin")
+    assert putin.stance == "hardline"
+    assert putin.evidence and all(len(e) <= bounds.MAX_SENTENCE_CHARS for e in putin.evidence)
+    # Names past the bound are not read, and what the article writes stays small.
+    assert cut[bounds.MENTIONS_PER_ARTICLE] > 0
+    assert sum(a.statements for a in stances.actors) <= bounds.MAX_STATEMENTS_PER_ARTICLE
+    assert len(stances.model_dump_json()) < 20_000
+
+
+def test_evidence_of_a_long_sentence_is_a_window_around_the_actor(engine: StanceEngine) -> None:
+    filler = "officials in the region said that talks would continue and " * 12
+    text = f"{filler}Putin warned Ukraine against any deployment {filler}"
+    assert bounds.MAX_EVIDENCE_CHARS < len(text) <= bounds.MAX_SENTENCE_CHARS
+    [(stances, cut)] = engine.classify_counted([article(text)])
+    putin = next(a for a in stances.actors if a.actor == "vladimir-putin")
+    [evidence] = putin.evidence
+    assert len(evidence) <= bounds.MAX_EVIDENCE_CHARS
+    assert "Putin warned Ukraine" in evidence and evidence.startswith(bounds.ELLIPSIS)
+    assert cut[bounds.EVIDENCE_LENGTH] >= 1
+
+
+def test_only_the_most_stated_actors_are_kept(
+    engine: StanceEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_ACTORS_PER_ARTICLE", 2)
+    text = (
+        "Putin warned NATO. Putin warned Ukraine again. Macron said talks must go on. "
+        "Macron said Paris was ready. Macron said so again. Lavrov warned Kyiv."
+    )
+    [(stances, cut)] = engine.classify_counted([article(text)])
+    named = {a.actor for a in stances.actors} | {m.actor for m in stances.mentioned}
+    assert named == {"vladimir-putin", "emmanuel-macron"}
+    assert cut[bounds.ACTORS_PER_ARTICLE] == 4  # NATO, Ukraine, France, Lavrov
+
+
+def test_statements_past_the_bound_are_left_out(
+    engine: StanceEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_STATEMENTS_PER_ARTICLE", 2)
+    text = "Putin warned NATO. Putin warned Ukraine. Putin warned Paris. Putin warned Kyiv."
+    [(stances, cut)] = engine.classify_counted([article(text)])
+    putin = next(a for a in stances.actors if a.actor == "vladimir-putin")
+    assert putin.statements == 2
+    assert cut[bounds.STATEMENTS_PER_ARTICLE] >= 2

@@ -17,13 +17,13 @@ from functools import lru_cache
 from aiokafka.partitioner import DefaultPartitioner
 from pydantic import ValidationError
 
-from detente import indices
+from detente import bounds, indices
 from detente.dedup import Sighting, Watermarks
 from detente.event_time import written_at
 from detente.events import Article, ArticleStances, Contribution, ContributionBundle, StanceEvent
 from detente.indices import hour_of
-from detente.stances import StanceEngine, UnprocessableArticle
-from detente_worker import delivery, fencing, metrics
+from detente.stances import UnprocessableArticle
+from detente_worker import delivery, fencing, metrics, scoring
 from detente_worker.app import settings
 from detente_worker.engine import get_engine, lateness_hours
 from detente_worker.records import Record
@@ -63,22 +63,6 @@ async def parse_article(record: Record) -> Article | None:
             reason = "text_too_large"
         await delivery.dead_letter(reason, str(exc)[:2000], record)
         return None
-
-
-def classify_batch(
-    engine: StanceEngine, articles: Sequence[Article]
-) -> list[ArticleStances | Exception]:
-    """Stances for every article, or the exception that one article alone raised."""
-    try:
-        return list(engine.classify_many(articles))
-    except Exception:  # one bad article must not fail its neighbours: retry them singly
-        results: list[ArticleStances | Exception] = []
-        for article in articles:
-            try:
-                results.append(engine.classify(article))
-            except Exception as exc:
-                results.append(exc)
-        return results
 
 
 async def handle_articles(records: Sequence[Record]) -> None:
@@ -137,7 +121,9 @@ async def handle_articles(records: Sequence[Record]) -> None:
     if not accepted:
         return
     started = time.perf_counter()
-    results = classify_batch(engine, [article for _, article in accepted])
+    # Off the event loop, in pieces of bounded text (scoring.py); results in reading order.
+    results, extra_pieces = await scoring.classify_pieces(engine, [a for _, a in accepted])
+    metrics.count_bounded({bounds.BATCH_TEXT: extra_pieces})
     per_article = (time.perf_counter() - started) / len(accepted)
     classified_at = datetime.now(UTC)
     fencing.ensure_still_member()
@@ -151,8 +137,10 @@ async def handle_articles(records: Sequence[Record]) -> None:
             log.error("classifying article %s failed: %r", article.id, result)
             await delivery.dead_letter("processing_error", repr(result), record)
             continue
+        stances, cut = result
+        metrics.count_bounded(cut)
         seen_articles[article.id.encode()] = positions[article.id]
-        await send_stances(article, result, classified_at)
+        await send_stances(article, stances, classified_at)
         contributions.extend(
             # Where the article was read fences replays; its Kafka timestamp carries over,
             # so the end-to-end delay counts from when the article was produced.
@@ -163,7 +151,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
                     "article_produced_at": record.produced_at,
                 }
             )
-            for contribution in indices.contributions(result, engine.registry)
+            for contribution in indices.contributions(stances, engine.registry)
         )
     await send_contributions(contributions)
 

@@ -23,6 +23,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detente.alerts import BASELINE_HOURS, SHORT_HOURS
+from detente.bounds import REASONS
 from detente.events import IndexUpdate
 from detente.indices import GLOBAL_SUBJECT, HOUR, WINDOWS, window_value
 from detente.stances import StanceEngine
@@ -256,6 +257,13 @@ class WorkerMetrics:
         self.duplicates = counter(
             "detente_worker_duplicate_articles", "Articles seen before, skipped"
         )
+        self.bounded = counter(
+            "detente_worker_bounded",
+            "Things cut to the hot path's bounds (detente.bounds), by what was bounded",
+            ["reason"],
+        )
+        for reason in REASONS:  # every reason shows, at 0 until it is first hit
+            self.bounded.labels(reason=reason)
         self.stale_writes = counter(
             "detente_worker_stale_writes_dropped",
             "Subject states older than one already held, not applied: a frozen worker's late "
@@ -330,6 +338,12 @@ class WorkerMetrics:
             self.model.info({"version": engine.model.version})
             self._instrumented = (engine, dataclasses.replace(engine, model=model))
         return self._instrumented[1]
+
+    def count_bounded(self, cuts: Mapping[str, int]) -> None:
+        """What the bounds cut of an article or a batch (`detente.bounds`), by reason."""
+        for reason, n in cuts.items():
+            if n > 0:
+                self.bounded.labels(reason=reason).inc(n)
 
     def observe_index(
         self,
@@ -412,4 +426,5 @@ DUPLICATES = METRICS.duplicates
 STALE_WRITES = METRICS.stale_writes
 PROCESSING_SECONDS = METRICS.processing
 instrumented = METRICS.instrumented
+count_bounded = METRICS.count_bounded
 observe_index = METRICS.observe_index

@@ -1,0 +1,139 @@
+"""The classify stage's CPU work (scoring.py): in pieces of bounded text, in order, off the
+event loop; and a hostile article through the whole stage stays small and is counted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prometheus_client import REGISTRY
+from worker_support import ARTICLE, Handled, Outbox, run
+
+from detente import bounds
+from detente.bounds import Cuts
+from detente.events import Article, ArticleStances, StanceEvent
+from detente_worker import agents, scoring, topics
+from detente_worker.engine import get_engine
+
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample" / "articles.jsonl"
+
+
+def article(n: int, size: int) -> Article:
+    return Article(
+        id=f"a-{n}", published_at=datetime(2026, 3, 1, tzinfo=UTC), source="unit",
+        text="x" * size,
+    )  # fmt: skip
+
+
+@dataclass
+class RecordingEngine:
+    """A stand-in engine: records each call (its thread and articles), busy for `busy` s."""
+
+    busy: float = 0.0
+    fail_on: str | None = None
+    calls: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def classify_counted(self, articles: Sequence[Article]) -> list[tuple[ArticleStances, Cuts]]:
+        self.calls.append((threading.current_thread().name, [a.id for a in articles]))
+        if any(a.id == self.fail_on for a in articles):
+            raise ValueError(f"cannot classify {self.fail_on}")
+        end = time.perf_counter() + self.busy
+        while time.perf_counter() < end:  # pure-Python work: it holds the GIL
+            pass
+        return [
+            (
+                ArticleStances(id=a.id, published_at=a.published_at, model_version="t", actors=[]),
+                Cuts(),
+            )
+            for a in articles
+        ]
+
+
+def test_a_batch_is_classified_in_pieces_of_bounded_text_in_order() -> None:
+    engine = RecordingEngine()
+    batch = [article(n, size) for n, size in enumerate([40, 50, 30, 120, 10, 10])]
+    results, extra = run(scoring.classify_pieces(engine, batch, limit=100))  # type: ignore[arg-type]
+    assert [ids for _, ids in engine.calls] == [["a-0", "a-1"], ["a-2"], ["a-3"], ["a-4", "a-5"]]
+    assert extra == 3
+    assert [r[0].id for r in results] == [a.id for a in batch]  # type: ignore[index]
+    assert {thread for thread, _ in engine.calls} == {"detente-classify_0"}
+
+
+def test_one_failing_article_is_retried_alone_and_spares_its_neighbours() -> None:
+    engine = RecordingEngine(fail_on="a-1")
+    results, extra = run(scoring.classify_pieces(engine, [article(n, 10) for n in range(3)]))  # type: ignore[arg-type]
+    assert extra == 0
+    assert isinstance(results[1], ValueError)
+    assert [r[0].id for r in (results[0], results[2])] == ["a-0", "a-2"]  # type: ignore[index]
+
+
+def test_the_event_loop_keeps_running_while_a_piece_is_classified() -> None:
+    engine = RecordingEngine(busy=1.0)
+
+    async def scenario() -> tuple[int, float]:
+        ticks = 0
+        longest = 0.0
+        done = asyncio.Event()
+
+        async def tick() -> None:
+            nonlocal ticks, longest
+            while not done.is_set():
+                started = time.perf_counter()
+                await asyncio.sleep(0.01)
+                longest = max(longest, time.perf_counter() - started)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        await scoring.classify_pieces(engine, [article(0, 10)])  # type: ignore[arg-type]
+        done.set()
+        await ticker
+        return ticks, longest
+
+    ticks, longest = run(scenario())
+    # Inline, the loop would not tick once in that second; off the loop it ticks throughout
+    # (generous bounds: a shared two-core machine).
+    assert ticks >= 10
+    assert longest < 0.5
+
+
+def bounded(reason: str) -> float:
+    return REGISTRY.get_sample_value("detente_worker_bounded_total", {"reason": reason}) or 0.0
+
+
+def test_a_huge_article_goes_through_small_and_counted(
+    outbox: Outbox, articles_handled: Handled
+) -> None:
+    clause = "Russia warned NATO that any new deployment would be met with force, "
+    huge = {**ARTICLE, "id": "huge-1", "title": "", "text": clause * (199_000 // len(clause))}
+    before = {reason: bounded(reason) for reason in bounds.REASONS}
+
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            await agent.put(json.dumps(huge).encode(), key=b"huge-1")
+            await articles_handled.records(1)
+
+    run(scenario())
+    records = [value for _, value in outbox.of(topics.stances_topic)]
+    assert records and all(len(value) < 10_000 for value in records)
+    stances = [StanceEvent.model_validate_json(value) for value in records]
+    assert {s.stance.actor for s in stances} >= {"russia"}
+    assert bounded(bounds.SENTENCE_LENGTH) == before[bounds.SENTENCE_LENGTH] + 1
+    assert bounded(bounds.MENTIONS_PER_ARTICLE) > before[bounds.MENTIONS_PER_ARTICLE]
+
+
+def test_pieces_give_the_same_stances_as_one_call() -> None:
+    engine = get_engine()
+    sample = [
+        Article.model_validate({**json.loads(line), "id": f"s-{n}"})
+        for n, line in enumerate(SAMPLE.read_text().splitlines())
+    ]
+    whole = engine.classify_counted(sample)
+    results, extra = run(scoring.classify_pieces(engine, sample, limit=5_000))
+    assert extra > 5
+    assert results == whole
