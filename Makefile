@@ -11,7 +11,7 @@ CHAOS_ARTICLES ?= 20000
 # fault test; it lives with the pipeline tests, which `make test` runs too.
 POISON_TEST := tests/integration/test_pipeline.py::test_malformed_records_go_to_the_dead_letter_topic_with_a_reason
 
-.PHONY: help system-deps setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos lint rules format bench train evaluate
+.PHONY: help system-deps setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos fuzz lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,11 @@ test-e2e: ## Dashboard in headless Chromium against a real stack
 
 chaos: setup ## Fault tests on a real broker: kill -9 of workers, a worker frozen (SIGSTOP) 15 s, bad clocks, broker down 30 s, API restart, poison input
 	DETENTE_CHAOS_ARTICLES=$(CHAOS_ARTICLES) $(VENV)/pytest tests/chaos $(POISON_TEST) -s
+
+FUZZ_SECONDS ?= 75
+fuzz: setup ## Hostile events and HTTP at a real stack for FUZZ_SECONDS (75), then nothing lost, late or let in (FUZZ_SEED replays a run)
+	DETENTE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),DETENTE_FUZZ_SEED=$(FUZZ_SEED)) \
+		$(VENV)/pytest tests/chaos/test_fuzz.py -s
 
 lint: ## ruff (lint + format check) and mypy (strict on shared/)
 	$(VENV)/ruff check .

@@ -72,6 +72,17 @@ class Article(_Event):
             return cls.model_fields[info.field_name or ""].default
         return value
 
+    @field_validator("schema_version", "published_at", mode="before")
+    @classmethod
+    def _no_numbers_for_these(cls, value: object, info: ValidationInfo) -> object:
+        """Pydantic's lax mode would read `true` as schema version 1 and a number as seconds
+        (or milliseconds) since 1970; the contract says `1` and an RFC 3339 string."""
+        if info.field_name == "schema_version" and isinstance(value, bool):
+            raise ValueError("schema_version must be the number 1, not a boolean")
+        if info.field_name == "published_at" and isinstance(value, int | float):
+            raise ValueError("published_at must be an RFC 3339 string with an offset, not a number")
+        return value
+
 
 class DeadLetter(_Event):
     """A record that could not be processed (topic `articles-dlq`), kept byte for byte."""
