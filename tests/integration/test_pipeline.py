@@ -152,8 +152,17 @@ def test_malformed_records_go_to_the_dead_letter_topic_with_a_reason(
         "binary": bytes(range(256)) * 4,
     }
     assert len(poison["text_too_large"]) > 10_000_000
+    # Each keyed as detente-produce would (by its id where it has one), except the one
+    # whose key is another's.
+    poison["key_not_id"] = json.dumps({**good, "id": "x-key"}).encode()
+
+    def key_of(name: str, raw: bytes) -> bytes:
+        if name in ("key_not_id", "invalid_json", "binary", "text_too_large"):
+            return b"poison"
+        return str(json.loads(raw)["id"]).encode()
+
     produce(
-        bootstrap, topics.articles, [(b"poison", raw) for raw in poison.values()],
+        bootstrap, topics.articles, [(key_of(n, raw), raw) for n, raw in poison.items()],
         max_request_size=MAX_ARTICLE_RECORD_BYTES,
     )  # fmt: skip
     produce(bootstrap, topics.articles, [(good["id"].encode(), json.dumps(good).encode())])

@@ -61,8 +61,10 @@ def test_malformed_records_are_dead_lettered_with_their_reason(
             await agent.put(json.dumps({**ARTICLE, "id": "e-1", "text": ""}).encode(), key=b"e-1")
             wrong_version = {**ARTICLE, "id": "v-9", "schema_version": 9}
             await agent.put(json.dumps(wrong_version).encode(), key=b"v-9")
+            await agent.put(json.dumps({**ARTICLE, "id": "k-1"}).encode(), key=b"another-id")
+            await agent.put(json.dumps({**ARTICLE, "id": "k-2"}).encode(), key=None)
             await agent.put(json.dumps({**ARTICLE, "id": "ok-2"}).encode(), key=b"ok-2")
-            await articles_handled.records(6)
+            await articles_handled.records(8)
 
     run(scenario())
     letters = [DeadLetter.model_validate_json(v) for _, v in outbox.of(topics.dead_letters_topic)]
@@ -72,8 +74,11 @@ def test_malformed_records_are_dead_lettered_with_their_reason(
         "empty_text",
         "invalid_schema",
         "unsupported_schema_version",
+        "key_not_id",
+        "key_not_id",
     ]
     assert letters[0].raw() == b"\xff\xfe not json"
+    assert "the record's key b'another-id' is not its id" in letters[5].detail
     assert outbox.of(topics.stances_topic), "the partition kept flowing after the poison"
 
 

@@ -78,6 +78,15 @@ async def handle_articles(records: Sequence[Record]) -> None:
         article = await parse_article(record)
         if article is None:
             continue
+        if record.key != article.id.encode():
+            # The key places the article's partition, and with it the state that counts it
+            # once: a copy under another key (or none) would be counted again elsewhere.
+            await delivery.dead_letter(
+                "key_not_id",
+                f"article {article.id}: the record's key {record.key!r} is not its id",
+                record,
+            )
+            continue
         # A wrong date (2099, 1900) must never reach a watermark: refused before anything else.
         refused = settings.event_time.check(
             article.published_at, written_at(record.produced_at, now)
