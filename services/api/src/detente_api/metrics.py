@@ -76,13 +76,14 @@ class ApiMetrics:
         self.connections_dropped = Counter(
             "detente_api_connections_dropped",
             "Connections the server closed: header_timeout (no whole request head in time), "
-            "write_timeout (the client read nothing while its send buffer was full)",
+            "write_timeout (the client read nothing while its send buffer was full), "
+            "connection_cap (past the cap: 503 at once)",
             ["reason"],
             registry=registry,
         )
         for reason in ("capacity", "per_address", "shutting_down"):
             self.sse_refused.labels(reason)
-        for reason in ("header_timeout", "write_timeout"):
+        for reason in ("header_timeout", "write_timeout", "connection_cap"):
             self.connections_dropped.labels(reason)
         # process_* (CPU, memory, open files), as the worker gets from the default registry.
         ProcessCollector(registry=registry)

@@ -9,10 +9,12 @@ a response (a stream). `GuardedH11Protocol` adds, per connection:
   connection opening or of the previous answer, else 408 and close;
 - a write timeout: when the transport's send buffer stays above its high-water mark (the
   client reads nothing) for `write_timeout`, the connection is aborted; a running
-  response sees a disconnect, so a server-sent event stream ends and frees its slot.
+  response sees a disconnect, so a server-sent event stream ends and frees its slot;
+- the connection cap (`limit_concurrency`) answered at once: a connection past it gets 503
+  with `Retry-After` and is closed, instead of uvicorn's plain-text 503 at its first request.
 
-The answers the protocol writes itself (400 for a malformed or oversized head, 408) are JSON,
-with `X-Content-Type-Options: nosniff` like every answer of the app.
+The answers the protocol writes itself (400 for a malformed or oversized head, 408, 503) are
+JSON, with `X-Content-Type-Options: nosniff` like every answer of the app.
 """
 
 from __future__ import annotations
@@ -37,11 +39,15 @@ log = logging.getLogger(__name__)
 DROPPED_KEY = "detente.dropped"
 # Responses still running this long after a shutdown began are cancelled.
 GRACEFUL_SHUTDOWN_SECONDS = 10
+# What a connection past the cap is told to wait before it tries again.
+CAP_RETRY_AFTER_SECONDS = 5
 # A closed connection whose last answer the client does not read is aborted after this.
 _LINGER_SECONDS = 5.0
 
 
-def raw_json_response(status: int, reason: str, detail: str) -> bytes:
+def raw_json_response(
+    status: int, reason: str, detail: str, retry_after: int | None = None
+) -> bytes:
     """A complete HTTP/1.1 answer that closes the connection, for the protocol's own errors."""
     body = json.dumps({"detail": detail}).encode()
     head = (
@@ -49,7 +55,8 @@ def raw_json_response(status: int, reason: str, detail: str) -> bytes:
         "content-type: application/json\r\n"
         f"content-length: {len(body)}\r\n"
         "x-content-type-options: nosniff\r\n"
-        "connection: close\r\n\r\n"
+        + (f"retry-after: {retry_after}\r\n" if retry_after is not None else "")
+        + "connection: close\r\n\r\n"
     )
     return head.encode("ascii") + body
 
@@ -68,6 +75,16 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # uvicorn's own test, at the first request: `connections` includes this one.
+        if self.limit_concurrency is not None and len(self.connections) > self.limit_concurrency:
+            self.on_drop("connection_cap")
+            self._close_with(
+                raw_json_response(
+                    503, "Service Unavailable", "too many connections; retry later",
+                    retry_after=CAP_RETRY_AFTER_SECONDS,
+                )
+            )  # fmt: skip
+            return
         self._arm_header_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -75,6 +92,8 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return  # answered and closing (408, 503 past the cap): nothing more to read
         super().data_received(data)
         self._header_done_check()
 
@@ -189,7 +208,9 @@ def server_config(
 def listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket, as uvicorn would bind it (address reuse on)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say
+    # they are TCP, and with Nagle on every keep-alive answer waited ~40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
