@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from detente.logs import collapse_repeats
-from detente_worker.metrics_server import start_metrics_server
+from detente.metrics_http import start_metrics_server
 
 
 def main() -> None:

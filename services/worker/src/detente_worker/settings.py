@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     web_enabled: bool = False
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    # The Prometheus endpoint (detente_worker.metrics_server): the image and Kubernetes bind
+    # The Prometheus endpoint (detente.metrics_http): the image and Kubernetes bind
     # 0.0.0.0 so that Prometheus can scrape it.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9102

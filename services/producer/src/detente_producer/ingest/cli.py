@@ -16,9 +16,10 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 from detente.events import Article
+from detente.metrics_http import start_metrics_server
 from detente.topics import TopicNames
 from detente_producer.ingest.feeds import FeedConfigError, load_feeds
 from detente_producer.ingest.fetch import Fetcher
@@ -94,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         registry = CollectorRegistry()
         metrics = IngestMetrics(registry, feeds)
         if settings.metrics_port:
-            start_http_server(settings.metrics_port, settings.metrics_host, registry)
+            # Idle or slow scrapers are closed, never a thread each for ever (issue #16).
+            start_metrics_server(settings.metrics_port, settings.metrics_host, registry)
         ingester = Ingester(
             feeds, fetcher, KafkaSink(producer, names.articles), state, metrics,
             languages=settings.languages, max_item_attempts=settings.max_item_attempts,

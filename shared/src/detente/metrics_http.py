@@ -1,4 +1,5 @@
-"""A Prometheus metrics endpoint with timeouts and a connection cap.
+"""A Prometheus metrics endpoint with timeouts and a connection cap, for the worker and the
+ingester (the API serves /metrics from its own app).
 
 prometheus-client's `start_http_server` gives every connection a thread that waits for a
 request for ever: idle connections pile up threads. Here a connection that sends nothing

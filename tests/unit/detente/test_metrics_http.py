@@ -1,6 +1,6 @@
-"""The worker's metrics endpoint (detente_worker.metrics_server) closes idle and slow
-connections and serves a bounded number at once; Faust's web server is off by default.
-Bounds are generous: the machine is shared and slow at times."""
+"""The metrics endpoint of the worker and the ingester (detente.metrics_http) closes idle and
+slow connections and serves a bounded number at once. Bounds are generous: the machine is
+shared and slow at times."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import urllib.request
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
-from detente_worker.app import app
-from detente_worker.metrics_server import start_metrics_server
-from detente_worker.settings import Settings
+from detente.metrics_http import start_metrics_server
 
 GENEROUS = 30.0
 
@@ -84,17 +82,3 @@ def test_connections_beyond_the_cap_are_closed_at_once(serve):
         _closed_within(sock, GENEROUS)
         sock.close()
     assert "detente_worker_probe" in _scrape(port)  # the slots are free again
-
-
-def test_bind_addresses_default_to_loopback_and_faust_web_is_off(monkeypatch):
-    for name in ("DETENTE_WEB_HOST", "DETENTE_METRICS_HOST", "DETENTE_WEB_ENABLED"):
-        monkeypatch.delenv(name, raising=False)
-    settings = Settings()
-    assert settings.metrics_host == "127.0.0.1"
-    assert settings.web_host == "127.0.0.1"
-    assert settings.web_enabled is False
-    monkeypatch.setenv("DETENTE_METRICS_HOST", "0.0.0.0")
-    assert Settings().metrics_host == "0.0.0.0"
-    assert Settings().web_host == "127.0.0.1"  # the metrics' address no longer opens Faust's
-    assert app.conf.web_enabled is False
-    assert app.conf.web_bind == "127.0.0.1"
