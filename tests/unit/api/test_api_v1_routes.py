@@ -362,6 +362,8 @@ def test_movers_rises_and_falls(client, busy):
     # 28.57 lies below the interval of Russia's index now: beyond the noise.
     assert top["significant"] and top["low"] > top["previous"]
     assert top["as_of"] == "2025-03-10T13:00:00Z"
+    # The evidence behind it: one statement an hour, each its own article, in the 24 h now.
+    assert (top["statements"], top["articles"]) == (24, 24)
 
     assert [m["subject"] for m in client.get("/v1/movers?limit=1").json()["rises"]] == [
         "actor:russia"

@@ -7,6 +7,7 @@ import {
   changeClass,
   el,
   formatChange,
+  formatEvidence,
   formatIndex,
   formatInterval,
   indexCell,
@@ -123,6 +124,9 @@ function renderMovers() {
           el("span", moverName(item), "name"),
           el("span", formatChange(change), `num ${changeClass(change)}`),
         );
+        if (typeof item.statements === "number") {
+          li.append(el("span", formatEvidence(item.statements, item.articles), "evidence"));
+        }
         if (typeof item.index === "number") {
           const interval = typeof item.low === "number" ? ` (90 %: ${formatInterval(item.low, item.high)})` : "";
           li.title = `now ${formatIndex(item.index)}${interval}, was ${formatIndex(item.previous)}`;

@@ -111,6 +111,9 @@ class Mover(_Body):
     low: float | None = None
     high: float | None = None
     significant: bool = False
+    # The evidence behind `index`: the window's statements and articles now.
+    statements: int = 0
+    articles: int = 0
     as_of: datetime
 
 

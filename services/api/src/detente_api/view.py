@@ -421,6 +421,8 @@ class TensionView:
                     and high is not None
                     and not low <= previous <= high
                 ),
+                statements=now.statements if now is not None else 0,
+                articles=now.articles if now is not None else 0,
                 as_of=update.as_of,
             )
 
