@@ -15,7 +15,6 @@ from typing import Any
 from scipy.special import betaincinv
 
 from detente.events import (
-    ActorStance,
     ArticleStances,
     Contribution,
     IndexUpdate,
@@ -68,17 +67,6 @@ class _Sums:
         )
 
 
-def _lineage(stance: ActorStance, registry: ActorRegistry) -> list[str]:
-    """A registered actor's lineage; an actor found outside the registry rolls up through
-    the registered affiliation its title gave it (an army spokesman → the army → the state)."""
-    if stance.actor in registry:
-        return registry.lineage(stance.actor)
-    parent = stance.affiliation
-    if parent is None or parent not in registry:
-        return [stance.actor]
-    return [stance.actor, *registry.lineage(parent)]
-
-
 def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Contribution]:
     """What one article adds to each subject it touches.
 
@@ -91,7 +79,7 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     lineages: dict[str, list[str]] = {}
     toward: dict[tuple[str, str], _Sums] = {}
     for stance in stances.actors:
-        lineages[stance.actor] = _lineage(stance, registry)
+        lineages[stance.actor] = registry.lineage_of(stance.actor, stance.affiliation)
         # Only stance-takers are in `actors`; each weighs by how sure the model is of the
         # direction and of the stance being the actor's own. (Records from before the
         # "none" outcome have p_stance 1.0 and may say basis "mentions": half weight.)

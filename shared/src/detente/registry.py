@@ -260,6 +260,16 @@ class ActorRegistry:
         """The top of an actor's lineage: the state or organisation it speaks for."""
         return self.lineage(actor_id)[-1]
 
+    def lineage_of(self, actor_id: str, affiliation: str | None) -> list[str]:
+        """`lineage` for any actor: one found outside the registry rolls up through the
+        registered affiliation its title gave it (an army spokesman → the army → the state),
+        or stands alone."""
+        if actor_id in self._actors:
+            return self.lineage(actor_id)
+        if affiliation is None or affiliation not in self._actors:
+            return [actor_id]
+        return [actor_id, *self.lineage(affiliation)]
+
 
 def _date(value: object) -> date:
     """TOML gives a bare date (1997-01-01) as a date; a quoted one as a string."""

@@ -183,13 +183,10 @@ class StanceEngine:
         return named
 
     def _principal(self, actor_id: str, discovered: dict[str, DiscoveredActor]) -> str:
-        """The state or body an actor speaks for; a discovered person's through its title."""
-        if actor_id in self.registry:
-            return self.registry.principal(actor_id)
+        """The state or body an actor speaks for, as the indices roll it up."""
         found = discovered.get(actor_id)
-        if found is not None and found.affiliation in self.registry:
-            return self.registry.principal(found.affiliation)
-        return actor_id
+        affiliation = found.affiliation if found is not None else None
+        return self.registry.lineage_of(actor_id, affiliation)[-1]
 
     def _targets(
         self,
