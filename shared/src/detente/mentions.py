@@ -139,19 +139,15 @@ class MentionFinder:
             for variant in _role_variants(alias, registry):
                 if taken.setdefault(variant.lower(), target) == target:
                     surfaces.append((variant, target))
+        aliases = registry.aliases()
+        people = {a: t for a, t in aliases.items() if registry.get(t).kind == "person"}
         # "Rosemary Dicarlo" for "Rosemary DiCarlo": a name's inner capitals vary by outlet.
         surfaces += [
             (plain, target)
-            for alias, target in registry.aliases().items()
-            if registry.get(target).kind == "person"
-            and (plain := _plain_capitals(alias)) != alias
-            and plain not in registry.aliases()
+            for alias, target in people.items()
+            if (plain := _plain_capitals(alias)) != alias and plain not in aliases
         ]
-        self._people_by_name = {
-            alias: target
-            for alias, target in registry.aliases().items()
-            if registry.get(target).kind == "person" and _FIRST_AND_LAST.fullmatch(alias)
-        }
+        self._people_by_name = {a: t for a, t in people.items() if _FIRST_AND_LAST.fullmatch(a)}
         for alias, target in surfaces:
             first = _WORD.match(alias)
             if first is not None:
