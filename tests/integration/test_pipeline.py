@@ -84,14 +84,24 @@ def test_articles_flow_to_stances_indices_and_the_api(
 
     # Each directed pair is one side's stances toward the other, and the API shows both
     # directions of a pair beside it.
-    directed = next(u for u in updates if u.subject_kind == "directed")
+    # The topic holds every update until compaction: a subject's latest is its last record.
+    latest = {u.subject: u for u in updates}
+    directed = next(u for u in latest.values() if u.subject_kind == "directed")
     source, target = directed.actors
     assert directed.subject == f"dyad:{source}>{target}"
-    status, pair = http_get(f"{api}/v1/dyads/{target}/{source}")
-    assert status == 200
-    shown = {(d["source"], d["target"]): d for d in pair["directions"]}
+
+    def shown_directions() -> dict[tuple[str, str], dict[str, object]] | None:
+        # The worker may still be publishing: compare the API with the topic as it is now.
+        records = read_all(bootstrap, topics.indices)
+        now = [IndexUpdate.model_validate_json(v) for _, v in records]
+        published = [u for u in now if u.subject == directed.subject][-1]
+        status, pair = http_get(f"{api}/v1/dyads/{target}/{source}")
+        shown = {(d["source"], d["target"]): d for d in pair["directions"]} if status == 200 else {}
+        forward = shown.get((source, target), {})
+        return shown if forward.get("statements") == published.total_statements else None
+
+    shown = wait_for(shown_directions, 60, f"both directions of {source}|{target} in the API")
     assert set(shown) == {(source, target), (target, source)}
-    assert shown[(source, target)]["statements"] == directed.total_statements
 
     status, missing = http_get(f"{api}/v1/articles/no-such-article")
     assert status == 404 and "detail" in missing
