@@ -26,9 +26,12 @@ _TITLE_BEFORE = re.compile(rf"\b({_CORE})\b(?: of [A-Z][\w-]*(?: [A-Z][\w-]*)?)?
 # Serbia", "the minister Ali Khan" (a name follows: that name is the actor).
 _CORE_EITHER_CASE = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _CORE.split("|"))
 _TITLE_ALONE = re.compile(
-    rf"\b[Tt]he (?:(?:[Ff]oreign|[Dd]efen[cs]e|[Pp]rime|[Dd]eputy|[Vv]ice|[Ii]nterior) )?"
+    rf"\b[Tt]he ((?:[Dd]eputy|[Vv]ice)[ -])?(?:(?:[Ff]oreign|[Dd]efen[cs]e|[Pp]rime|[Ii]nterior) )?"
     rf"({_CORE_EITHER_CASE})\b(?![-‑]|'s? [A-Z]| of\b| for\b| to\b| [A-Z])"
 )
+# A deputy's title is another office: "the president" is never "Vice President Joe Biden",
+# and "the deputy minister" never the minister.
+_DEPUTY_BEFORE = re.compile(r"\b(?:vice|deputy)[ -](?:[a-z]+ )?$", re.I)
 
 
 def link_titles(
@@ -36,21 +39,25 @@ def link_titles(
 ) -> list[Mention]:
     """`mentions` plus a mention of the right person for every "the <title>" after it."""
     folded = fold(text)
-    named: list[tuple[int, str, str]] = []  # (position, core title, actor)
+    named: list[tuple[int, tuple[bool, str], str]] = []  # (position, (deputy?, core), actor)
     for mention in mentions:
         if not is_person(mention.actor):
             continue
         surface = folded[mention.start : mention.end]
         first = _TITLE_FIRST.match(surface)
-        before = _TITLE_BEFORE.search(folded[max(0, mention.start - 60) : mention.start])
-        title = first or before
-        if title is not None:
-            named.append((mention.start, title.group(1).lower(), mention.actor))
+        window = folded[max(0, mention.start - 60) : mention.start]
+        before = _TITLE_BEFORE.search(window)
+        if first is not None:
+            deputy = _DEPUTY_BEFORE.search(window) is not None
+            named.append((mention.start, (deputy, first.group(1).lower()), mention.actor))
+        elif before is not None:
+            deputy = _DEPUTY_BEFORE.search(window[: before.start(1)]) is not None
+            named.append((mention.start, (deputy, before.group(1).lower()), mention.actor))
     if not named:
         return list(mentions)
     linked = list(mentions)
     for match in _TITLE_ALONE.finditer(folded):
-        core = match.group(1).lower()
+        core = (match.group(1) is not None, match.group(2).lower())
         earlier = [actor for at, title, actor in named if title == core and at < match.start()]
         if not earlier or any(m.start < match.end() and match.start() < m.end for m in linked):
             continue

@@ -39,3 +39,16 @@ def test_a_linked_title_makes_its_sentence_the_persons_statement(registry: Actor
     mentions = link_titles(text, finder.find(text), finder.is_person)
     result = attribute(text, finder, mentions=mentions)
     assert ("sergei-lavrov", "reporting verb") in [(s.actor, s.cue) for s in result.statements]
+
+
+def test_a_deputys_title_is_another_office(registry: ActorRegistry) -> None:
+    text = (
+        "President Putin phoned Vice President Macron on Monday. Later the president "
+        "recalled his envoy, and the vice president said nothing."
+    )
+    assert linked(text, registry) == [
+        ("vladimir-putin", "President Putin"),
+        ("emmanuel-macron", "President Macron"),
+        ("vladimir-putin", "the president"),
+        ("emmanuel-macron", "the vice president"),
+    ]
