@@ -182,6 +182,28 @@ def _coordinated(gap: str) -> bool:
     return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?", gap) is not None
 
 
+# Between a state and the person it qualifies: "US President", "the leader of North Korea,
+# comrade", "Greek Cypriot leader".
+_QUALIFIES_PERSON = re.compile(r"(?:['’]s)?(?:\s+[\w.-]+){0,4}\s+|,\s+(?:[a-z]+\s+)?")
+
+
+def _person_is_the_party(
+    speakers: dict[str, str], outside: list[Mention], text: str, finder: MentionFinder
+) -> None:
+    """ "a meeting between the leader of North Korea, Kim Jong Un, and US President Trump":
+    the people named are the parties; the states their titles name are not."""
+    for here, after in pairwise(outside):
+        if (
+            speakers.get(here.actor) == PARTY
+            and speakers.get(after.actor) == PARTY
+            and not finder.is_person(here.actor)
+            and finder.is_person(after.actor)
+            and _QUALIFIES_PERSON.fullmatch(text[here.end : after.start])
+            and " and " not in text[here.end : after.start]
+        ):
+            del speakers[here.actor]
+
+
 def attribute(
     text: str,
     finder: MentionFinder,
@@ -242,6 +264,7 @@ def attribute(
                 full[left.end : right.start]
             ):
                 speakers.setdefault(left.actor, speakers[right.actor])
+        _person_is_the_party(speakers, outside, full, finder)
         if not speakers and outside:
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]

@@ -208,10 +208,29 @@ _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 # "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
 # parties to a deal or to talks act; "the conflict between ..." names no act of theirs.
 PARTY = "party to an agreement or talks"
+# A meeting or a call between two sides is an act of both: "a meeting between Greek Cypriot
+# leader X and Turkish Cypriot leader Y", "the phone call between the two presidents".
+_PARTY_NOUNS = (
+    r"(?:agreements?|deals?|accords?|ceasefire|truce|talks|negotiations|dialogue|summits?|"
+    r"treaty|memorandum|pact|exchange|swap|meetings?|conversations?|(?:tele)?phone\s+calls?)"
+)
+# The title a party may be named with after "between" or "and": "the leaders of",
+# "Greek Cypriot leader", "the Speaker of the House of Representatives,".
+_PARTY_TITLE = (
+    r"(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?|"
+    r"(?:[\w.'’-]+\s+){0,3}(?:leader|president|prime\s+minister|premier|chancellor|minister|"
+    r"king|emir|speaker|chairman|chairwoman|chairperson|head|envoy|secretary)"
+    r"(?:\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,4})?,?\s+(?:[a-z]+\s+)?)?"
+)
 _PARTY_BEFORE = re.compile(
-    r"\b(?:agreements?|deals?|accords?|ceasefire|truce|talks|negotiations|dialogue|summit|"
-    r"treaty|memorandum|pact|exchange|swap)\s+(?:[\w-]+\s+){0,2}between\s+"
-    r"(?:the\s+)?(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?)?$",
+    rf"\b{_PARTY_NOUNS}\s+(?:[\w-]+\s+){{0,2}}between\s+(?:the\s+)?{_PARTY_TITLE}$",
+    re.IGNORECASE,
+)
+# The second party, after "and": "between X and Turkish Cypriot leader Y" (a plain "and Y"
+# is coordinated with the first party already).
+_PARTY_SECOND = re.compile(
+    rf"\b{_PARTY_NOUNS}\s+(?:[\w-]+\s+){{0,2}}between\s+(?:(?!\band\b)[^;:.!?\"“”]){{2,120}}"
+    rf"\s+and\s+(?:the\s+)?(?:{_PARTY_TITLE}|(?:[\w.'’-]+\s+){{1,3}})$",
     re.IGNORECASE,
 )
 # "the mediators — Egypt, Qatar and the United States", "mediators from Kenya": a named
@@ -257,7 +276,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         # a person's envoy ("the Special Representative of the Secretary-General") speaks in
         # the envoy's voice, not the person's.
         return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
-    if _PARTY_BEFORE.search(before[-80:]):
+    if _PARTY_BEFORE.search(before[-80:]) or _PARTY_SECOND.search(before[-200:]):
         return PARTY
     if _MEDIATOR_BEFORE.search(before[-40:]):
         return MEDIATOR

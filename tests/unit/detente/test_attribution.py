@@ -278,3 +278,47 @@ def test_the_subject_of_a_quotation_acts_only_when_it_is_the_speakers_own_side(
     # A quotation running on into the next sentence keeps its speaker.
     running = 'Lavrov said: "We are ready. Russia wants talks."'
     assert ("russia", "own side in reported speech") in speakers(registry, running)
+
+
+def test_both_sides_of_a_meeting_or_call_act_even_with_titles(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    met = attribute(
+        "After a long meeting between French leader Macron and Russian leader Putin, aides "
+        "were upbeat.",
+        finder,
+    )
+    assert [(s.actor, s.cue) for s in met.statements] == [
+        ("emmanuel-macron", "party to an agreement or talks"),
+        ("vladimir-putin", "party to an agreement or talks"),
+        ("russia", "mentioned only"),  # "Russian leader": the demonym names his state
+    ]
+    called = attribute(
+        "The phone call between the Speaker of the Rada, Ivan Petrenko, and President Macron "
+        "lasted an hour.",
+        finder,
+    )
+    assert ("emmanuel-macron", "party to an agreement or talks") in [
+        (s.actor, s.cue) for s in called.statements
+    ]
+
+
+def test_the_person_a_title_names_is_the_party_not_the_state(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    result = attribute(
+        "Aides praised the meeting between the leader of Russia, Putin, and the French "
+        "President Macron.",
+        finder,
+    )
+    assert [(s.actor, s.cue) for s in result.statements] == [
+        ("vladimir-putin", "party to an agreement or talks"),
+        ("emmanuel-macron", "party to an agreement or talks"),
+        ("russia", "mentioned only"),
+    ]
+    # No person named: the states are the parties.
+    states = attribute(
+        "Aides praised the summit between the leaders of Russia and Ukraine.", finder
+    )
+    assert {s.actor: s.cue for s in states.statements} == {
+        "russia": "party to an agreement or talks",
+        "ukraine": "party to an agreement or talks",
+    }
