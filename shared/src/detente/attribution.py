@@ -204,6 +204,29 @@ def _person_is_the_party(
             del speakers[here.actor]
 
 
+# Acts a speaker credits to others: their mediation, their part in a deal or talks.
+_CREDITED = frozenset({MEDIATOR, PARTY, AGENT_COMPOUND})
+
+
+def _credited_in_quotation(quoted: list[Mention], sentence: Sentence, text: str) -> dict[str, str]:
+    """Inside a quotation another actor's words name the actor, and what they say it did is
+    no stance of its own ('"Russia is shelling our cities," Zelensky said'), except for the
+    acts a speaker credits: '"The mediators from the African Union, from Kenya, were
+    essential"', '"the agreement between Armenia and Azerbaijan holds"'. These statements
+    carry no pronoun over: the speaker is still the one who speaks."""
+    credited: dict[str, str] = {}
+    for mention in quoted:
+        before = sentence.text[: mention.start - sentence.start]
+        rest = sentence.text[mention.end - sentence.start :]
+        cue = cue_for(before, rest)
+        if cue in _CREDITED:
+            credited.setdefault(mention.actor, cue)
+    for left, right in pairwise(quoted):
+        if credited.get(left.actor) in LIST_CUES and _coordinated(text[left.end : right.start]):
+            credited.setdefault(right.actor, credited[left.actor])
+    return credited
+
+
 def attribute(
     text: str,
     finder: MentionFinder,
@@ -293,6 +316,9 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
+        quoted = [m for m in named if mask[m.start - sentence.start] and m.actor not in speakers]
+        for actor_id, cue in _credited_in_quotation(quoted, sentence, full).items():
+            result.statements.append(Statement(actor_id, sentence, cue))
         inside_quote = mask.inside_at_end
     _add_mention_fallback(result, by_sentence)
     return result

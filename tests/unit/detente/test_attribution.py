@@ -322,3 +322,20 @@ def test_the_person_a_title_names_is_the_party_not_the_state(registry: ActorRegi
         "russia": "party to an agreement or talks",
         "ukraine": "party to an agreement or talks",
     }
+
+
+def test_a_speaker_credits_mediators_and_parties_inside_a_quotation(
+    registry: ActorRegistry,
+) -> None:
+    finder = MentionFinder(registry)
+    result = attribute(
+        '"The work of the mediators from Paris, from Moscow, made this possible," Macron '
+        'said. "Kyiv is shelling us," he added.',
+        finder,
+    )
+    cues = [(s.actor, s.cue) for s in result.statements]
+    assert ("france", "mediator") in cues
+    assert ("russia", "mediator") in cues
+    # What a speaker says another did is no stance of its own; and the speaker still speaks.
+    assert ("ukraine", "mentioned only") in cues
+    assert ("emmanuel-macron", "carried over") in cues
