@@ -29,6 +29,7 @@ from detente.cues import (
     acts_after,
     after_preposition,
     cue_for,
+    passive_after,
 )
 from detente.mentions import Mention, MentionFinder, mask_mentions
 from detente.registry import FOLD as _NORMALISE
@@ -293,7 +294,13 @@ def attribute(
             lead = sentence.text[: first.start - sentence.start]
             after = sentence.text[first.end - sentence.start :]
             # "In Moscow, ..." or "The conflict between Israel and ...": not a subject.
-            short_lead = len(_WORD.findall(lead)) <= 3 and not after_preposition(lead)
+            short_lead = (
+                len(_WORD.findall(lead)) <= 3
+                and not after_preposition(lead)
+                and not passive_after(after)
+                # "Cyprus's division is ...": the possessor is not the subject.
+                and not after.startswith(("'s", "’s"))
+            )
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
             intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)
             if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):

@@ -100,8 +100,50 @@ def _speaks_after(rest: str) -> bool:
 
 
 def acts_after(rest: str) -> bool:
-    """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?"""
-    return _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
+    """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?
+    Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient."""
+    return _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True) and not passive_after(
+        rest
+    )
+
+
+_BE = frozenset("is are was were be been being".split())
+_PASSIVE_SKIP = frozenset("has have had will would may might must could can not also again".split())
+# Participles after "to be" that state the subject's own position, not what befell it:
+# "Iran is prepared to talk", "Russia is opposed to", "NATO was determined".
+_OWN_POSITION = frozenset(
+    """
+    prepared determined committed opposed concerned convinced resolved interested
+    disappointed pleased alarmed worried dismayed satisfied engaged dedicated inclined
+    united agreed ready willing
+    """.split()
+)
+_IRREGULAR_PARTICIPLES = frozenset(
+    """
+    split hit shot struck taken seen given held kept told left made built sent caught beaten
+    known shown thrown driven drawn cut put brought bought fought won lost overrun overthrown
+    """.split()
+)
+
+
+def passive_after(rest: str) -> bool:
+    """Is the mention the subject of a passive verb ("has been split", "was attacked by")?"""
+    words = _words_between(rest[:60])
+    if words and words[0] == "s":
+        return False
+    index = 0
+    while index < len(words) and words[index] in _PASSIVE_SKIP:
+        index += 1
+    if index == len(words) or words[index] not in _BE:
+        return False
+    while index < len(words) and words[index] in _BE | _PASSIVE_SKIP:
+        index += 1
+    if index == len(words):
+        return False
+    word = words[index]
+    if word in _OWN_POSITION:
+        return False
+    return word in _IRREGULAR_PARTICIPLES or (len(word) > 4 and word.endswith(("ed", "en")))
 
 
 def _verb_after(rest: str, verbs: frozenset[str], finite_ok: bool = False) -> bool:

@@ -339,3 +339,30 @@ def test_a_speaker_credits_mediators_and_parties_inside_a_quotation(
     # What a speaker says another did is no stance of its own; and the speaker still speaks.
     assert ("ukraine", "mentioned only") in cues
     assert ("emmanuel-macron", "carried over") in cues
+
+
+def test_the_subject_of_a_passive_verb_or_a_possessor_does_not_act(
+    registry: ActorRegistry,
+) -> None:
+    finder = MentionFinder(registry)
+    passive = attribute("Ukraine has been divided since the war. Kyiv was shelled again.", finder)
+    assert {s.cue for s in passive.statements} == {"mentioned only"}
+    possessor = attribute("Ukraine's economy is a worry for everyone.", finder)
+    assert [s.cue for s in possessor.statements] == ["mentioned only"]
+    # A participle that states the subject's own position is no passive.
+    ready = attribute("Kyiv is prepared to talk. Moscow was opposed to any truce.", finder)
+    assert {s.actor: s.cue for s in ready.statements} == {
+        "ukraine": "sentence subject",
+        "russia": "reporting verb",
+    }
+
+
+def test_passive_after_reads_the_verb_phrase_after_a_name() -> None:
+    from detente.cues import passive_after
+
+    assert passive_after(" has been split since 1974")
+    assert passive_after(" was attacked by drones")
+    assert passive_after(" were also hit")
+    assert not passive_after(" is determined to resist")
+    assert not passive_after(" has rejected the offer")
+    assert not passive_after("'s forces were shelled")
