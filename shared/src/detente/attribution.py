@@ -228,6 +228,47 @@ def _credited_in_quotation(quoted: list[Mention], sentence: Sentence, text: str)
     return credited
 
 
+# "the two countries agreed", "both sides have": a pair named just before acts together.
+_THE_TWO = re.compile(
+    r"\b(?:[Tt]he two|[Bb]oth)\s+(?:(countries|nations|states|governments|neighbou?rs)|"
+    r"(leaders|presidents|ministers|men|women)|(?:sides|parties|delegations))\b(?!['’])"
+)
+_PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?")
+# How far back the pair may be named (characters before "the two").
+_PAIR_REACH = 400
+
+
+def _add_the_two(
+    speakers: dict[str, str],
+    sentence: Sentence,
+    mask: _QuoteMask,
+    text: str,
+    mentions: list[Mention],
+    finder: MentionFinder,
+) -> None:
+    """ "... between Armenia and Azerbaijan, as the two countries agreed on a ceasefire",
+    "Putin and Merkel spoke. The two leaders discussed ...": the last pair "X and Y" named
+    before "the two <plural>" (people for "leaders", not people for "countries") acts, when
+    the phrase is the subject of a verb."""
+    for match in _THE_TWO.finditer(sentence.text):
+        if mask[match.start()] or not acts_after(sentence.text[match.end() :]):
+            continue
+        at = sentence.start + match.start()
+        states, people = match.group(1) is not None, match.group(2) is not None
+        before = [
+            m
+            for m in mentions
+            if at - _PAIR_REACH <= m.start and m.end <= at
+            and not (states and finder.is_person(m.actor))
+            and not (people and not finder.is_person(m.actor))
+        ]  # fmt: skip
+        for left, right in reversed(list(pairwise(before))):
+            if left.actor != right.actor and _PAIR_GAP.fullmatch(text[left.end : right.start]):
+                speakers.setdefault(left.actor, "carried over")
+                speakers.setdefault(right.actor, "carried over")
+                break
+
+
 def attribute(
     text: str,
     finder: MentionFinder,
@@ -289,6 +330,7 @@ def attribute(
             ):
                 speakers.setdefault(left.actor, speakers[right.actor])
         _person_is_the_party(speakers, outside, full, finder)
+        _add_the_two(speakers, sentence, mask, full, result.mentions, finder)
         if not speakers and outside:
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]

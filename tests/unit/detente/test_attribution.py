@@ -366,3 +366,26 @@ def test_passive_after_reads_the_verb_phrase_after_a_name() -> None:
     assert not passive_after(" is determined to resist")
     assert not passive_after(" has rejected the offer")
     assert not passive_after("'s forces were shelled")
+
+
+def test_the_two_countries_or_leaders_are_the_pair_named_before(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    countries = attribute(
+        "Shelling along the border between Russia and Ukraine went on, as the two countries "
+        "agreed to talk.",
+        finder,
+    )
+    assert {s.actor: s.cue for s in countries.statements} == {
+        "russia": "carried over",
+        "ukraine": "carried over",
+    }
+    leaders = attribute("Putin and Macron spoke by phone. The two leaders discussed Kyiv.", finder)
+    cues = [(s.actor, s.cue) for s in leaders.statements]
+    assert ("vladimir-putin", "carried over") in cues
+    assert ("emmanuel-macron", "carried over") in cues
+    assert ("ukraine", "mentioned only") in cues
+    # "leaders" are people: a pair of states is not theirs; and an object is no subject.
+    none = attribute(
+        "Russia and Ukraine traded blame. Diplomats urged the two leaders to meet.", finder
+    )
+    assert ("russia", "carried over") not in [(s.actor, s.cue) for s in none.statements]
