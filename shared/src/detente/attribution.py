@@ -160,6 +160,26 @@ def _add_own_side(
             speakers[mention.actor] = OWN_SIDE
 
 
+_RELAYING = frozenset({"reporting verb", "inverted reporting verb", "according to"})
+
+
+def _office_relays_its_principal(
+    speakers: dict[str, str], mentions: list[Mention], sentence: Sentence, finder: MentionFinder
+) -> None:
+    """ "The Kremlin said the Russian president expressed concern": an office that reports
+    what a person of its own side said or did only relays; the person acts."""
+    people = {
+        finder.principal(m.actor)
+        for m in mentions
+        if m.actor in speakers
+        and finder.is_person(m.actor)
+        and _opens_reported_clause(sentence.text[: m.start - sentence.start])
+    }
+    for actor, cue in list(speakers.items()):
+        if cue in _RELAYING and finder.is_office(actor) and finder.principal(actor) in people:
+            del speakers[actor]
+
+
 def _opens_reported_clause(before: str) -> bool:
     """ "Putin said [Russia] ...": right after a reporting verb or "that"."""
     return _REPORTED_CLAUSE.search(before[-30:]) is not None
@@ -319,6 +339,7 @@ def attribute(
                 if cue == "statement by":
                     document_speaker = mention.actor
         _add_own_side(speakers, outside, sentence, finder, _opens_reported_clause)
+        _office_relays_its_principal(speakers, outside, sentence, finder)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):

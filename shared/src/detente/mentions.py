@@ -288,6 +288,14 @@ class MentionFinder:
         """The state or body a registered actor speaks for; None outside the registry."""
         return self._registry.principal(actor_id) if actor_id in self._registry else None
 
+    def is_office(self, actor_id: str) -> bool:
+        """A registered organisation that is part of a state or body (a presidency, a
+        ministry, a press office), not a state, a group or a person."""
+        if actor_id not in self._registry:
+            return False
+        actor = self._registry.get(actor_id)
+        return actor.kind == "organisation" and actor.affiliation is not None
+
     def is_person(self, actor_id: str) -> bool:
         """Registered people, and actors found outside the registry (always people)."""
         return actor_id not in self._registry or self._registry.get(actor_id).kind == "person"

@@ -389,3 +389,15 @@ def test_the_two_countries_or_leaders_are_the_pair_named_before(registry: ActorR
         "Russia and Ukraine traded blame. Diplomats urged the two leaders to meet.", finder
     )
     assert ("russia", "carried over") not in [(s.actor, s.cue) for s in none.statements]
+
+
+def test_an_office_reporting_its_own_principal_only_relays(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    relayed = attribute("The Kremlin said Putin expressed deep concern.", finder)
+    assert {s.actor: s.cue for s in relayed.statements} == {
+        "vladimir-putin": "reporting verb",
+        "kremlin": "mentioned only",
+    }
+    # About someone else's person, the office speaks for itself.
+    own = attribute("The Kremlin said Macron had misled the public.", finder)
+    assert ("kremlin", "reporting verb") in [(s.actor, s.cue) for s in own.statements]
