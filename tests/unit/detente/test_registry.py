@@ -99,3 +99,14 @@ def test_shipped_offices_resolve_by_date() -> None:
     assert shipped.lookup("NATO Secretary General", date(2012, 5, 1)).name == (
         "Anders Fogh Rasmussen"
     )
+
+
+def test_shipped_heads_of_smaller_states_resolve_by_date_and_title() -> None:
+    shipped = ActorRegistry.load()
+    assert shipped.lookup("the Cypriot president", date(2009, 6, 1)).name == (
+        "Demetris Christofias"
+    )
+    assert shipped.lookup("the Cypriot president", date(2016, 6, 1)).name == "Nicos Anastasiades"
+    assert shipped.lookup("the Turkish Cypriot leader", date(2017, 1, 1)).name == ("Mustafa Akıncı")
+    assert shipped.lookup("the Zimbabwean president", date(2010, 1, 1)).name == "Robert Mugabe"
+    assert shipped.lookup("the Djiboutian president").name == "Ismaïl Omar Guelleh"
