@@ -30,6 +30,7 @@ from detente.cues import (
     after_preposition,
     cue_for,
     passive_after,
+    procedural_after,
 )
 from detente.mentions import Mention, MentionFinder, mask_mentions
 from detente.registry import FOLD as _NORMALISE
@@ -361,6 +362,7 @@ def attribute(
                 len(_WORD.findall(lead)) <= 3
                 and not after_preposition(lead)
                 and not passive_after(after)
+                and not procedural_after(after)
                 # "Cyprus's division is ...": the possessor is not the subject.
                 and not after.startswith(("'s", "’s"))
             )

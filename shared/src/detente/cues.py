@@ -102,9 +102,39 @@ def _speaks_after(rest: str) -> bool:
 def acts_after(rest: str) -> bool:
     """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?
     Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient."""
-    return _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True) and not passive_after(
-        rest
+    return (
+        _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
+        and not passive_after(rest)
+        and not procedural_after(rest)
     )
+
+
+_CONVENES = frozenset("convened convenes convene hears heard hear".split())
+_HOLDS = frozenset("held holds hold".split())
+_SITTINGS = frozenset("meeting meetings session sessions debate briefing briefings hearing".split())
+_ADVERBS = frozenset("today also then again later first yesterday".split())
+# "Security Council speakers voiced ...": the speakers act, not the body they sit in.
+_SITTERS = frozenset("speakers delegates delegations".split())
+
+
+def procedural_after(rest: str) -> bool:
+    """Is the mention the subject of a procedural act ("the Council convened", "Council
+    Hears Briefing", "held an emergency meeting"), or of "speakers" who act in its place?
+    Holding a meeting "with" someone is no procedure: it is a meeting between two sides."""
+    words = _words_between(rest[:80])
+    if words and words[0] in _SITTERS:
+        return True
+    while words and (words[0] in _ADVERBS or words[0] in _AUXILIARIES):
+        words.pop(0)
+    if not words:
+        return False
+    if words[0] in _CONVENES:
+        return True
+    if words[0] in _HOLDS:
+        following = words[1:6]
+        sitting = next((i for i, w in enumerate(following) if w in _SITTINGS), None)
+        return sitting is not None and "with" not in following[sitting:]
+    return False
 
 
 _BE = frozenset("is are was were be been being".split())

@@ -401,3 +401,22 @@ def test_an_office_reporting_its_own_principal_only_relays(registry: ActorRegist
     # About someone else's person, the office speaks for itself.
     own = attribute("The Kremlin said Macron had misled the public.", finder)
     assert ("kremlin", "reporting verb") in [(s.actor, s.cue) for s in own.statements]
+
+
+def test_procedural_acts_are_no_stance_but_meetings_with_someone_are(
+    registry: ActorRegistry,
+) -> None:
+    from detente.cues import procedural_after
+
+    assert procedural_after(" today convened an emergency meeting on Kyiv")
+    assert procedural_after(" Hears Briefing on the Crisis")
+    assert procedural_after(" held its third emergency session")
+    assert procedural_after(" speakers voiced concern")
+    assert not procedural_after(" held a meeting with the Russian envoy")
+    assert not procedural_after(" held talks in Geneva")
+    assert not procedural_after(" warned Kyiv")
+    finder = MentionFinder(registry)
+    convened = attribute("NATO Holds Emergency Meeting. Then NATO convened its envoys.", finder)
+    assert {s.cue for s in convened.statements} == {"mentioned only"}
+    met = attribute("NATO held a meeting with Kyiv on Monday.", finder)
+    assert ("nato", "sentence subject") in [(s.actor, s.cue) for s in met.statements]
