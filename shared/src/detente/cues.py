@@ -274,6 +274,7 @@ _STATEMENT_BEFORE = re.compile(
 # A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
 _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
+_RELATIVE = re.compile(r"^\s*,\s*who\s+")
 _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
 
 
@@ -354,6 +355,10 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         return MEDIATOR
     if _AGENT_COMPOUND.match(rest):
         return AGENT_COMPOUND
+    # "talks with Lavrov, who warned", even after a preposition: a relative clause subject.
+    relative = _RELATIVE.match(rest)
+    if relative and acts_after(rest[relative.end() :]):
+        return "clause subject"
     if after_preposition(before):
         if _AGENT_BEFORE.search(before[-60:]):
             return "agent (by)"

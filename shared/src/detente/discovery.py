@@ -27,7 +27,7 @@ from detente.registry import ActorRegistry, fold
 _TITLES = (
     r"(?:Vice |Deputy |Prime |Foreign |Defen[cs]e |Interior |Finance |Chief |Special |"
     r"Supreme |Army |Military |Government |Presidential |Ministry |Foreign Ministry |"
-    r"Defen[cs]e Ministry |Acting |Senior |Top |Lead |Head )*"
+    r"Defen[cs]e Ministry |Acting |Senior |Top |Lead |Head |Personal |Chief )*"
     r"(?:President|Minister|Chancellor|Premier|Secretary|Ambassador|Envoy|Representative|"
     r"Spokes(?:man|woman|person)|General|Gen\.|Colonel|Col\.|Lieutenant|Lt\.|Major|Maj\.|"
     r"Commander|Chairman|Chairwoman|Chairperson|Speaker|Negotiator|Adviser|Advisor|"
@@ -77,6 +77,13 @@ _TITLE_NAME_AFTER = re.compile(
 _TITLE_AFTER = re.compile(rf"{_AFFILIATION_GAP}?(?:{_TITLE_WORDS})\b")
 _NAME_COMMA = re.compile(rf"({_NAME}), (?:the |a |an )?(?:[\w-]+ ){{0,3}}$")
 _TITLE_NAME_OF = re.compile(rf"\b{_TITLES} ({_NAME}),? (?:of|for) (?:the )?$")
+# "Guterres appointed a Personal Representative, Dag Halvor Nylander": an appointee works
+# for the appointer's side.
+_APPOINTED = re.compile(
+    rf" (?:has |had )?(?:appointed|named|designated|sent|dispatched) (?:a |an |his |her |the |as )*"
+    rf"(?:{_TITLE_WORDS} )*{_TITLE_WORDS}"
+    rf"(?: (?:to|for|on) (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*)?)?,? ({_NAME})\b"
+)
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,10 @@ def discover(
         found = _NAME_TITLE_OF.search(before) if after_of else None
         if found is not None:
             take(window + found.start(1), window + found.end(1), principal)
+            continue
+        found = _APPOINTED.match(folded, mention.end)
+        if found is not None:
+            take(found.start(1), found.end(1), principal)
             continue
         if known.kind == "person":
             continue

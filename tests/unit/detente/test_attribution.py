@@ -420,3 +420,11 @@ def test_procedural_acts_are_no_stance_but_meetings_with_someone_are(
     assert {s.cue for s in convened.statements} == {"mentioned only"}
     met = attribute("NATO held a meeting with Kyiv on Monday.", finder)
     assert ("nato", "sentence subject") in [(s.actor, s.cue) for s in met.statements]
+
+
+def test_the_subject_of_a_relative_clause_acts(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    result = attribute("Talks resumed with Lavrov, who warned against any delay.", finder)
+    assert [(s.actor, s.cue) for s in result.statements] == [("sergei-lavrov", "clause subject")]
+    object_of = attribute("Talks resumed with Lavrov, whom nobody trusted.", finder)
+    assert [s.cue for s in object_of.statements] == ["mentioned only"]

@@ -24,6 +24,11 @@ def found(text: str, registry: ActorRegistry) -> dict[str, tuple[str, str]]:
         ("Oleg Sidorov, head of Russia's drone office, said no.", "Oleg Sidorov", "russia"),
         ("Marc Lenoir, envoy of President Macron, said no.", "Marc Lenoir", "france"),
         ("The NATO special envoy to Kyiv, Lena Berg, said no.", "Lena Berg", "nato"),
+        (
+            "In May, Macron appointed a Personal Envoy, Paul Girard, who met both sides.",
+            "Paul Girard",
+            "france",
+        ),
     ],
 )
 def test_a_titled_name_becomes_an_actor_of_the_body_its_title_names(
