@@ -201,7 +201,13 @@ def _opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
 
 def _coordinated(gap: str) -> bool:
     # "by Russia and Turkey", "from Kenya, from South Africa": a repeated preposition too.
-    return re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?", gap) is not None
+    # "Mr Putin and Ms Merkel": an honorific before the second name.
+    return _COORDINATED.fullmatch(gap) is not None
+
+
+_COORDINATED = re.compile(
+    r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?(?:(?:Mr|Ms|Mrs|Dr|Mme|Mr\.|Ms\.|Mrs\.|Dr\.)\s+)?"
+)
 
 
 # Between a state and the person it qualifies: "US President", "the leader of North Korea,
@@ -254,7 +260,7 @@ _THE_TWO = re.compile(
     r"\b(?:[Tt]he two|[Bb]oth)\s+(?:(countries|nations|states|governments|neighbou?rs)|"
     r"(leaders|presidents|ministers|men|women)|(?:sides|parties|delegations))\b(?!['’])"
 )
-_PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?")
+_PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?(?:(?:Mr|Ms|Mrs|Dr|Mme)\.?\s+)?")
 # How far back the pair may be named (characters before "the two").
 _PAIR_REACH = 400
 

@@ -428,3 +428,13 @@ def test_the_subject_of_a_relative_clause_acts(registry: ActorRegistry) -> None:
     assert [(s.actor, s.cue) for s in result.statements] == [("sergei-lavrov", "clause subject")]
     object_of = attribute("Talks resumed with Lavrov, whom nobody trusted.", finder)
     assert [s.cue for s in object_of.statements] == ["mentioned only"]
+
+
+def test_an_honorific_does_not_break_a_coordinated_subject(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    result = attribute("Mr Putin and Mr Macron exchanged views on Kyiv.", finder)
+    assert {s.actor: s.cue for s in result.statements} == {
+        "vladimir-putin": "sentence subject",
+        "emmanuel-macron": "sentence subject",
+        "ukraine": "mentioned only",
+    }
