@@ -296,6 +296,20 @@ def _add_the_two(
                 break
 
 
+# "In the Geneva Agreement of 1966, ...", "Back in 2008, ...": a lead that sets the sentence
+# in a year at least `_RECALLED_YEARS` before the article's.
+_DATED_LEAD = re.compile(
+    r"^[\"“]?(?:In|By|Since|During|After|Before|Until|Back in|As early as)\b[^,.;]{0,60}?"
+    r"\b((?:19|20)\d\d)\b[^,.;]{0,30},"
+)
+_RECALLED_YEARS = 2
+
+
+def _recalled(sentence: str, on: date) -> bool:
+    lead = _DATED_LEAD.match(sentence)
+    return lead is not None and int(lead.group(1)) <= on.year - _RECALLED_YEARS
+
+
 def attribute(
     text: str,
     finder: MentionFinder,
@@ -307,6 +321,8 @@ def attribute(
     """Attribute each sentence of `title` + `text` to the actors whose statement or deed it
     is; `on` (the article's date) decides who holds an office the text names by its title.
     `mentions` in the joined text, when the caller found them (with discovered actors).
+    A sentence that opens in a year long before `on` ("In the agreement of 1966, ...") is
+    background: nobody in it acts in the article.
     A sentence longer than `max_sentence` is read as pieces cut at clause punctuation, so
     that no step's work grows with the square of a sentence's length."""
     full = f"{title}\n\n{text}" if title else text
@@ -332,6 +348,9 @@ def attribute(
             paragraph = sentence.paragraph
             inside_quote = False
         mask = _QuoteMask(sentence.text, inside_quote)
+        if on is not None and _recalled(sentence.text, on):
+            inside_quote = mask.inside_at_end
+            continue
         speakers: dict[str, str] = {}
         named = by_sentence.get(sentence.index, [])
         outside = [m for m in named if not mask[m.start - sentence.start]]

@@ -144,7 +144,13 @@ class StanceEngine:
             mentions = link_titles(full, mentions, self.finder.is_person)
             mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
             _count(cut, bounds.MENTIONS_PER_ARTICLE, left_out)
-            attribution = attribute(article.text, self.finder, article.title, mentions=mentions)
+            attribution = attribute(
+                article.text,
+                self.finder,
+                article.title,
+                on=article.published_at.date(),
+                mentions=mentions,
+            )
             kept, statements = _bounded(attribution, cut)
             read.append((full, attribution, discovered, kept, statements))
         texts: list[str] = []

@@ -438,3 +438,17 @@ def test_an_honorific_does_not_break_a_coordinated_subject(registry: ActorRegist
         "emmanuel-macron": "sentence subject",
         "ukraine": "mentioned only",
     }
+
+
+def test_a_sentence_set_years_before_the_article_is_background(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    text = "In the treaty of 1997, Russia and Ukraine agreed on borders. Today Kyiv warned Moscow."
+    recalled = attribute(text, finder, on=date(2022, 3, 1))
+    assert [(s.actor, s.cue, s.sentence.index) for s in recalled.statements] == [
+        ("ukraine", "reporting verb", 1),
+        ("russia", "mentioned only", 0),
+        ("russia", "mentioned only", 1),
+    ]
+    # Written in the year itself, the same sentence is news.
+    current = attribute(text, finder, on=date(1997, 6, 1))
+    assert ("russia", "reporting verb") in [(s.actor, s.cue) for s in current.statements]
