@@ -73,6 +73,11 @@ _OBJECT_VERBS = frozenset(
     threatened threaten threatens provoked provoke provokes deter deterring deterred
     punish punished punishing engage engaged engaging recognise recognised recognize
     recognized praised praise praises congratulated contacted informed reassured assured
+    accusing urging warning telling condemning criticising criticizing blaming attacking
+    sanctioning pressing asking inviting welcoming thanking meeting joining visiting hosting
+    striking hitting targeting shelling invading threatening provoking praising
+    congratulating contacting informing reassuring introducing naming appointed appointing
+    replaced replacing
     """.split()
 )
 _LIST_GAP = re.compile(r"\s*(?:,|and|or|,\s*and|,\s*or)\s*(?:the\s+)?")
