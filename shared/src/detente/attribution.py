@@ -255,9 +255,10 @@ def _credited_in_quotation(quoted: list[Mention], sentence: Sentence, text: str)
     return credited
 
 
-# "the two countries agreed", "both sides have": a pair named just before acts together.
+# "the two countries agreed", "both sides have", "their governments accepted": a pair named
+# just before acts together.
 _THE_TWO = re.compile(
-    r"\b(?:[Tt]he two|[Bb]oth)\s+(?:(countries|nations|states|governments|neighbou?rs)|"
+    r"\b(?:[Tt]he two|[Bb]oth|[Tt]heir)\s+(?:(countries|nations|states|governments|neighbou?rs)|"
     r"(leaders|presidents|ministers|men|women)|(?:sides|parties|delegations))\b(?!['’])"
 )
 _PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?(?:(?:Mr|Ms|Mrs|Dr|Mme)\.?\s+)?")
@@ -275,8 +276,9 @@ def _add_the_two(
 ) -> None:
     """ "... between Armenia and Azerbaijan, as the two countries agreed on a ceasefire",
     "Putin and Merkel spoke. The two leaders discussed ...": the last pair "X and Y" named
-    before "the two <plural>" (people for "leaders", not people for "countries") acts, when
-    the phrase is the subject of a verb."""
+    before "the two <plural>" (people for "leaders"; for "countries" or "their governments",
+    states, a person standing for his state: "the prime minister of Israel and Lebanon")
+    acts, when the phrase is the subject of a verb."""
     for match in _THE_TWO.finditer(sentence.text):
         if mask[match.start()] or not acts_after(sentence.text[match.end() :]):
             continue
@@ -286,13 +288,19 @@ def _add_the_two(
             m
             for m in mentions
             if at - _PAIR_REACH <= m.start and m.end <= at
-            and not (states and finder.is_person(m.actor))
             and not (people and not finder.is_person(m.actor))
         ]  # fmt: skip
         for left, right in reversed(list(pairwise(before))):
-            if left.actor != right.actor and _PAIR_GAP.fullmatch(text[left.end : right.start]):
-                speakers.setdefault(left.actor, "carried over")
-                speakers.setdefault(right.actor, "carried over")
+            pair = [left.actor, right.actor]
+            if states:
+                pair = [
+                    (finder.principal(a) or a) if finder.is_person(a) else a for a in pair
+                ]  # fmt: skip
+                if any(finder.is_person(a) for a in pair):
+                    continue
+            if pair[0] != pair[1] and _PAIR_GAP.fullmatch(text[left.end : right.start]):
+                speakers.setdefault(pair[0], "carried over")
+                speakers.setdefault(pair[1], "carried over")
                 break
 
 

@@ -452,3 +452,18 @@ def test_a_sentence_set_years_before_the_article_is_background(registry: ActorRe
     # Written in the year itself, the same sentence is news.
     current = attribute(text, finder, on=date(1997, 6, 1))
     assert ("russia", "reporting verb") in [(s.actor, s.cue) for s in current.statements]
+
+
+def test_their_governments_are_the_states_of_the_pair_named_before(
+    registry: ActorRegistry,
+) -> None:
+    finder = MentionFinder(registry)
+    result = attribute(
+        "I spoke with President Putin and Kyiv, and their governments have accepted the plan.",
+        finder,
+    )
+    assert {s.actor: s.cue for s in result.statements} == {
+        "russia": "carried over",  # President Putin stands for his state here
+        "ukraine": "carried over",
+        "vladimir-putin": "mentioned only",
+    }
