@@ -232,6 +232,8 @@ def _person_is_the_party(
             del speakers[here.actor]
 
 
+# Cues that credit an act named later in a sentence, not its subject.
+_LATER_ACTS = frozenset({MEDIATOR, PARTY, AGENT_COMPOUND})
 # Acts a speaker credits to others: their mediation, their part in a deal or talks.
 _CREDITED = frozenset({MEDIATOR, PARTY, AGENT_COMPOUND})
 
@@ -386,7 +388,10 @@ def attribute(
                 speakers.setdefault(left.actor, speakers[right.actor])
         _person_is_the_party(speakers, outside, full, finder)
         _add_the_two(speakers, sentence, mask, full, result.mentions, finder)
-        if not speakers and outside:
+        # A party or mediator named later in the sentence ("France saw a good sign before a
+        # meeting between X and Y") leaves the subject to be found.
+        later_acts_only = all(cue in _LATER_ACTS for cue in speakers.values())
+        if outside and outside[0].actor not in speakers and later_acts_only:
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]
             after = sentence.text[first.end - sentence.start :]
@@ -406,7 +411,7 @@ def attribute(
                 for other in outside[1:]:
                     if not _coordinated(full[first.end : other.start]):
                         break
-                    speakers[other.actor] = "sentence subject"
+                    speakers.setdefault(other.actor, "sentence subject")
                     first = other
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}

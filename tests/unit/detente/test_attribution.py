@@ -467,3 +467,15 @@ def test_their_governments_are_the_states_of_the_pair_named_before(
         "ukraine": "carried over",
         "vladimir-putin": "mentioned only",
     }
+
+
+def test_a_party_named_later_leaves_the_sentence_subject_to_be_found(
+    registry: ActorRegistry,
+) -> None:
+    finder = MentionFinder(registry)
+    result = attribute("Paris saw a good sign before a meeting between Putin and Macron.", finder)
+    assert {s.actor: s.cue for s in result.statements} == {
+        "france": "sentence subject",
+        "vladimir-putin": "party to an agreement or talks",
+        "emmanuel-macron": "party to an agreement or talks",
+    }
