@@ -349,7 +349,9 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         # a person's envoy ("the Special Representative of the Secretary-General") speaks in
         # the envoy's voice, not the person's.
         return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
-    if _PARTY_BEFORE.search(before[-80:]) or _PARTY_SECOND.search(before[-200:]):
+    if "between" in before[-200:].lower() and (
+        _PARTY_BEFORE.search(before[-80:]) or _PARTY_SECOND.search(before[-200:])
+    ):
         return PARTY
     if _MEDIATOR_BEFORE.search(before[-40:]):
         return MEDIATOR
