@@ -39,7 +39,9 @@ BOOTSTRAP = f"127.0.0.1:{PORT}"
 PARTITIONS = 4
 KAFKA_ENV = {
     **os.environ,
-    "DETENTE_RUN_DIR": str(ROOT / ".run" / "bench-kafka"),
+    "DETENTE_RUN_DIR": str(
+        ROOT / ".run" / ("bench-kafka" if PORT == 49092 else f"bench-kafka-{PORT}")
+    ),
     "KAFKA_PORT": str(PORT),
     "KAFKA_CONTROLLER_PORT": str(PORT + 1),
 }

@@ -17,11 +17,18 @@ class ActorNames:
         self._registry = registry
         self._learnt: dict[str, tuple[str, ActorKind, str | None]] = {}
 
-    def learn(self, stance: ActorStance) -> None:
+    def learn(self, stance: ActorStance) -> bool:
+        """Keep what a stance event says of an actor outside the registry; True if that
+        changed what the API says of it."""
         if self._registry is not None and stance.actor in self._registry:
-            return
+            return False
+        described = (stance.name, stance.kind, stance.affiliation)
+        if self._learnt.get(stance.actor) == described:
+            return False
         if stance.actor in self._learnt or len(self._learnt) < MAX_LEARNT_ACTORS:
-            self._learnt[stance.actor] = (stance.name, stance.kind, stance.affiliation)
+            self._learnt[stance.actor] = described
+            return True
+        return False
 
     def knows(self, actor_id: str) -> bool:
         registered = self._registry is not None and actor_id in self._registry

@@ -48,6 +48,8 @@ _EMPTY_WINDOW = WindowValue(index=None, statements=0, articles=0)
 # statements ranks above a lucky 100 on one (docs/indices.md, Evidence).
 Sort = Literal["low", "index", "change", "statements", "name"]
 Order = Literal["asc", "desc"]
+# The parts of the view that change apart (see `version`).
+ViewPart = Literal["indices", "alerts", "articles"]
 _T = TypeVar("_T")
 
 
@@ -111,6 +113,8 @@ class TensionView:
         self._dyads: dict[str, IndexUpdate] = {}  # subject -> update
         self._directed: dict[str, IndexUpdate] = {}  # `dyad:<from>><to>` -> update
         self._global: IndexUpdate | None = None
+        # Bumped by every change to what a part's answers show (detente_api.prepared).
+        self._versions: dict[ViewPart, int] = {"indices": 0, "alerts": 0, "articles": 0}
         self.ready = False
         self.lag: int | None = None
 
@@ -151,6 +155,7 @@ class TensionView:
         if archive is None:
             archive = self._archives[update.subject] = Archive(self._archive_hours)
         archive.record(update)
+        self._versions["indices"] += 1
         data = update.model_dump_json(exclude={"hourly"})
         self.bus.publish("index", update.subject, update.actors, data)
         return True
@@ -167,18 +172,27 @@ class TensionView:
             self._directed.pop(subject, None)
         self._archives.pop(subject, None)
         self._changes.pop(subject, None)
+        self._versions["indices"] += 1
 
     def apply_alert(self, alert: TensionAlert) -> None:
         """Keep an alert (alert_store.py) and publish it to the stream if it is new or
         differs from the one held under its id."""
         if self._alerts.apply(alert):
+            self._versions["alerts"] += 1
             self.bus.publish("alert", alert.subject, alert.actors, alert.model_dump_json())
 
     def apply_stance(self, event: StanceEvent) -> bool:
         """Add one actor's stance to its article (article_store.py); False if the article is
         too old to keep. The actor's name is learnt either way."""
-        self._names.learn(event.stance)
+        if self._names.learn(event.stance):  # indices show actors' names
+            self._versions["indices"] += 1
+        self._versions["articles"] += 1
         return self._articles.apply(event)
+
+    def version(self, part: ViewPart) -> int:
+        """How many changes the part has had: answers built from it are valid while this
+        stays the same."""
+        return self._versions[part]
 
     # -- queries -------------------------------------------------------------------------
 
