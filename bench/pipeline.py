@@ -1,6 +1,7 @@
 """Pipeline figures for `make bench`: sustained throughput through producer → broker →
 worker → `tension-indices` with one and two worker processes, and produce-to-index latency
-at fixed rates. Runs its own broker (port 49092) and worker processes, like the tests.
+at fixed rates. Runs its own broker (port 49092, or DETENTE_BENCH_KAFKA_PORT) and worker
+processes, like the tests.
 
 Baselines are measured in the same run, with the same worker configured back to how it
 worked before each speed-up: `one_record_at_a_time` handles every record on its own and sends
@@ -32,12 +33,15 @@ from detente_producer.topics_admin import ensure_topics
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka" / "kafka.sh"
-PORT = 49092
+# Another port lets a second bench (or a long memory run) share the machine with this one.
+PORT = int(os.environ.get("DETENTE_BENCH_KAFKA_PORT", "49092"))
 BOOTSTRAP = f"127.0.0.1:{PORT}"
 PARTITIONS = 4
 KAFKA_ENV = {
     **os.environ,
-    "DETENTE_RUN_DIR": str(ROOT / ".run" / "bench-kafka"),
+    "DETENTE_RUN_DIR": str(
+        ROOT / ".run" / ("bench-kafka" if PORT == 49092 else f"bench-kafka-{PORT}")
+    ),
     "KAFKA_PORT": str(PORT),
     "KAFKA_CONTROLLER_PORT": str(PORT + 1),
 }

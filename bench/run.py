@@ -99,6 +99,7 @@ def main() -> int:
     parser.add_argument("--pipeline-runs", type=int, default=3)
     parser.add_argument("--no-pipeline", action="store_true", help="skip the Kafka pipeline")
     parser.add_argument("--no-api", action="store_true", help="skip the API load test")
+    parser.add_argument("--no-growth", action="store_true", help="skip the engine growth curves")
     parser.add_argument(
         "--memory-articles", type=int, default=1_000_000,
         help="articles for the worker-memory run (about 70 min at 1,000,000 here; 0 skips it)",
@@ -116,6 +117,10 @@ def main() -> int:
         "classify_cli": bench_cli(corpus, max(3, args.runs // 2)),
     }
     corpus.unlink()
+    if not args.no_growth:
+        from growth import run as run_growth
+
+        results["growth"] = run_growth()
     if not args.no_pipeline:
         from pipeline import run as run_pipeline
 

@@ -100,13 +100,13 @@ def bound_sentences(
     return bounded, split
 
 
-def evidence_window(text: str, at: int = 0, limit: int = MAX_EVIDENCE_CHARS) -> str:
-    """`text` if it is at most `limit` characters; else a window of it around position `at`
-    (where the actor is named: a third of the window before it, the rest after, since what
-    an actor says follows its name), cut at spaces, an ellipsis where text was left out.
-    Never longer than `limit`."""
+def window_span(text: str, at: int = 0, limit: int = MAX_EVIDENCE_CHARS) -> tuple[int, int]:
+    """Where `evidence_window` cuts `text`: all of it if it is at most `limit` characters;
+    else a window around position `at` (where the actor is named: a third of the window
+    before it, the rest after, since what an actor says follows its name), cut at spaces,
+    leaving room for an ellipsis at each end."""
     if len(text) <= limit:
-        return text
+        return 0, len(text)
     room = limit - 2 * len(ELLIPSIS)
     at = min(max(at, 0), len(text))
     start = max(0, min(at - room // 3, len(text) - room))
@@ -117,6 +117,15 @@ def evidence_window(text: str, at: int = 0, limit: int = MAX_EVIDENCE_CHARS) -> 
     if end < len(text):
         space = text.rfind(" ", max(start, at), end)
         end = space if space > start else end
+    return start, end
+
+
+def evidence_window(text: str, at: int = 0, limit: int = MAX_EVIDENCE_CHARS) -> str:
+    """`text` if it is at most `limit` characters; else the window `window_span` gives,
+    an ellipsis where text was left out. Never longer than `limit`."""
+    start, end = window_span(text, at, limit)
+    if (start, end) == (0, len(text)):
+        return text
     window = text[start:end].strip()
     return (ELLIPSIS if start > 0 else "") + window + (ELLIPSIS if end < len(text) else "")
 

@@ -247,7 +247,9 @@ class MentionFinder:
             return False  # the first word of a sentence is capitalised anyway
         return not self._starts_a_name(normalised, word_start)
 
-    def find(self, text: str, on: date | None = None) -> list[Mention]:
+    def find(self, text: str, on: date | None = None, limit: int | None = None) -> list[Mention]:
+        """Every registered name in `text` in reading order; with `limit`, reading stops
+        at the `limit`-th (the rest of a hostile text costs nothing, detente.bounds)."""
         normalised = text.translate(_NORMALISE)
         mentions: list[Mention] = []
         position = 0
@@ -282,6 +284,8 @@ class MentionFinder:
                     continue
                 target = holder
             mentions.append(Mention(target, word.start(), end, text[word.start() : end]))
+            if len(mentions) == limit:
+                break
         return mentions
 
     def principal(self, actor_id: str) -> str | None:

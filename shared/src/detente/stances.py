@@ -41,13 +41,27 @@ class UnprocessableArticle(ValueError):
 
 
 def mask_statement(statement: Statement, attribution: Attribution) -> str:
-    """The statement's sentence with the speaker's names as SPEAKER and every other as ACTOR."""
+    """The statement's sentence with the speaker's names as SPEAKER and every other as ACTOR;
+    of a sentence longer than the evidence bound, the window around the speaker's first name
+    that its evidence shows (detente.bounds), so scoring costs what the evidence does."""
     sentence = statement.sentence
 
     def token(mention: Mention) -> str:
         return SPEAKER_TOKEN if mention.actor == statement.actor else OTHER_ACTOR_TOKEN
 
-    return attribution.masked(sentence, sentence.start, sentence.end, token)
+    start, end = sentence.start, sentence.end
+    if end - start > bounds.MAX_EVIDENCE_CHARS:
+        inside = attribution.mentions_within(start, end)
+        at = next((m.start for m in inside if m.actor == statement.actor), start)
+        first, last = bounds.window_span(sentence.text, at - start)
+        start, end = start + first, start + last
+        # A name the window cuts through is kept whole, never shown to the model in part.
+        for mention in attribution.mentions_within(sentence.start, sentence.end):
+            if mention.start < start < mention.end:
+                start = mention.start
+            if mention.start < end < mention.end:
+                end = mention.end
+    return attribution.masked(sentence, start, end, token)
 
 
 def aggregate(scored: Sequence[tuple[float, float]]) -> float:
@@ -137,13 +151,18 @@ class StanceEngine:
         read = []
         for article, cut in zip(articles, cuts, strict=True):
             full = f"{article.title}\n\n{article.text}" if article.title else article.text
-            found = self.finder.find(full, article.published_at.date())
+            # Reading stops at the bound: the names after it would be cut anyway, and
+            # finding them in a hostile text costs more than everything else it does.
+            found = self.finder.find(
+                full, article.published_at.date(), limit=bounds.MAX_MENTIONS_PER_ARTICLE
+            )
             mentions, discovered = (
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
             mentions = link_titles(full, mentions, self.finder.is_person)
             mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
-            _count(cut, bounds.MENTIONS_PER_ARTICLE, left_out)
+            stopped = len(found) == bounds.MAX_MENTIONS_PER_ARTICLE
+            _count(cut, bounds.MENTIONS_PER_ARTICLE, 1 if left_out or stopped else 0)
             attribution = attribute(
                 article.text,
                 self.finder,

@@ -228,7 +228,7 @@ def test_redated_articles_do_not_grow_the_eviction_heap(api_registry, make_stanc
         )
 
     assert view.article_count == 10
-    assert len(view._heap) <= 2 * 10 + 1024
+    assert len(view._articles._heap) <= 2 * 10 + 1024
 
 
 def test_far_future_article_does_not_evict_everything(api_registry, make_stance):

@@ -72,3 +72,10 @@ def test_heads_of_government_resolve_by_date(
 def test_an_office_vacant_on_the_date_names_nobody(finder: MentionFinder) -> None:
     # Between Pakistan's elected governments (a caretaker held the post): no guess.
     assert found(finder, "Pakistan's prime minister", date(2023, 10, 1)) == []
+
+
+def test_reading_stops_at_the_limit_with_the_same_first_names(finder: MentionFinder) -> None:
+    text = "Putin met Macron in Paris while NATO and China watched. " * 20
+    everything = finder.find(text)
+    assert finder.find(text, limit=7) == everything[:7]
+    assert finder.find(text, limit=len(everything) + 1) == everything

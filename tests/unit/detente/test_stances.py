@@ -152,6 +152,34 @@ def test_evidence_of_a_long_sentence_is_a_window_around_the_actor(engine: Stance
     assert cut[bounds.EVIDENCE_LENGTH] >= 1
 
 
+class RecordingClassifier(KeywordClassifier):
+    """The keyword model, keeping every text it was asked to score."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return super().predict_proba(texts)
+
+
+def test_a_long_sentence_is_scored_as_its_evidence_window_with_names_whole(
+    registry: ActorRegistry,
+) -> None:
+    recording = RecordingClassifier()
+    model = StanceModel(recording, "test", ("conciliatory", "hardline", "neutral"))
+    engine = StanceEngine.create(registry, model)
+    filler = "officials in the region said that talks would continue and " * 12
+    text = f"{filler}Putin warned Ukraine against any deployment near NATO {filler}"
+    assert bounds.MAX_EVIDENCE_CHARS < len(text) <= bounds.MAX_SENTENCE_CHARS
+    engine.classify_counted([article(text)])
+    putin = next(t for t in recording.seen if "SPEAKER warned" in t)
+    # What the model reads costs what the evidence does, and never half a name.
+    assert len(putin) <= bounds.MAX_EVIDENCE_CHARS
+    assert "SPEAKER warned ACTOR against any deployment near ACTOR" in putin
+    assert not any(part in t for t in recording.seen for part in ("Puti", "krain", "NAT"))
+
+
 def test_only_the_most_stated_actors_are_kept(
     engine: StanceEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from prometheus_client import REGISTRY
 from worker_support import ARTICLE, Handled, Outbox, run
 
@@ -19,7 +20,9 @@ from detente import bounds
 from detente.bounds import Cuts
 from detente.events import Article, ArticleStances, StanceEvent
 from detente_worker import agents, scoring, topics
+from detente_worker.classify import handle_articles
 from detente_worker.engine import get_engine
+from detente_worker.records import Record
 
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample" / "articles.jsonl"
 
@@ -55,10 +58,22 @@ class RecordingEngine:
         ]
 
 
+def classify_pieces(
+    engine: object, articles: Sequence[Article], limit: int | None = None
+) -> tuple[list[scoring.Result], int]:
+    """Every piece's results in order, and how many pieces beyond the first there were."""
+
+    async def collect() -> list[list[scoring.Result]]:
+        return [r async for r in scoring.classify_in_pieces(engine, articles, limit)]  # type: ignore[arg-type]
+
+    pieces = run(collect())
+    return [result for piece in pieces for result in piece], len(pieces) - 1
+
+
 def test_a_batch_is_classified_in_pieces_of_bounded_text_in_order() -> None:
     engine = RecordingEngine()
     batch = [article(n, size) for n, size in enumerate([40, 50, 30, 120, 10, 10])]
-    results, extra = run(scoring.classify_pieces(engine, batch, limit=100))  # type: ignore[arg-type]
+    results, extra = classify_pieces(engine, batch, limit=100)
     assert [ids for _, ids in engine.calls] == [["a-0", "a-1"], ["a-2"], ["a-3"], ["a-4", "a-5"]]
     assert extra == 3
     assert [r[0].id for r in results] == [a.id for a in batch]  # type: ignore[index]
@@ -67,7 +82,7 @@ def test_a_batch_is_classified_in_pieces_of_bounded_text_in_order() -> None:
 
 def test_one_failing_article_is_retried_alone_and_spares_its_neighbours() -> None:
     engine = RecordingEngine(fail_on="a-1")
-    results, extra = run(scoring.classify_pieces(engine, [article(n, 10) for n in range(3)]))  # type: ignore[arg-type]
+    results, extra = classify_pieces(engine, [article(n, 10) for n in range(3)])
     assert extra == 0
     assert isinstance(results[1], ValueError)
     assert [r[0].id for r in (results[0], results[2])] == ["a-0", "a-2"]  # type: ignore[index]
@@ -90,7 +105,8 @@ def test_the_event_loop_keeps_running_while_a_piece_is_classified() -> None:
                 ticks += 1
 
         ticker = asyncio.create_task(tick())
-        await scoring.classify_pieces(engine, [article(0, 10)])  # type: ignore[arg-type]
+        async for _ in scoring.classify_in_pieces(engine, [article(0, 10)]):  # type: ignore[arg-type]
+            pass
         done.set()
         await ticker
         return ticks, longest
@@ -127,6 +143,35 @@ def test_a_huge_article_goes_through_small_and_counted(
     assert bounded(bounds.MENTIONS_PER_ARTICLE) > before[bounds.MENTIONS_PER_ARTICLE]
 
 
+def test_a_piece_is_sent_before_the_next_one_is_classified(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_BATCH_CHARS", 1)  # one article per piece
+    sent_before: list[int] = []
+    classify = scoring.classify_batch
+
+    def recording(engine: object, piece: Sequence[Article]) -> list[scoring.Result]:
+        sent_before.append(len(outbox.of(topics.stances_topic)))
+        return classify(engine, piece)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scoring, "classify_batch", recording)
+    records = [
+        Record(json.dumps({**ARTICLE, "id": f"p-{n}"}).encode(), f"p-{n}".encode(), "articles",
+               0, n)
+        for n in range(3)
+    ]  # fmt: skip
+
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context():
+            await handle_articles(records)
+
+    run(scenario())
+    # Each piece's stances are out before the next piece starts: a huge article late in a
+    # batch does not hold back the articles before it.
+    assert sent_before[0] == 0 and sent_before[1] > 0 and sent_before[2] > sent_before[1]
+    assert len(outbox.of(topics.stances_topic)) > sent_before[2]
+
+
 def test_pieces_give_the_same_stances_as_one_call() -> None:
     engine = get_engine()
     sample = [
@@ -134,6 +179,6 @@ def test_pieces_give_the_same_stances_as_one_call() -> None:
         for n, line in enumerate(SAMPLE.read_text().splitlines())
     ]
     whole = engine.classify_counted(sample)
-    results, extra = run(scoring.classify_pieces(engine, sample, limit=5_000))
+    results, extra = classify_pieces(engine, sample, limit=5_000)
     assert extra > 5
     assert results == whole

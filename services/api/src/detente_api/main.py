@@ -3,7 +3,7 @@
 `/metrics` and the docs (`/docs`, `/redoc`, `/openapi.json`) are placed by the settings
 `metrics_on` and `docs_on`: on the public port, on the admin port only, or nowhere.
 Middleware, outermost first: security headers, the admin-port split, request metrics,
-request size limits, CORS."""
+request size limits, CORS, prepared answers."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from detente_api.consumer import ViewConsumer
 from detente_api.docs import docs_routes
 from detente_api.guards import PortSplit, RequestLimits, SecurityHeaders
 from detente_api.metrics import ApiMetrics, MetricsMiddleware
+from detente_api.prepared import PreparedAnswers
 from detente_api.routes import (
     actors,
     alerts,
@@ -134,6 +135,10 @@ def create_app(
         elif placement == "admin":
             admin_routes.extend(routes)
 
+    # Innermost: everything outside it (headers, metrics, limits, CORS) runs for every hit.
+    app.add_middleware(
+        PreparedAnswers, view=view, served=metrics.prepared, max_entries=settings.prepared_answers
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -31,6 +31,12 @@ class ApiMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=registry,
         )
+        self.prepared = Counter(
+            "detente_api_prepared_answers",
+            "Cacheable GET answers sent from prepared bytes (hit) or built by the app (miss)",
+            ["result"],
+            registry=registry,
+        )
         self.records = Counter(
             "detente_api_consumed_records",
             "Kafka records read into the view, by topic and result (ok, stale, invalid, error)",

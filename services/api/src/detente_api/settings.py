@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_sse_clients: Annotated[int, Field(ge=1)] = 100
     # Of those, from one client address (see forwarded_allow_ips behind a proxy); more get 429.
     max_sse_clients_per_address: Annotated[int, Field(ge=1)] = 8
+    # GET answers kept as bytes until the view changes (detente_api.prepared); 0: none.
+    prepared_answers: Annotated[int, Field(ge=0, le=100_000)] = 512
     # Seconds without output after which a stream gets a keep-alive comment.
     sse_keepalive_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
     cors_origins: list[str] = []

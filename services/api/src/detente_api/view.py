@@ -1,26 +1,23 @@
 """The API's in-memory read model, fed from Kafka by the consumer (pure Python, no Kafka here).
 
 It keeps the latest `IndexUpdate` per subject (a copy of the compacted `tension-indices`
-topic) with a bounded archive of the values each subject published, the newest alerts, and
-recent per-article stances (bounded by age and by count). Every index update and alert it
-applies also goes to the event bus behind `/v1/stream`. Everything runs on the event loop,
-so the consumer and request handlers never touch it concurrently.
+topic) with a bounded archive of the values each subject published, and serves the index
+queries; the newest alerts (alert_store.py) and recent per-article stances
+(article_store.py) sit beside them. Every index update and alert it applies also goes to
+the event bus behind `/v1/stream`. Everything runs on the event loop, so the consumer and
+request handlers never touch it concurrently.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from detente.events import (
-    ActorKind,
-    ActorStance,
     ArticleStances,
     IndexUpdate,
-    MentionedActor,
     StanceEvent,
     SubjectKind,
     TensionAlert,
@@ -28,9 +25,12 @@ from detente.events import (
 )
 from detente.indices import GLOBAL_SUBJECT, WINDOWS, directed_subject, dyad_subject, outdated
 from detente.registry import ActorRegistry
+from detente_api.alert_store import MAX_ALERTS, AlertStore
+from detente_api.article_store import ArticleStore
 from detente_api.history import Archive, Point, Step
 from detente_api.history import change as window_change
 from detente_api.history import history as rebuild_history
+from detente_api.names import ActorNames
 from detente_api.schemas import (
     ActorIndex,
     DirectedIndex,
@@ -43,34 +43,14 @@ from detente_api.stream import DEFAULT_BUFFER, EventBus
 
 HEADLINE_WINDOW = "24h"
 _EMPTY_WINDOW = WindowValue(index=None, statements=0, articles=0)
-# A clock-skewed or bogus far-future article must not push every real article out of memory.
-_FUTURE_SLACK = timedelta(days=1)
-# Names of actors missing from the registry, learnt from stance events; bounded like the rest.
-_MAX_LEARNT_ACTORS = 10_000
-# Alerts kept in memory: the newest (by `as_of`, then `raised_at`, then id) win.
-MAX_ALERTS = 1000
 
 # `low`, the default: the lower bound of the index's interval, so that a firm 80 on many
 # statements ranks above a lucky 100 on one (docs/indices.md, Evidence).
 Sort = Literal["low", "index", "change", "statements", "name"]
 Order = Literal["asc", "desc"]
+# The parts of the view that change apart (see `version`).
+ViewPart = Literal["indices", "alerts", "articles"]
 _T = TypeVar("_T")
-_AlertKey = tuple[datetime, datetime, str]
-
-
-@dataclass
-class _Article:
-    id: str
-    published_at: datetime
-    title: str
-    model_version: str
-    classified_at: datetime
-    heap_key: tuple[float, int]
-    # actor id -> (classified_at, model_version, stance): the latest stance per actor.
-    stances: dict[str, tuple[datetime, str, ActorStance]] = field(default_factory=dict)
-    # The named-only actors of the latest classification (absent from records before the
-    # "none" outcome, which then show none).
-    mentioned: list[MentionedActor] = field(default_factory=list)
 
 
 def _windows(update: IndexUpdate | None) -> dict[str, WindowValue]:
@@ -109,10 +89,6 @@ def _ordered(
     return present + missing
 
 
-def _alert_key(alert: TensionAlert) -> _AlertKey:
-    return (alert.as_of, alert.raised_at, alert.alert_id)
-
-
 class TensionView:
     def __init__(
         self,
@@ -125,34 +101,20 @@ class TensionView:
         bus: EventBus | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        if max_articles < 1:
-            raise ValueError("max_articles must be at least 1")
-        if max_alerts < 1:
-            raise ValueError("max_alerts must be at least 1")
         self.bus = bus if bus is not None else EventBus(DEFAULT_BUFFER)
         self._archive_hours = max(1, int(history_retention.total_seconds() // 3600))
         self._archives: dict[str, Archive] = {}  # subject -> values it published
         # subject -> window -> (index 24 h earlier, change): computed on demand, reset on update
         self._changes: dict[str, dict[str, tuple[float | None, float | None]]] = {}
-        self._max_alerts = max_alerts
-        self._alerts: dict[str, tuple[_AlertKey, TensionAlert]] = {}  # alert id -> alert
-        # Min-heap of (key, alert id) to evict the oldest; entries replaced since are stale.
-        self._alert_heap: list[tuple[_AlertKey, str]] = []
-        self._registry = registry
-        self._retention = retention
-        self._max_articles = max_articles
-        self._clock = clock
+        self._alerts = AlertStore(max_alerts)
+        self._articles = ArticleStore(retention, max_articles, clock)
+        self._names = ActorNames(registry)
         self._actors: dict[str, IndexUpdate] = {}  # actor id -> update
         self._dyads: dict[str, IndexUpdate] = {}  # subject -> update
         self._directed: dict[str, IndexUpdate] = {}  # `dyad:<from>><to>` -> update
         self._global: IndexUpdate | None = None
-        self._articles: dict[str, _Article] = {}
-        # Min-heap of (classified_at timestamp, sequence, article id); entries whose key no
-        # longer matches the article (deleted, or reclassified) are stale and skipped.
-        self._heap: list[tuple[float, int, str]] = []
-        self._seq = 0
-        self._newest: datetime | None = None
-        self._learnt: dict[str, tuple[str, ActorKind, str | None]] = {}
+        # Bumped by every change to what a part's answers show (detente_api.prepared).
+        self._versions: dict[ViewPart, int] = {"indices": 0, "alerts": 0, "articles": 0}
         self.ready = False
         self.lag: int | None = None
 
@@ -193,6 +155,7 @@ class TensionView:
         if archive is None:
             archive = self._archives[update.subject] = Archive(self._archive_hours)
         archive.record(update)
+        self._versions["indices"] += 1
         data = update.model_dump_json(exclude={"hourly"})
         self.bus.publish("index", update.subject, update.actors, data)
         return True
@@ -209,79 +172,38 @@ class TensionView:
             self._directed.pop(subject, None)
         self._archives.pop(subject, None)
         self._changes.pop(subject, None)
+        self._versions["indices"] += 1
 
     def apply_alert(self, alert: TensionAlert) -> None:
-        """Keep an alert (the newest `max_alerts` by `as_of`) and publish it to the stream.
-
-        The kept set depends only on which alerts arrived, not on their order, so replicas
-        agree. A redelivered alert replaces the one with its id and is published only if
-        it differs."""
-        key = _alert_key(alert)
-        previous = self._alerts.get(alert.alert_id)
-        if previous is not None and previous[1] == alert:
-            return
-        self._alerts[alert.alert_id] = (key, alert)
-        heapq.heappush(self._alert_heap, (key, alert.alert_id))
-        while len(self._alerts) > self._max_alerts:
-            oldest, alert_id = heapq.heappop(self._alert_heap)
-            kept = self._alerts.get(alert_id)
-            if kept is not None and kept[0] == oldest:
-                del self._alerts[alert_id]
-        if len(self._alert_heap) > 2 * len(self._alerts) + 1024:
-            self._alert_heap = [(k, i) for i, (k, _) in self._alerts.items()]
-            heapq.heapify(self._alert_heap)
-        self.bus.publish("alert", alert.subject, alert.actors, alert.model_dump_json())
+        """Keep an alert (alert_store.py) and publish it to the stream if it is new or
+        differs from the one held under its id."""
+        if self._alerts.apply(alert):
+            self._versions["alerts"] += 1
+            self.bus.publish("alert", alert.subject, alert.actors, alert.model_dump_json())
 
     def apply_stance(self, event: StanceEvent) -> bool:
-        """Add one actor's stance to its article; False if the article is too old to keep.
+        """Add one actor's stance to its article (article_store.py); False if the article is
+        too old to keep. The actor's name is learnt either way."""
+        if self._names.learn(event.stance):  # indices show actors' names
+            self._versions["indices"] += 1
+        self._versions["articles"] += 1
+        return self._articles.apply(event)
 
-        Retention counts from when the worker classified the article, not from when it was
-        published: a backfill of old news stays visible, and every replica evicts alike.
-        """
-        stamp = event.classified_at
-        newest = min(stamp, self._clock() + _FUTURE_SLACK)
-        if self._newest is None or newest > self._newest:
-            self._newest = newest
-        if stamp < self._horizon():
-            return False
-        article = self._articles.get(event.article_id)
-        if article is None:
-            article = _Article(
-                id=event.article_id,
-                published_at=event.published_at,
-                title=event.title,
-                model_version=event.model_version,
-                classified_at=stamp,
-                heap_key=self._push(stamp, event.article_id),
-                mentioned=list(event.mentioned),
-            )
-            self._articles[event.article_id] = article
-        elif stamp > article.classified_at:
-            # The latest classification of the article defines its header.
-            article.title = event.title
-            article.model_version = event.model_version
-            article.published_at = event.published_at
-            article.classified_at = stamp
-            article.heap_key = self._push(stamp, event.article_id)
-            article.mentioned = list(event.mentioned)
-        actor_id = event.stance.actor
-        previous = article.stances.get(actor_id)
-        if previous is None or event.classified_at >= previous[0]:
-            article.stances[actor_id] = (event.classified_at, event.model_version, event.stance)
-        self._learn(event.stance)
-        self._evict()
-        return event.article_id in self._articles
+    def version(self, part: ViewPart) -> int:
+        """How many changes the part has had: answers built from it are valid while this
+        stays the same."""
+        return self._versions[part]
 
     # -- queries -------------------------------------------------------------------------
 
     def knows(self, actor_id: str) -> bool:
         """Registered, named by a stance event, or holding an index."""
-        return self._knows(actor_id) or actor_id in self._actors
+        return self._names.knows(actor_id) or actor_id in self._actors
 
     def actor(self, actor_id: str, window: str = "24h") -> ActorIndex | None:
         """An actor's index; a registered actor without data yet gets nulls; unknown -> None."""
         update = self._actors.get(actor_id)
-        if update is None and not self._knows(actor_id):
+        if update is None and not self._names.knows(actor_id):
             return None
         return self._actor_body(actor_id, update, window)
 
@@ -301,11 +223,12 @@ class TensionView:
         selected = [
             (a, u)
             for a, u in self._actors.items()
-            if (kind is None or self._describe(a)[1] == kind)
-            and (affiliation is None or self._describe(a)[2] == affiliation)
+            if (kind is None or self._names.describe(a)[1] == kind)
+            and (affiliation is None or self._names.describe(a)[2] == affiliation)
         ]
+        name = self._names.describe
         ranked = self._rank(
-            [u for _, u in selected], lambda u: self._describe(u.actors[0])[0], sort, order, window
+            [u for _, u in selected], lambda u: name(u.actors[0])[0], sort, order, window
         )
         page = ranked[offset : offset + limit]
         return len(selected), [self._actor_body(u.actors[0], u, window) for u in page]
@@ -328,7 +251,7 @@ class TensionView:
         return DirectedIndex(
             source=source,
             target=target,
-            names=[self._describe(source)[0], self._describe(target)[0]],
+            names=[self._names.describe(source)[0], self._names.describe(target)[0]],
             **self._index_fields(update, window),
         )
 
@@ -346,14 +269,15 @@ class TensionView:
     ) -> tuple[int, list[DyadIndex]]:
         """(total, page) of dyads, ranked as `actors`. `actor`: pairs that include it;
         `kind`, `affiliation`: pairs with at least one side of that kind or affiliation."""
+        describe = self._names.describe
         selected = [
             u
             for u in self._dyads.values()
             if (actor is None or actor in u.actors)
-            and (kind is None or any(self._describe(a)[1] == kind for a in u.actors))
-            and (affiliation is None or any(self._describe(a)[2] == affiliation for a in u.actors))
+            and (kind is None or any(describe(a)[1] == kind for a in u.actors))
+            and (affiliation is None or any(describe(a)[2] == affiliation for a in u.actors))
         ]
-        ranked = self._rank(selected, self._subject_name, sort, order, window)
+        ranked = self._rank(selected, self._names.subject_name, sort, order, window)
         page = ranked[offset : offset + limit]
         return len(selected), [self._dyad_body(u, window) for u in page]
 
@@ -406,7 +330,7 @@ class TensionView:
                 subject=update.subject,
                 subject_kind=update.subject_kind,
                 actors=sorted(update.actors),
-                name=self._subject_name(update),
+                name=self._names.subject_name(update),
                 window=window,
                 index=_window_index(update, window),
                 previous=previous,
@@ -448,17 +372,10 @@ class TensionView:
         limit: int = 100,
         offset: int = 0,
     ) -> tuple[int, list[TensionAlert]]:
-        """(total, page) of alerts, newest `as_of` first; `actor`: alerts whose subject
-        involves it; `since`: `as_of` at or after it."""
-        selected = [
-            alert
-            for _, alert in self._alerts.values()
-            if (subject is None or alert.subject == subject)
-            and (actor is None or actor in alert.actors)
-            and (since is None or alert.as_of >= since)
-        ]
-        selected.sort(key=_alert_key, reverse=True)
-        return len(selected), selected[offset : offset + limit]
+        """(total, page) of alerts, newest `as_of` first (alert_store.py)."""
+        return self._alerts.query(
+            subject=subject, actor=actor, since=since, limit=limit, offset=offset
+        )
 
     def index_update(self, subject: str) -> IndexUpdate | None:
         """The latest update of a subject (`actor:<id>`, `dyad:<a>|<b>`, `global`)."""
@@ -487,74 +404,17 @@ class TensionView:
 
     def article(self, article_id: str) -> ArticleStances | None:
         """The stances of the article's latest classification, one per actor."""
-        article = self._articles.get(article_id)
-        if article is None:
-            return None
-        stances = [
-            stance
-            for _, version, stance in article.stances.values()
-            if version == article.model_version
-        ]
-        return ArticleStances(
-            id=article.id,
-            published_at=article.published_at,
-            title=article.title,
-            model_version=article.model_version,
-            actors=sorted(stances, key=lambda s: s.actor),
-            mentioned=article.mentioned,
-        )
+        return self._articles.article(article_id)
 
     def articles_published(self, since: datetime, until: datetime) -> list[ArticleStances]:
         """The articles held whose `published_at` lies in [since, until), oldest first."""
-        held = [a for a in self._articles.values() if since <= a.published_at < until]
-        held.sort(key=lambda a: (a.published_at, a.id))
-        return [body for a in held if (body := self.article(a.id)) is not None]
+        return self._articles.articles_published(since, until)
 
     @property
     def article_count(self) -> int:
-        return len(self._articles)
+        return self._articles.count
 
     # -- internals -----------------------------------------------------------------------
-
-    def _horizon(self) -> datetime:
-        assert self._newest is not None
-        return self._newest - self._retention
-
-    def _push(self, published: datetime, article_id: str) -> tuple[float, int]:
-        self._seq += 1
-        key = (published.timestamp(), self._seq)
-        heapq.heappush(self._heap, (*key, article_id))
-        return key
-
-    def _evict(self) -> None:
-        horizon = self._horizon().timestamp()
-        heap = self._heap
-        while heap and (len(self._articles) > self._max_articles or heap[0][0] < horizon):
-            stamp, seq, article_id = heapq.heappop(heap)
-            article = self._articles.get(article_id)
-            if article is not None and article.heap_key == (stamp, seq):
-                del self._articles[article_id]
-        # Re-dated articles leave stale entries behind; compact before they add up.
-        if len(heap) > 2 * len(self._articles) + 1024:
-            self._heap = [(*a.heap_key, a.id) for a in self._articles.values()]
-            heapq.heapify(self._heap)
-
-    def _learn(self, stance: ActorStance) -> None:
-        if self._registry is not None and stance.actor in self._registry:
-            return
-        if stance.actor in self._learnt or len(self._learnt) < _MAX_LEARNT_ACTORS:
-            self._learnt[stance.actor] = (stance.name, stance.kind, stance.affiliation)
-
-    def _knows(self, actor_id: str) -> bool:
-        registered = self._registry is not None and actor_id in self._registry
-        return registered or actor_id in self._learnt
-
-    def _describe(self, actor_id: str) -> tuple[str, ActorKind | None, str | None]:
-        """Name, kind and affiliation: the registry first, else what stance events said."""
-        if self._registry is not None and actor_id in self._registry:
-            known = self._registry.get(actor_id)
-            return known.name, known.kind, known.affiliation
-        return self._learnt.get(actor_id, (actor_id, None, None))
 
     def _change(self, update: IndexUpdate, window: str) -> tuple[float | None, float | None]:
         cached = self._changes.setdefault(update.subject, {})
@@ -562,18 +422,10 @@ class TensionView:
             cached[window] = window_change(update, window)
         return cached[window]
 
-    def _names(self, actors: Sequence[str]) -> list[str]:
-        return [self._describe(a)[0] for a in sorted(actors)]
-
-    def _subject_name(self, update: IndexUpdate) -> str:
-        if update.subject_kind == "global":
-            return "Global"
-        return " – ".join(self._names(update.actors))
-
     def _actor_body(
         self, actor_id: str, update: IndexUpdate | None, window: str = "24h"
     ) -> ActorIndex:
-        name, kind, affiliation = self._describe(actor_id)
+        name, kind, affiliation = self._names.describe(actor_id)
         return ActorIndex(
             actor=actor_id,
             name=name,
@@ -592,7 +444,7 @@ class TensionView:
         actors = update.actors if update else [d.source for d in directions or []]
         return DyadIndex(
             actors=sorted(actors),
-            names=self._names(actors),
+            names=self._names.names(actors),
             **self._index_fields(update, window),
             directions=directions,
         )

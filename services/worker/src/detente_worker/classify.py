@@ -22,6 +22,7 @@ from detente.dedup import Sighting, Watermarks
 from detente.event_time import written_at
 from detente.events import Article, ArticleStances, Contribution, ContributionBundle, StanceEvent
 from detente.indices import hour_of
+from detente.registry import ActorRegistry
 from detente.stances import UnprocessableArticle
 from detente_worker import delivery, fencing, metrics, scoring
 from detente_worker.app import settings
@@ -129,11 +130,29 @@ async def handle_articles(records: Sequence[Record]) -> None:
         accepted.append((record, article))
     if not accepted:
         return
+    # Off the event loop, in pieces of bounded text (scoring.py), each piece's outputs sent
+    # once it is done: articles early in a batch never wait for a huge one after them.
+    unsent = iter(accepted)
+    pieces = 0
     started = time.perf_counter()
-    # Off the event loop, in pieces of bounded text (scoring.py); results in reading order.
-    results, extra_pieces = await scoring.classify_pieces(engine, [a for _, a in accepted])
-    metrics.count_bounded({bounds.BATCH_TEXT: extra_pieces})
-    per_article = (time.perf_counter() - started) / len(accepted)
+    async for results in scoring.classify_in_pieces(engine, [a for _, a in accepted]):
+        pieces += 1
+        per_article = (time.perf_counter() - started) / len(results)
+        piece = [next(unsent) for _ in results]
+        await publish(piece, results, positions, engine.registry, per_article)
+        started = time.perf_counter()
+    metrics.count_bounded({bounds.BATCH_TEXT: max(pieces - 1, 0)})
+
+
+async def publish(
+    accepted: Sequence[tuple[Record, Article]],
+    results: Sequence[scoring.Result],
+    positions: dict[str, str],
+    registry: ActorRegistry,
+    per_article: float,
+) -> None:
+    """Classified articles out: stances to `stances`, contributions to their subjects'
+    partitions, an article that could not be classified to the DLQ."""
     classified_at = datetime.now(UTC)
     fencing.ensure_still_member()
     contributions: list[Contribution] = []
@@ -160,7 +179,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
                     "article_produced_at": record.produced_at,
                 }
             )
-            for contribution in indices.contributions(stances, engine.registry)
+            for contribution in indices.contributions(stances, registry)
         )
     await send_contributions(contributions)
 
