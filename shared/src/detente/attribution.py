@@ -199,15 +199,14 @@ def _opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
     return opens
 
 
+# "Mr Putin and Ms Merkel": an honorific before the second name of a pair.
+_HONORIFIC = r"(?:(?:Mr|Ms|Mrs|Dr|Mme)\.?\s+)?"
+# "by Russia and Turkey", "from Kenya, from South Africa": a repeated preposition too.
+_COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?" + _HONORIFIC)
+
+
 def _coordinated(gap: str) -> bool:
-    # "by Russia and Turkey", "from Kenya, from South Africa": a repeated preposition too.
-    # "Mr Putin and Ms Merkel": an honorific before the second name.
     return _COORDINATED.fullmatch(gap) is not None
-
-
-_COORDINATED = re.compile(
-    r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?(?:(?:Mr|Ms|Mrs|Dr|Mme|Mr\.|Ms\.|Mrs\.|Dr\.)\s+)?"
-)
 
 
 # Between a state and the person it qualifies: "US President", "the leader of North Korea,
@@ -232,9 +231,8 @@ def _person_is_the_party(
             del speakers[here.actor]
 
 
-# Cues that credit an act named later in a sentence, not its subject.
-_LATER_ACTS = frozenset({MEDIATOR, PARTY, AGENT_COMPOUND})
-# Acts a speaker credits to others: their mediation, their part in a deal or talks.
+# Acts credited to an actor named later in a sentence, not to its subject, and the ones a
+# speaker may credit to others inside a quotation: mediation, a part in a deal or talks.
 _CREDITED = frozenset({MEDIATOR, PARTY, AGENT_COMPOUND})
 
 
@@ -263,7 +261,7 @@ _THE_TWO = re.compile(
     r"\b(?:[Tt]he two|[Bb]oth|[Tt]heir)\s+(?:(countries|nations|states|governments|neighbou?rs)|"
     r"(leaders|presidents|ministers|men|women)|(?:sides|parties|delegations))\b(?!['’])"
 )
-_PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?(?:(?:Mr|Ms|Mrs|Dr|Mme)\.?\s+)?")
+_PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?" + _HONORIFIC)
 # How far back the pair may be named (characters before "the two").
 _PAIR_REACH = 400
 
@@ -390,7 +388,7 @@ def attribute(
         _add_the_two(speakers, sentence, mask, full, result.mentions, finder)
         # A party or mediator named later in the sentence ("France saw a good sign before a
         # meeting between X and Y") leaves the subject to be found.
-        later_acts_only = all(cue in _LATER_ACTS for cue in speakers.values())
+        later_acts_only = all(cue in _CREDITED for cue in speakers.values())
         if outside and outside[0].actor not in speakers and later_acts_only:
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]

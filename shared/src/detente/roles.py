@@ -44,15 +44,14 @@ def link_titles(
         if not is_person(mention.actor):
             continue
         surface = folded[mention.start : mention.end]
-        first = _TITLE_FIRST.match(surface)
         window = folded[max(0, mention.start - 60) : mention.start]
-        before = _TITLE_BEFORE.search(window)
-        if first is not None:
-            deputy = _DEPUTY_BEFORE.search(window) is not None
-            named.append((mention.start, (deputy, first.group(1).lower()), mention.actor))
-        elif before is not None:
-            deputy = _DEPUTY_BEFORE.search(window[: before.start(1)]) is not None
-            named.append((mention.start, (deputy, before.group(1).lower()), mention.actor))
+        title = _TITLE_FIRST.match(surface)
+        lead = window  # where "vice" or "deputy" would stand before the title
+        if title is None and (title := _TITLE_BEFORE.search(window)) is not None:
+            lead = window[: title.start(1)]
+        if title is not None:
+            deputy = _DEPUTY_BEFORE.search(lead) is not None
+            named.append((mention.start, (deputy, title.group(1).lower()), mention.actor))
     if not named:
         return list(mentions)
     linked = list(mentions)

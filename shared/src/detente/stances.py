@@ -56,7 +56,7 @@ def mask_statement(statement: Statement, attribution: Attribution) -> str:
         first, last = bounds.window_span(sentence.text, at - start)
         start, end = start + first, start + last
         # A name the window cuts through is kept whole, never shown to the model in part.
-        for mention in attribution.mentions_within(sentence.start, sentence.end):
+        for mention in inside:
             if mention.start < start < mention.end:
                 start = mention.start
             if mention.start < end < mention.end:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,21 +64,15 @@ class PreparedAnswers:
         self._max_answer_bytes = max_answer_bytes
         self._answers: OrderedDict[tuple[str, bytes], _Answer] = OrderedDict()
 
-    def _part(self, path: str) -> Callable[[], int] | None:
-        for pattern, part in CACHEABLE:
-            if pattern.fullmatch(path):
-                return lambda: self._view.version(part)
-        return None
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        version_of = None
+        part = None
         if scope["type"] == "http" and scope["method"] == "GET" and self._max_entries:
-            version_of = self._part(scope["path"])
-        if version_of is None:
+            part = next((p for pattern, p in CACHEABLE if pattern.fullmatch(scope["path"])), None)
+        if part is None:
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope["query_string"])
-        version = version_of()
+        version = self._view.version(part)
         answer = self._answers.get(key)
         if answer is not None and answer.version == version:
             self._answers.move_to_end(key)
