@@ -39,9 +39,10 @@ class Sighting:
 
 
 class Watermarks:
-    """The newest publication hour read so far on each partition of `articles`.
+    """The newest publication hour read so far on each partition of a topic (`articles` in
+    stage one, `index-contributions` in stage two).
 
-    Per partition, so the verdict on an article depends only on what came before it in its
+    Per partition, so the verdict on a record depends only on what came before it in its
     own partition, never on how partitions are spread over worker processes.
     """
 
@@ -59,10 +60,14 @@ class Watermarks:
 
     def rebuild(self, sightings: Iterable[Sighting]) -> None:
         """Recompute from the remembered sightings (after a restart or a rebalance)."""
+        self.rebuild_from((s.partition, s.hour) for s in sightings)
+
+    def rebuild_from(self, hours: Iterable[tuple[int, int | None]]) -> None:
+        """Recompute from (partition, hour) pairs; pairs without an hour are skipped."""
         self.hours.clear()
-        for sighting in sightings:
-            if sighting.hour is not None:
-                self.observe(sighting.partition, sighting.hour)
+        for partition, hour in hours:
+            if hour is not None:
+                self.observe(partition, hour)
         self.stale = False
 
     def is_late(self, partition: int, hour: int, lateness_hours: int) -> bool:

@@ -186,14 +186,33 @@ def superseded(state: dict[str, Any], by: dict[str, Any]) -> bool:
 
 
 def outdated(update: IndexUpdate, by: IndexUpdate) -> bool:
-    """Is `update` an older index of its subject than `by`? Article counts only grow along a
-    subject's chain of states (`superseded`), so a smaller count is a stale write."""
-    return update.total_articles < by.total_articles
+    """Is `update` an older index of its subject than `by`? Along a subject's chain of states
+    (`superseded`) the watermark never goes back and, at one watermark, the article count
+    only grows; a subject that starts afresh after going idle (`apply`) counts its articles
+    from zero again, but at a watermark beyond the retention. So the older is the one with
+    the earlier `as_of`, or the smaller count at the same `as_of`."""
+    return (update.as_of, update.total_articles) < (by.as_of, by.total_articles)
+
+
+def idle_too_long(state: dict[str, Any], hour: int) -> bool:
+    """Has the subject been silent for longer than the retention before `hour`? Then nothing
+    it holds (buckets, recent articles, the last alert's hour) would survive `hour`."""
+    watermark: int | None = state["watermark_hour"]
+    return watermark is not None and hour - watermark > RETENTION_HOURS
+
+
+def afresh(state: dict[str, Any]) -> dict[str, Any]:
+    """A subject back from idleness: an empty state that keeps only its replay fences, so a
+    subject forgotten (docs/indices.md, Forgetting) and one not yet forgotten go on alike."""
+    return {**empty_state(), "sources": dict(state.get("sources", {}))}
 
 
 def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
-    """A new state with `contribution` added; buckets older than the longest window are dropped."""
+    """A new state with `contribution` added; buckets older than the longest window are
+    dropped, and a subject idle for longer than that starts afresh, totals included."""
     hour = hour_of(contribution.published_at)
+    if idle_too_long(state, hour):
+        state = afresh(state)
     buckets = {int(b[0]): list(b) for b in state["buckets"]}
     bucket = buckets.setdefault(hour, [hour, 0.0, 0.0, 0, 0])
     bucket[1] = round(bucket[1] + contribution.hardline_weight, 6)

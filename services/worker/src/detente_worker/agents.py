@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from detente_worker import aggregate, classify, recovery
+from detente_worker import aggregate, classify, idle_subjects, recovery
 from detente_worker.app import app, settings
 from detente_worker.topics import articles_topic, contributions_topic
 
@@ -54,6 +54,7 @@ app.on_partitions_assigned.connect(recovery.check_partition_counts)
 @app.on_partitions_assigned.connect
 async def rebuild_watermarks(sender: Any, assigned: Any, **kwargs: Any) -> None:
     classify.article_watermarks.invalidate()
+    idle_subjects.subject_clock.invalidate()
 
 
 @app.timer(interval=settings.seen_expiry_interval_seconds, name="detente-forget-old-articles")

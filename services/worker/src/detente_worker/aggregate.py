@@ -3,7 +3,7 @@
 Reads `index-contributions` (key: subject, placed by stage one), so every subject's state
 lives in exactly one partition of `index-state`, and any number of worker processes give
 the same indices as one. A subject touched many times in a batch is written and published
-once."""
+once. Subjects idle long enough are forgotten between batches (idle_subjects.py)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from detente import alerts, indices
+from detente import alerts, forgetting, indices
 from detente.event_time import written_at
 from detente.events import Contribution, ContributionBundle
 from detente_worker import delivery, fencing, metrics
 from detente_worker.app import settings
-from detente_worker.engine import allowed_lateness
+from detente_worker.classify import subject_partition
+from detente_worker.engine import allowed_lateness, lateness_hours
+from detente_worker.idle_subjects import rebuild_clock, subject_clock, sweep_if_due
 from detente_worker.records import Record
 from detente_worker.tables import index_state
 from detente_worker.topics import alerts_topic, indices_topic
@@ -41,6 +43,8 @@ class SubjectBatch:
 
 async def handle_contributions(records: Sequence[Record]) -> None:
     """Fold a batch of contribution bundles into their subjects; publish each subject once."""
+    if subject_clock.stale:
+        rebuild_clock()
     touched: dict[str, SubjectBatch] = {}
     now = datetime.now(UTC)  # when a record has no timestamp of its own
     for record in records:
@@ -50,6 +54,7 @@ async def handle_contributions(records: Sequence[Record]) -> None:
     fencing.ensure_still_member()
     for subject, batch in touched.items():
         await publish_subject(subject, batch)
+    await sweep_if_due()
 
 
 async def unbundle(record: Record) -> list[Contribution]:
@@ -84,13 +89,9 @@ async def unbundle(record: Record) -> list[Contribution]:
 async def fold(
     touched: dict[str, SubjectBatch], contribution: Contribution, record: Record, now: datetime
 ) -> None:
-    """Add one contribution to its subject's state in this batch, unless fenced or late."""
+    """Add one contribution to its subject's state in this batch, unless out of bounds,
+    fenced or late."""
     subject = contribution.subject
-    batch = touched.get(subject)
-    state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
-    if indices.already_applied(state, contribution):
-        metrics.DUPLICATES.inc()
-        return
     # Stage one refuses such articles; this guards subjects against bundles from elsewhere
     # (an older worker during a rollout), judged by the article's own record timestamp.
     produced_at = contribution.article_produced_at or record.produced_at
@@ -101,22 +102,43 @@ async def fold(
             raw=contribution.to_json_bytes(), key=subject.encode(),
         )  # fmt: skip
         return
-    if indices.is_late(state, contribution.published_at, allowed_lateness()):
+    batch = touched.get(subject)
+    state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
+    # Judged before the duplicate fence: a forgotten subject has no fence, and must refuse
+    # what it would have refused had it been kept (detente.forgetting).
+    late = behind_partition(contribution)
+    if late is None and indices.already_applied(state, contribution):
+        metrics.DUPLICATES.inc()
+        return
+    if late is None and indices.is_late(state, contribution.published_at, allowed_lateness()):
+        late = "the subject's watermark minus the allowed lateness"
+    if late is not None:
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
         await delivery.dead_letter(
             "late_event",
-            f"{subject}: published_at {contribution.published_at.isoformat()} is older "
-            "than the subject's watermark minus the allowed lateness",
+            f"{subject}: published_at {contribution.published_at.isoformat()} is older than {late}",
             record,
             raw=contribution.to_json_bytes(),  # not the whole bundle
             key=subject.encode(),
         )
         return
     state = indices.apply(state, contribution)
+    subject_clock.observe(subject_partition(subject), indices.hour_of(contribution.published_at))
     if batch is None:
         batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
     batch.state, batch.last = state, contribution
     batch.applied.append((contribution.article_produced_at, contribution.published_at))
+
+
+def behind_partition(contribution: Contribution) -> str | None:
+    """Is a contribution older than its partition's newest hour allows (detente.forgetting,
+    rule 2)? What it is older than, if so."""
+    partition = subject_partition(contribution.subject)
+    hour = indices.hour_of(contribution.published_at)
+    if not forgetting.behind_partition(hour, subject_clock.hours.get(partition), lateness_hours()):
+        return None
+    bound = forgetting.partition_lateness_hours(lateness_hours())
+    return f"its partition's newest hour minus {bound} h (retention plus allowed lateness)"
 
 
 async def publish_subject(subject: str, batch: SubjectBatch) -> None:

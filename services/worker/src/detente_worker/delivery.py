@@ -21,9 +21,10 @@ deliveries: list[Any] = []
 
 
 async def send(
-    topic: Any, *, value: bytes, key: bytes | None = None, partition: int | None = None
+    topic: Any, *, value: bytes | None, key: bytes | None = None, partition: int | None = None
 ) -> None:
-    """Hand one record to the producer; `flush_outputs` checks that it was delivered.
+    """Hand one record (None: a tombstone) to the producer; `flush_outputs` checks that it
+    was delivered.
 
     Straight to the producer, not through `topic.send`: Faust's channel path (a future
     message, its producer buffer, a callback per record) cost the worker about a sixth of

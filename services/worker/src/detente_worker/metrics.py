@@ -123,6 +123,11 @@ class WorkerMetrics:
             "the worker was stopped past its session and restarted (where=paused)",
             ["where"],
         )  # fmt: skip
+        self.subjects_forgotten = counter(
+            "detente_worker_subjects_forgotten",
+            "Subjects idle long enough that their state was dropped and their index "
+            "tombstoned on tension-indices (docs/indices.md, Forgetting)",
+        )
         self.processing = histogram(
             "detente_worker_article_processing_seconds",
             "Time to classify one article (attribution and model)", _SECONDS_FAST,
@@ -276,6 +281,7 @@ DEAD_LETTERS = METRICS.dead_letters
 LATE_EVENTS = METRICS.late_events
 DUPLICATES = METRICS.duplicates
 STALE_WRITES = METRICS.stale_writes
+SUBJECTS_FORGOTTEN = METRICS.subjects_forgotten
 PROCESSING_SECONDS = METRICS.processing
 instrumented = METRICS.instrumented
 count_bounded = METRICS.count_bounded

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     producer_linger_seconds: float = Field(default=0.01, ge=0)
     # How often remembered article ids older than the allowed lateness are forgotten.
     seen_expiry_interval_seconds: float = Field(default=300.0, gt=0)
+    # How often stage two looks for subjects idle long enough to forget (docs/indices.md,
+    # Forgetting); a subject's state goes one sweep after its tombstone.
+    idle_subject_sweep_seconds: float = Field(default=600.0, gt=0)
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
