@@ -10,10 +10,9 @@ request handlers never touch it concurrently.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from detente.events import (
     ArticleStances,
@@ -25,18 +24,19 @@ from detente.events import (
 )
 from detente.indices import GLOBAL_SUBJECT, WINDOWS, directed_subject, dyad_subject, outdated
 from detente.registry import ActorRegistry
+from detente_api import ranking
 from detente_api.alert_store import MAX_ALERTS, AlertStore
 from detente_api.article_store import ArticleStore
 from detente_api.history import Archive, Point, Step
 from detente_api.history import change as window_change
 from detente_api.history import history as rebuild_history
 from detente_api.names import ActorNames
+from detente_api.ranking import Order, Sort
 from detente_api.schemas import (
     ActorIndex,
     DirectedIndex,
     DyadIndex,
     GlobalIndex,
-    Mover,
     Movers,
 )
 from detente_api.stream import DEFAULT_BUFFER, EventBus
@@ -44,49 +44,14 @@ from detente_api.stream import DEFAULT_BUFFER, EventBus
 HEADLINE_WINDOW = "24h"
 _EMPTY_WINDOW = WindowValue(index=None, statements=0, articles=0)
 
-# `low`, the default: the lower bound of the index's interval, so that a firm 80 on many
-# statements ranks above a lucky 100 on one (docs/indices.md, Evidence).
-Sort = Literal["low", "index", "change", "statements", "name"]
-Order = Literal["asc", "desc"]
 # The parts of the view that change apart (see `version`).
 ViewPart = Literal["indices", "alerts", "articles"]
-_T = TypeVar("_T")
 
 
 def _windows(update: IndexUpdate | None) -> dict[str, WindowValue]:
     """The standard windows always present (empty if unknown), plus any extra the worker sends."""
     given = update.windows if update is not None else {}
     return {name: given.get(name, _EMPTY_WINDOW) for name in WINDOWS} | given
-
-
-def _window_index(update: IndexUpdate, window: str) -> float | None:
-    value = update.windows.get(window)
-    return value.index if value is not None else None
-
-
-def _window_low(update: IndexUpdate, window: str) -> float | None:
-    """The interval's lower bound; the index itself for a record from before intervals."""
-    value = update.windows.get(window)
-    if value is None:
-        return None
-    return value.low if value.low is not None else value.index
-
-
-def _ordered(
-    entries: Iterable[_T],
-    value: Callable[[_T], Any],
-    tiebreak: Callable[[_T], str],
-    descending: bool,
-) -> list[_T]:
-    """Sorted by `value` (nulls last in either order), ties by `tiebreak` ascending."""
-    present: list[_T] = []
-    missing: list[_T] = []
-    for entry in entries:
-        (missing if value(entry) is None else present).append(entry)
-    present.sort(key=tiebreak)
-    present.sort(key=value, reverse=descending)  # stable: ties keep the tiebreak order
-    missing.sort(key=tiebreak)
-    return present + missing
 
 
 class TensionView:
@@ -227,9 +192,10 @@ class TensionView:
             and (affiliation is None or self._names.describe(a)[2] == affiliation)
         ]
         name = self._names.describe
-        ranked = self._rank(
-            [u for _, u in selected], lambda u: name(u.actors[0])[0], sort, order, window
-        )
+        ranked = ranking.rank(
+            [u for _, u in selected], name=lambda u: name(u.actors[0])[0],
+            change=self._change, sort=sort, order=order, window=window,
+        )  # fmt: skip
         page = ranked[offset : offset + limit]
         return len(selected), [self._actor_body(u.actors[0], u, window) for u in page]
 
@@ -277,36 +243,19 @@ class TensionView:
             and (kind is None or any(describe(a)[1] == kind for a in u.actors))
             and (affiliation is None or any(describe(a)[2] == affiliation for a in u.actors))
         ]
-        ranked = self._rank(selected, self._names.subject_name, sort, order, window)
+        ranked = ranking.rank(
+            selected, name=self._names.subject_name, change=self._change,
+            sort=sort, order=order, window=window,
+        )  # fmt: skip
         page = ranked[offset : offset + limit]
         return len(selected), [self._dyad_body(u, window) for u in page]
-
-    def _rank(
-        self,
-        updates: list[IndexUpdate],
-        name: Callable[[IndexUpdate], str],
-        sort: Sort,
-        order: Order | None,
-        window: str,
-    ) -> list[IndexUpdate]:
-        """Actors and dyads rank alike: by `sort` (names ascending by default, everything
-        else descending), nulls last, ties by subject."""
-        value: Callable[[IndexUpdate], Any] = {
-            "low": lambda u: _window_low(u, window),
-            "index": lambda u: _window_index(u, window),
-            "change": lambda u: self._change(u, window)[1],
-            "statements": lambda u: u.total_statements,
-            "name": lambda u: name(u).casefold(),
-        }[sort]
-        descending = order == "desc" if order is not None else sort != "name"
-        return _ordered(updates, value, lambda u: u.subject, descending)
 
     def _index_fields(self, update: IndexUpdate | None, window: str) -> dict[str, Any]:
         """The fields every subject's body has (`GlobalIndex`); empty ones without data."""
         return {
             "windows": _windows(update),
             "ewma": update.ewma if update else None,
-            "index": _window_index(update, window) if update else None,
+            "index": ranking.window_index(update, window) if update else None,
             "change": self._change(update, window)[1] if update else None,
             "statements": update.total_statements if update else 0,
             "as_of": update.as_of if update else None,
@@ -318,50 +267,12 @@ class TensionView:
     def movers(
         self, *, kind: SubjectKind = "actor", window: str = "24h", limit: int = 10
     ) -> Movers:
-        """The largest rises and falls of the window's index over the 24 hours before each
-        subject's latest event; ties by subject."""
+        """The largest rises and falls of the window's index (ranking.movers)."""
         pool = self._dyads.values() if kind == "dyad" else self._actors.values()
-        moves = [(update, *self._change(update, window)) for update in pool]
-
-        def mover(update: IndexUpdate, previous: float | None, delta: float) -> Mover:
-            now = update.windows.get(window)
-            low, high = (now.low, now.high) if now is not None else (None, None)
-            return Mover(
-                subject=update.subject,
-                subject_kind=update.subject_kind,
-                actors=sorted(update.actors),
-                name=self._names.subject_name(update),
-                window=window,
-                index=_window_index(update, window),
-                previous=previous,
-                change=delta,
-                low=low,
-                high=high,
-                # Beyond the noise of its evidence: the earlier value lies outside the
-                # window's interval now.
-                significant=(
-                    previous is not None
-                    and low is not None
-                    and high is not None
-                    and not low <= previous <= high
-                ),
-                statements=now.statements if now is not None else 0,
-                articles=now.articles if now is not None else 0,
-                as_of=update.as_of,
-            )
-
-        rises = heapq.nsmallest(
-            limit, ((-d, u.subject, u, p) for u, p, d in moves if d is not None and d > 0)
-        )
-        falls = heapq.nsmallest(
-            limit, ((d, u.subject, u, p) for u, p, d in moves if d is not None and d < 0)
-        )
-        return Movers(
-            window=window,
-            kind=kind,
-            rises=[mover(u, p, -d) for d, _, u, p in rises],
-            falls=[mover(u, p, d) for d, _, u, p in falls],
-        )
+        return ranking.movers(
+            pool, kind=kind, window=window, limit=limit, change=self._change,
+            name=self._names.subject_name,
+        )  # fmt: skip
 
     def alerts(
         self,

@@ -15,8 +15,9 @@ from pydantic import AwareDatetime
 
 from detente.indices import WINDOWS
 from detente_api.history import Step
+from detente_api.ranking import Order, Sort
 from detente_api.schemas import History, HistoryPoint
-from detente_api.view import Order, Sort, TensionView
+from detente_api.view import TensionView
 
 Window = Literal["1h", "24h", "7d"]
 if set(get_args(Window)) != set(WINDOWS):  # a new window in detente.indices must be listed here
