@@ -39,6 +39,10 @@ class UnprocessableArticle(ValueError):
         super().__init__(detail)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[UnprocessableArticle], tuple[str, str]]:
+        # Pickled whole, so that it crosses from a classifying process (detente_worker).
+        return (UnprocessableArticle, (self.reason, str(self)))
+
 
 def mask_statement(statement: Statement, attribution: Attribution) -> str:
     """The statement's sentence with the speaker's names as SPEAKER and every other as ACTOR;

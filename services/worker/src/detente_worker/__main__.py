@@ -18,6 +18,10 @@ def main() -> None:
     # Fail fast on a missing model or a bad registry, before joining the group; this also
     # publishes the model version.
     metrics.instrumented(get_engine())
+    if settings.classify_process:  # its engine loaded (or failed) before the worker joins
+        from detente_worker.scoring import CLASSIFYING_PROCESS
+
+        CLASSIFYING_PROCESS.start()
     metrics.METRICS.install(
         app,
         sources=[articles_topic.get_topic_name(), contributions_topic.get_topic_name()],

@@ -11,6 +11,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -135,12 +136,20 @@ async def handle_articles(records: Sequence[Record]) -> None:
     unsent = iter(accepted)
     pieces = 0
     started = time.perf_counter()
-    async for results in scoring.classify_in_pieces(engine, [a for _, a in accepted]):
-        pieces += 1
-        per_article = (time.perf_counter() - started) / len(results)
-        piece = [next(unsent) for _ in results]
-        await publish(piece, results, positions, engine.registry, per_article)
-        started = time.perf_counter()
+    classified = scoring.classify_in_pieces(
+        engine, [a for _, a in accepted], in_process=settings.classify_process,
+        observe_model=metrics.METRICS.inference.observe,
+    )  # fmt: skip
+    try:
+        async for results in classified:
+            pieces += 1
+            per_article = (time.perf_counter() - started) / len(results)
+            piece = [next(unsent) for _ in results]
+            await publish(piece, results, positions, engine.registry, per_article)
+            started = time.perf_counter()
+    except BrokenProcessPool as exc:
+        # Raising would let Faust acknowledge the batch: restart and read it again instead.
+        delivery.exit_now(f"the classifying process died ({exc!r}); restarting", 75)
     metrics.count_bounded({bounds.BATCH_TEXT: max(pieces - 1, 0)})
 
 

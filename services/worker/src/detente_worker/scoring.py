@@ -11,13 +11,17 @@ runs its callbacks: measured on two cores, its longest wait while a thread class
 800 KB was about 0.1 s (docs/performance.md). Pieces run in the batch's order, so what the
 stage sends is in reading order; offsets are still acknowledged only after the whole batch
 (docs/guarantees.md).
+
+With `DETENTE_CLASSIFY_PROCESS=true` the pieces go to one process of its own instead
+(classify_process.py), which takes the engine's work out of the worker's interpreter lock.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from detente import bounds
 from detente.bounds import Cuts
@@ -52,11 +56,62 @@ def pieces(articles: Sequence[Article], limit: int | None = None) -> list[list[A
     return bounds.chunks_by_size(articles, lambda a: len(a.title) + len(a.text), limit)
 
 
+class ClassifyingProcess:
+    """One process that classifies (classify_process.py), started on first use."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            from detente_worker import classify_process
+
+            # `spawn`: a fork of a process running an event loop and Kafka clients would
+            # inherit their threads' locks in whatever state they were.
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=classify_process.start,
+            )
+        return self._pool
+
+    def start(self) -> str:
+        """Start the process and wait until its engine is loaded; the model version."""
+        from detente_worker import classify_process
+
+        return self.pool().submit(classify_process.ready).result()
+
+    async def classify(
+        self, articles: Sequence[Article], observe_model: Callable[[float], None]
+    ) -> list[Result]:
+        from detente_worker import classify_process
+
+        loop = asyncio.get_running_loop()
+        results, seconds = await loop.run_in_executor(
+            self.pool(), classify_process.classify_piece, articles
+        )
+        for value in seconds:
+            observe_model(value)
+        return results
+
+
+CLASSIFYING_PROCESS = ClassifyingProcess()
+
+
 async def classify_in_pieces(
-    engine: StanceEngine, articles: Sequence[Article], limit: int | None = None
+    engine: StanceEngine,
+    articles: Sequence[Article],
+    limit: int | None = None,
+    *,
+    in_process: bool = False,
+    observe_model: Callable[[float], None] = lambda seconds: None,
 ) -> AsyncIterator[list[Result]]:
-    """`classify_batch` over the batch piece by piece on the classifying thread: each
-    piece's results, in reading order, as soon as that piece is done."""
+    """`classify_batch` over the batch piece by piece on the classifying thread (or, with
+    `in_process`, in the classifying process): each piece's results, in reading order, as
+    soon as that piece is done. A classifying process that died raises BrokenProcessPool."""
     loop = asyncio.get_running_loop()
     for piece in pieces(articles, limit):
-        yield await loop.run_in_executor(_CLASSIFIER, classify_batch, engine, piece)
+        if in_process:
+            yield await CLASSIFYING_PROCESS.classify(piece, observe_model)
+        else:
+            yield await loop.run_in_executor(_CLASSIFIER, classify_batch, engine, piece)

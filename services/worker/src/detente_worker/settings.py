@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # How often stage two looks for subjects idle long enough to forget (docs/indices.md,
     # Forgetting); a subject's state goes one sweep after its tombstone.
     idle_subject_sweep_seconds: float = Field(default=600.0, gt=0)
+    # Classify in a process of its own (classify_process.py) rather than a thread: the
+    # engine no longer shares the event loop's interpreter lock, so one worker can use two
+    # cores; it holds a second copy of the model (docs/performance.md).
+    classify_process: bool = False
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
