@@ -12,6 +12,14 @@ from worker_support import Handled, Outbox
 
 from detente_worker import aggregate, classify, delivery
 from detente_worker.app import app, settings
+from detente_worker.engine import get_engine
+
+
+@pytest.fixture(autouse=True, scope="session")
+def engine_loaded() -> None:
+    """Load the model once, before any test's clock starts: on a busy machine loading it
+    takes longer than a stage's whole budget in a test (seen: 26 s)."""
+    get_engine()
 
 
 @pytest.fixture(autouse=True)

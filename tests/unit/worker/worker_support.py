@@ -104,7 +104,7 @@ class Handled:
 
     async def records(self, expected: int) -> None:
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(30):  # a liveness bound, generous for a busy machine
                 while self.count < expected:
                     self.progress.clear()
                     await self.progress.wait()
