@@ -126,7 +126,8 @@ def main() -> int:
 
         pipeline = run_pipeline(args.pipeline_runs, args.pipeline_articles)
         ceiling = results["classify"]["batched_articles_per_second"]  # type: ignore[index]
-        for key in ("1_worker_one_record_at_a_time", "1_worker_unbundled", "1_worker", "2_worker"):
+        for key in ("1_worker_one_record_at_a_time", "1_worker_unbundled", "1_worker",
+                    "1_worker_classify_process", "2_worker"):  # fmt: skip
             pipeline[key]["ratio_to_classify_ceiling"] = round(
                 pipeline[key]["median_articles_per_second"] / ceiling, 3
             )
