@@ -10,10 +10,11 @@ its stance is lost or, worse, carried to whoever spoke last. This links each suc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from detente.attribution import Mention
-from detente.registry import fold
+from detente.registry import ActorRegistry, fold
 
 # Core titles a person can be named with, and the words that may qualify them.
 _CORE = (
@@ -64,3 +65,32 @@ def link_titles(
         linked.append(Mention(earlier[-1], match.start(), match.end(), surface))
     linked.sort(key=lambda m: m.start)
     return linked
+
+
+# A body's press statement is issued in its members' name ("The members of the Security
+# Council condemned ..."): there the members are the body speaking, while in a debate
+# "several members of the Council" speak each for itself.
+_PRESS_STATEMENT = re.compile(r"\bpress statements?\b", re.I)
+
+
+def members_of(registry: ActorRegistry) -> dict[str, str]:
+    """Each registered group named "<body> members" (kind group, affiliated to the body) →
+    the body."""
+    bodies = {}
+    for actor in registry:
+        if actor.kind != "group" or actor.affiliation not in registry:
+            continue
+        body = registry.get(str(actor.affiliation))
+        if actor.name == f"{body.name} members":
+            bodies[actor.id] = body.id
+    return bodies
+
+
+def members_speak_as_body(
+    text: str, mentions: Sequence[Mention], bodies: Mapping[str, str]
+) -> list[Mention]:
+    """`mentions`, the members of a body named as the body itself when the text is (or
+    reports) a press statement: the body's formal voice."""
+    if not _PRESS_STATEMENT.search(text) or not any(m.actor in bodies for m in mentions):
+        return list(mentions)
+    return [replace(m, actor=bodies[m.actor]) if m.actor in bodies else m for m in mentions]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from detente.attribution import MentionFinder, attribute
 from detente.registry import ActorRegistry
-from detente.roles import link_titles
+from detente.roles import link_titles, members_of, members_speak_as_body
 
 
 def linked(text: str, registry: ActorRegistry) -> list[tuple[str, str]]:
@@ -52,3 +52,21 @@ def test_a_deputys_title_is_another_office(registry: ActorRegistry) -> None:
         ("vladimir-putin", "the president"),
         ("emmanuel-macron", "the vice president"),
     ]
+
+
+def test_in_a_press_statement_the_members_of_a_body_are_the_body() -> None:
+    registry = ActorRegistry.load()
+    finder = MentionFinder(registry)
+    bodies = members_of(registry)
+    assert bodies["un-security-council-members"] == "un-security-council"
+    statement = (
+        "The following press statement was issued today. The members of the Security Council "
+        "deplored the shelling of the border villages."
+    )
+    debate = "Several members of the Council regretted that no text had been agreed."
+
+    def actors(text: str) -> list[str]:
+        return [m.actor for m in members_speak_as_body(text, finder.find(text), bodies)]
+
+    assert actors(statement) == ["un-security-council"]
+    assert actors(debate) == ["un-security-council-members"]
