@@ -4,6 +4,7 @@ from datetime import date
 
 from detente.attribution import (
     MENTIONED_ONLY,
+    THE_TWO,
     Mention,
     MentionFinder,
     attribute,
@@ -376,19 +377,30 @@ def test_the_two_countries_or_leaders_are_the_pair_named_before(registry: ActorR
         finder,
     )
     assert {s.actor: s.cue for s in countries.statements} == {
-        "russia": "carried over",
-        "ukraine": "carried over",
+        "russia": THE_TWO,
+        "ukraine": THE_TWO,
     }
     leaders = attribute("Putin and Macron spoke by phone. The two leaders discussed Kyiv.", finder)
     cues = [(s.actor, s.cue) for s in leaders.statements]
-    assert ("vladimir-putin", "carried over") in cues
-    assert ("emmanuel-macron", "carried over") in cues
+    assert ("vladimir-putin", THE_TWO) in cues
+    assert ("emmanuel-macron", THE_TWO) in cues
     assert ("ukraine", "mentioned only") in cues
     # "leaders" are people: a pair of states is not theirs; and an object is no subject.
     none = attribute(
         "Russia and Ukraine traded blame. Diplomats urged the two leaders to meet.", finder
     )
-    assert ("russia", "carried over") not in [(s.actor, s.cue) for s in none.statements]
+    assert ("russia", THE_TWO) not in [(s.actor, s.cue) for s in none.statements]
+
+
+def test_the_two_leaders_are_the_people_not_the_state_in_a_title(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    result = attribute(
+        "Talks between President Macron and Russian Foreign Minister Sergey Lavrov ran late. "
+        "The two sides agreed to meet again in May.",
+        finder,
+    )
+    later = {s.actor: s.cue for s in result.statements if s.sentence.index == 1}
+    assert later == {"emmanuel-macron": THE_TWO, "sergei-lavrov": THE_TWO}
 
 
 def test_an_office_reporting_its_own_principal_only_relays(registry: ActorRegistry) -> None:
@@ -463,8 +475,8 @@ def test_their_governments_are_the_states_of_the_pair_named_before(
         finder,
     )
     assert {s.actor: s.cue for s in result.statements} == {
-        "russia": "carried over",  # President Putin stands for his state here
-        "ukraine": "carried over",
+        "russia": THE_TWO,  # President Putin stands for his state here
+        "ukraine": THE_TWO,
         "vladimir-putin": "mentioned only",
     }
 
