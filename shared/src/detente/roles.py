@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from detente.attribution import Mention
+from detente.mentions import TITLE_WORDS
 from detente.registry import ActorRegistry, fold
 
 # Core titles a person can be named with, and the words that may qualify them.
@@ -94,3 +95,77 @@ def members_speak_as_body(
     if not _PRESS_STATEMENT.search(text) or not any(m.actor in bodies for m in mentions):
         return list(mentions)
     return [replace(m, actor=bodies[m.actor]) if m.actor in bodies else m for m in mentions]
+
+
+# Titles that may stand before a surname on a later mention: "Chairman Kim", "Spokesperson
+# Miller", "Mr. Barzani".
+_SURNAME_TITLE = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Gen|Sen)\.?|President|Chairman|Chairwoman|Chair|Secretary|Minister|"
+    r"Spokesperson|Spokesman|Spokeswoman|Premier|Chancellor|Ambassador|General|Envoy|King|Emir|"
+    r"Sheikh|Senator|Governor|Commander|Director|Speaker)"
+)
+_NAME_WORDS = re.compile(r"[A-Z][\w'’]*(?:-[A-Z][\w'’]*)?")
+# A capitalised word right before or after: "Steve Miller" or "Miller Center" is someone or
+# something else.
+_INITIAL_OR_SUFFIX = re.compile(r"[A-Z]\.|Jr\.?|Sr\.?|II|III|IV")
+_CAPITAL_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ \t]+$")
+_CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]|[-‑]")
+
+
+def link_surnames(
+    text: str, mentions: Sequence[Mention], is_person: Callable[[str], bool]
+) -> list[Mention]:
+    """`mentions` plus the later short mentions of a person the text first names in full:
+    news gives the whole name once ("Spokesperson Matthew Miller", "Chairman Kim Jong Un")
+    and then the surname, alone or after a title ("Miller noted", "Chairman Kim"). The
+    registry leaves many surnames out (they are ambiguous across articles); inside one
+    article, after the full name, they are not. A surname two people of the text share
+    links to neither."""
+    folded = fold(text)
+    first_seen: dict[str, tuple[int, str, str]] = {}  # actor → (end, first word, last word)
+    for mention in mentions:
+        if mention.actor in first_seen or not is_person(mention.actor):
+            continue
+        # The name is the run of capitalised words that ends the surface, after any title:
+        # "Spokesperson Matthew Miller"; "The head of Russian diplomacy" names nobody's name.
+        words: list[str] = []
+        for word in reversed(folded[mention.start : mention.end].split()):
+            if _INITIAL_OR_SUFFIX.fullmatch(word):
+                continue  # "Lloyd J. Austin III"
+            if not _NAME_WORDS.fullmatch(word) or word.lower() in TITLE_WORDS:
+                break
+            words.insert(0, word)
+        if len(words) >= 2:
+            first_seen[mention.actor] = (mention.end, words[0], words[-1])
+    if not first_seen:
+        return list(mentions)
+    owners: dict[str, set[str]] = {}
+    for actor, (_, first, last) in first_seen.items():
+        owners.setdefault(first, set()).add(actor)
+        owners.setdefault(last, set()).add(actor)
+    linked = list(mentions)
+    for actor, (end, first, last) in first_seen.items():
+        words = [w for w in dict.fromkeys((first, last)) if owners[w] == {actor} and len(w) > 2]
+        if not words:
+            continue
+        alternatives = "|".join(re.escape(w) for w in words)
+        titled = re.compile(rf"\b{_SURNAME_TITLE}[ \t]+({alternatives})\b")
+        # Alone, only the family name that ends a Western name: "Miller", never "Matthew".
+        alone = None
+        if last in words and len(last) > 3:
+            alone = re.compile(rf"(?<![\w'’-])({re.escape(last)})\b")
+        spans = [(m.start(), m.end()) for m in titled.finditer(folded, end)]
+        if alone is not None:
+            spans += [
+                (m.start(1), m.end(1))
+                for m in alone.finditer(folded, end)
+                if not _CAPITAL_BEFORE.search(folded[max(0, m.start(1) - 30) : m.start(1)])
+            ]
+        for start, stop in sorted(spans):
+            if _CAPITAL_AFTER.match(folded, stop) or any(
+                m.start < stop and start < m.end for m in linked
+            ):
+                continue
+            linked.append(Mention(actor, start, stop, text[start:stop]))
+    linked.sort(key=lambda m: m.start)
+    return linked
