@@ -334,6 +334,10 @@ def _recalled(sentence: str, on: date) -> bool:
     return lead is not None and int(lead.group(1)) <= on.year - _RECALLED_YEARS
 
 
+# A lead that opens a complement clause: "Accusations that", "Fears whether".
+_COMPLEMENT_LEAD = re.compile(r"\b(?:that|whether)\s*$", re.IGNORECASE)
+
+
 def attribute(
     text: str,
     finder: MentionFinder,
@@ -417,6 +421,8 @@ def attribute(
                 and not procedural_after(after)
                 # "Cyprus's division is ...": the possessor is not the subject.
                 and not after.startswith(("'s", "’s"))
+                # "Accusations that Rwanda arms ...": the clause is someone else's claim.
+                and _COMPLEMENT_LEAD.search(lead) is None
             )
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
             intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)

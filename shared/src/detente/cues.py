@@ -34,7 +34,7 @@ REPORTING_VERBS = frozenset(
 _AUXILIARIES = frozenset(
     """
     again already also are firmly further had has have is later on once openly publicly
-    repeatedly sharply strongly then was were will would
+    repeatedly sharply strongly then was were will would both
     """.split()
 )
 # Verbs that put the speaker after them ("..., said the Kremlin."); transitive ones such as

@@ -488,3 +488,20 @@ def test_a_party_named_later_leaves_the_sentence_subject_to_be_found(
         "vladimir-putin": "party to an agreement or talks",
         "emmanuel-macron": "party to an agreement or talks",
     }
+
+
+def test_coordinated_subjects_with_appositives_and_a_floating_both(
+    registry: ActorRegistry,
+) -> None:
+    text = "Sergey Lavrov, and Macron, the French president, both said the meeting had been useful."
+    assert dict(speakers(registry, text)) == {
+        "sergei-lavrov": "subject with appositive",
+        "emmanuel-macron": "subject with appositive",
+    }
+
+
+def test_a_name_in_a_clause_after_that_is_no_sentence_subject(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Claims that Moscow armed the rebels slowed the talks.") == []
+    assert speakers(registry, "Moscow armed the rebels, officials said.") == [
+        ("russia", "sentence subject")
+    ]
