@@ -364,6 +364,7 @@ def test_passive_after_reads_the_verb_phrase_after_a_name() -> None:
     assert passive_after(" has been split since 1974")
     assert passive_after(" was attacked by drones")
     assert passive_after(" were also hit")
+    assert passive_after(" Can Only Be Overcome by Compromise")
     assert not passive_after(" is determined to resist")
     assert not passive_after(" has rejected the offer")
     assert not passive_after("'s forces were shelled")
@@ -505,3 +506,22 @@ def test_a_name_in_a_clause_after_that_is_no_sentence_subject(registry: ActorReg
     assert speakers(registry, "Moscow armed the rebels, officials said.") == [
         ("russia", "sentence subject")
     ]
+
+
+def test_talks_asked_for_or_put_ahead_by_a_modal_are_no_act_of_the_parties(
+    registry: ActorRegistry,
+) -> None:
+    held = "Macron said talks between Moscow and Kyiv resumed."
+    assert ("russia", "party to an agreement or talks") in speakers(registry, held)
+    for asked in (
+        "Macron urged talks between Moscow and Kyiv.",
+        "Macron said the dispute should be settled in talks between Moscow and Kyiv.",
+    ):
+        assert [a for a, _ in speakers(registry, asked)] == ["emmanuel-macron"]
+
+
+def test_the_state_owning_a_role_held_by_an_object_does_not_act(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Paris named Lavrov as Russia's new envoy.") == [
+        ("france", "sentence subject")
+    ]
+    assert ("russia", "role of actor") in speakers(registry, "Russia's envoy refused.")
