@@ -87,6 +87,34 @@ def members_of(registry: ActorRegistry) -> dict[str, str]:
     return bodies
 
 
+# "speakers in the Security Council said", "delegates at the Council urged": the people
+# who sit in a body speak as its members, not as the body.
+_SITTERS_IN = re.compile(
+    r"\b(?:[Ss]peakers|[Dd]elegates|[Dd]elegations|[Rr]epresentatives)\s+(?:in|at|of)\s+(?:the\s+)?$"
+)
+
+
+def sitters_speak_as_members(
+    text: str, mentions: Sequence[Mention], bodies: Mapping[str, str]
+) -> list[Mention]:
+    """`mentions`, "speakers in <body>" named as the body's members group (`bodies`: group
+    → body, as `members_of` gives), the phrase's words included in the mention."""
+    groups = {body: group for group, body in bodies.items()}
+    result = []
+    for mention in mentions:
+        sitters = (
+            _SITTERS_IN.search(text, max(0, mention.start - 40), mention.start)
+            if mention.actor in groups
+            else None
+        )
+        if sitters is None:
+            result.append(mention)
+            continue
+        start = sitters.start()
+        result.append(Mention(groups[mention.actor], start, mention.end, text[start : mention.end]))
+    return result
+
+
 def members_speak_as_body(
     text: str, mentions: Sequence[Mention], bodies: Mapping[str, str]
 ) -> list[Mention]:

@@ -15,7 +15,13 @@ from detente.discovery import DiscoveredActor, discover
 from detente.events import ActorKind, ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
-from detente.roles import link_surnames, link_titles, members_of, members_speak_as_body
+from detente.roles import (
+    link_surnames,
+    link_titles,
+    members_of,
+    members_speak_as_body,
+    sitters_speak_as_members,
+)
 from detente.sentences import Sentence
 from detente.stance_taking import (
     STANCE_THRESHOLD,
@@ -162,6 +168,7 @@ class StanceEngine:
             )
             mentions = link_surnames(full, mentions, self.finder.is_person)
             mentions = link_titles(full, mentions, self.finder.is_person)
+            mentions = sitters_speak_as_members(full, mentions, self._bodies)
             mentions = members_speak_as_body(full, mentions, self._bodies)
             mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
             stopped = len(found) == bounds.MAX_MENTIONS_PER_ARTICLE

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from detente.attribution import Mention, MentionFinder, attribute
 from detente.registry import ActorRegistry
-from detente.roles import link_surnames, link_titles, members_of, members_speak_as_body
+from detente.roles import (
+    link_surnames,
+    link_titles,
+    members_of,
+    members_speak_as_body,
+    sitters_speak_as_members,
+)
 
 
 def linked(text: str, registry: ActorRegistry) -> list[tuple[str, str]]:
@@ -70,6 +76,13 @@ def test_in_a_press_statement_the_members_of_a_body_are_the_body() -> None:
 
     assert actors(statement) == ["un-security-council"]
     assert actors(debate) == ["un-security-council-members"]
+    # The people who sit in a body speak as its members, never as the body.
+    sitting = "Delegates in the Security Council urged calm, and the Security Council met again."
+    mentions = sitters_speak_as_members(sitting, finder.find(sitting), bodies)
+    assert [(m.actor, m.surface) for m in mentions] == [
+        ("un-security-council-members", "Delegates in the Security Council"),
+        ("un-security-council", "the Security Council"),
+    ]
 
 
 def _named(text: str, *names: tuple[str, str]) -> list[Mention]:
