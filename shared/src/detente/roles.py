@@ -112,7 +112,28 @@ def sitters_speak_as_members(
             continue
         start = sitters.start()
         result.append(Mention(groups[mention.actor], start, mention.end, text[start : mention.end]))
-    return result
+    return _bare_members(text, result, groups)
+
+
+# "..., as members demanded that ...": "members" alone, opening a clause, are the members
+# of the body named just before.
+_BARE_MEMBERS = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:as|while|and|but|where|when)\s+)(?:the\s+)?([Mm]embers)\b(?!\s+of\b)"
+)
+_MEMBERS_REACH = 300  # characters back to the body's name
+
+
+def _bare_members(text: str, mentions: list[Mention], groups: Mapping[str, str]) -> list[Mention]:
+    bodies = [m for m in mentions if m.actor in groups]
+    if not bodies or "embers" not in text:
+        return mentions
+    added = []
+    for match in _BARE_MEMBERS.finditer(text, bodies[0].end):
+        start, end = match.span(1)
+        before = [m for m in bodies if start - _MEMBERS_REACH <= m.end <= start]
+        if before and not any(m.start < end and start < m.end for m in mentions):
+            added.append(Mention(groups[before[-1].actor], start, end, text[start:end]))
+    return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
 
 
 def members_speak_as_body(

@@ -83,6 +83,16 @@ def test_in_a_press_statement_the_members_of_a_body_are_the_body() -> None:
         ("un-security-council-members", "Delegates in the Security Council"),
         ("un-security-council", "the Security Council"),
     ]
+    # "members" alone, opening a clause just after the body is named, are its members.
+    bare = (
+        "An envoy briefed the Security Council, as members pressed for a truce. Members of "
+        "the public waited, and family members wept."
+    )
+    mentions = sitters_speak_as_members(bare, finder.find(bare), bodies)
+    assert [(m.actor, m.surface) for m in mentions] == [
+        ("un-security-council", "the Security Council"),
+        ("un-security-council-members", "members"),
+    ]
 
 
 def _named(text: str, *names: tuple[str, str]) -> list[Mention]:
