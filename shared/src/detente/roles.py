@@ -141,7 +141,7 @@ def members_speak_as_body(
 ) -> list[Mention]:
     """`mentions`, the members of a body named as the body itself when the text is (or
     reports) a press statement: the body's formal voice."""
-    if not _PRESS_STATEMENT.search(text) or not any(m.actor in bodies for m in mentions):
+    if not any(m.actor in bodies for m in mentions) or not _PRESS_STATEMENT.search(text):
         return list(mentions)
     return [replace(m, actor=bodies[m.actor]) if m.actor in bodies else m for m in mentions]
 
@@ -154,11 +154,39 @@ _SURNAME_TITLE = (
     r"Sheikh|Senator|Governor|Commander|Director|Speaker)"
 )
 _NAME_WORDS = re.compile(r"[A-Z][\w'’]*(?:-[A-Z][\w'’]*)?")
-# A capitalised word right before or after: "Steve Miller" or "Miller Center" is someone or
-# something else.
 _INITIAL_OR_SUFFIX = re.compile(r"[A-Z]\.|Jr\.?|Sr\.?|II|III|IV")
+_TITLE_JUST_BEFORE = re.compile(rf"\b{_SURNAME_TITLE}[ \t]+$")
+# A capitalised word right before or after: "Steve Miller" or "Miller Center" is someone or
+# something else; so is a word joined by a hyphen or an apostrophe ("Dlamini-Zuma").
 _CAPITAL_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ \t]+$")
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]|[-‑]")
+
+
+def _whole_words(text: str, word: str, start: int) -> list[tuple[int, int]]:
+    """Where `word` stands as a whole word in `text` from `start` on (a plain search, no
+    regex per name: names would crowd out the regex cache)."""
+    found = []
+    at = text.find(word, start)
+    while at != -1:
+        end = at + len(word)
+        before = text[at - 1] if at else " "
+        if not (before.isalnum() or before in "-‑'’") and not text[end : end + 1].isalnum():
+            found.append((at, end))
+        at = text.find(word, end)
+    return found
+
+
+def _full_name(surface: str) -> list[str]:
+    """The run of capitalised words that ends a mention, after any title: "Spokesperson
+    Matthew Miller" → Matthew, Miller; "The head of Russian diplomacy" names no name."""
+    words: list[str] = []
+    for word in reversed(surface.split()):
+        if _INITIAL_OR_SUFFIX.fullmatch(word):
+            continue  # "Lloyd J. Austin III"
+        if not _NAME_WORDS.fullmatch(word) or word.lower() in TITLE_WORDS:
+            break
+        words.insert(0, word)
+    return words
 
 
 def link_surnames(
@@ -169,47 +197,37 @@ def link_surnames(
     and then the surname, alone or after a title ("Miller noted", "Chairman Kim"). The
     registry leaves many surnames out (they are ambiguous across articles); inside one
     article, after the full name, they are not. A surname two people of the text share
-    links to neither."""
-    folded = fold(text)
+    links to neither; alone, only the family name that ends a Western name links
+    ("Miller", never "Matthew")."""
     first_seen: dict[str, tuple[int, str, str]] = {}  # actor → (end, first word, last word)
     for mention in mentions:
-        if mention.actor in first_seen or not is_person(mention.actor):
+        if mention.actor in first_seen or " " not in mention.surface:
             continue
-        # The name is the run of capitalised words that ends the surface, after any title:
-        # "Spokesperson Matthew Miller"; "The head of Russian diplomacy" names nobody's name.
-        words: list[str] = []
-        for word in reversed(folded[mention.start : mention.end].split()):
-            if _INITIAL_OR_SUFFIX.fullmatch(word):
-                continue  # "Lloyd J. Austin III"
-            if not _NAME_WORDS.fullmatch(word) or word.lower() in TITLE_WORDS:
-                break
-            words.insert(0, word)
+        if not is_person(mention.actor):
+            continue
+        words = _full_name(fold(mention.surface))
         if len(words) >= 2:
             first_seen[mention.actor] = (mention.end, words[0], words[-1])
     if not first_seen:
         return list(mentions)
+    folded = fold(text)
     owners: dict[str, set[str]] = {}
     for actor, (_, first, last) in first_seen.items():
         owners.setdefault(first, set()).add(actor)
         owners.setdefault(last, set()).add(actor)
     linked = list(mentions)
     for actor, (end, first, last) in first_seen.items():
-        words = [w for w in dict.fromkeys((first, last)) if owners[w] == {actor} and len(w) > 2]
-        if not words:
-            continue
-        alternatives = "|".join(re.escape(w) for w in words)
-        titled = re.compile(rf"\b{_SURNAME_TITLE}[ \t]+({alternatives})\b")
-        # Alone, only the family name that ends a Western name: "Miller", never "Matthew".
-        alone = None
-        if last in words and len(last) > 3:
-            alone = re.compile(rf"(?<![\w'’-])({re.escape(last)})\b")
-        spans = [(m.start(), m.end()) for m in titled.finditer(folded, end)]
-        if alone is not None:
-            spans += [
-                (m.start(1), m.end(1))
-                for m in alone.finditer(folded, end)
-                if not _CAPITAL_BEFORE.search(folded[max(0, m.start(1) - 30) : m.start(1)])
-            ]
+        spans = []
+        for word in dict.fromkeys((first, last)):
+            if owners[word] != {actor} or len(word) < 3:
+                continue
+            for start, stop in _whole_words(folded, word, end):
+                lead = folded[max(0, start - 30) : start]
+                title = _TITLE_JUST_BEFORE.search(lead)
+                if title is not None:
+                    spans.append((start - len(lead) + title.start(), stop))
+                elif word == last and len(word) > 3 and not _CAPITAL_BEFORE.search(lead):
+                    spans.append((start, stop))
         for start, stop in sorted(spans):
             if _CAPITAL_AFTER.match(folded, stop) or any(
                 m.start < stop and start < m.end for m in linked

@@ -107,7 +107,8 @@ def test_a_surname_after_the_full_name_links_to_the_same_person() -> None:
     text = (
         "Spokesperson Carla Brennan met Chairman Park Min Ho. Later Spokesperson Brennan said "
         "the talks went well, Brennan added that Chairman Park agreed, and Park Avenue was "
-        "closed. Tom Brennan, a neighbour, and the Brennan Institute were not asked."
+        "closed. Tom Brennan, a neighbour, Ann Lee-Brennan and the Brennan Institute were not "
+        "asked."
     )
     mentions = _named(text, ("carla-brennan", "Carla Brennan"), ("park-min-ho", "Park Min Ho"))
     linked = [(m.actor, m.surface) for m in link_surnames(text, mentions, lambda _: True)]
