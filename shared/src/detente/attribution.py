@@ -38,7 +38,7 @@ from detente.sentences import Sentence, split_sentences
 
 __all__ = [
     "AGENT_COMPOUND", "MEDIATOR", "MENTIONED_ONLY", "OWN_SIDE", "PARTY", "PREPOSITIONS",
-    "Attribution", "Mention", "MentionFinder", "Sentence", "Statement", "attribute",
+    "THE_TWO", "Attribution", "Mention", "MentionFinder", "Sentence", "Statement", "attribute",
     "mask_mentions", "split_sentences",
 ]  # fmt: skip
 
@@ -262,6 +262,8 @@ _THE_TWO = re.compile(
     r"(leaders|presidents|ministers|men|women)|(?:sides|parties|delegations))\b(?!['’])"
 )
 _PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?" + _HONORIFIC)
+# The pair is the subject of a verb of its own, not a pronoun's guess at the last speaker.
+THE_TWO = 'pair named before "the two"'
 # How far back the pair may be named (characters before "the two").
 _PAIR_REACH = 400
 
@@ -290,6 +292,19 @@ def _add_the_two(
             if at - _PAIR_REACH <= m.start and m.end <= at
             and not (people and not finder.is_person(m.actor))
         ]  # fmt: skip
+        # "Greek Cypriot leader X and Turkish Cypriot leader Y": the people are the pair,
+        # not the state in the second one's title, which stands in the gap between them.
+        titled: dict[int, int] = {}  # a person's start → where its title's state starts
+        for m, after in pairwise(before):
+            gap = text[m.end : after.start]
+            if (
+                not finder.is_person(m.actor)
+                and finder.is_person(after.actor)
+                and _QUALIFIES_PERSON.fullmatch(gap)
+                and " and " not in gap
+            ):
+                titled[after.start] = m.start
+        before = [m for m in before if m.start not in titled.values()]
         for left, right in reversed(list(pairwise(before))):
             pair = [left.actor, right.actor]
             if states:
@@ -298,9 +313,10 @@ def _add_the_two(
                 ]  # fmt: skip
                 if any(finder.is_person(a) for a in pair):
                     continue
-            if pair[0] != pair[1] and _PAIR_GAP.fullmatch(text[left.end : right.start]):
-                speakers.setdefault(pair[0], "carried over")
-                speakers.setdefault(pair[1], "carried over")
+            gap = text[left.end : titled.get(right.start, right.start)]
+            if pair[0] != pair[1] and _PAIR_GAP.fullmatch(gap):
+                speakers.setdefault(pair[0], THE_TWO)
+                speakers.setdefault(pair[1], THE_TWO)
                 break
 
 
@@ -316,6 +332,10 @@ _RECALLED_YEARS = 2
 def _recalled(sentence: str, on: date) -> bool:
     lead = _DATED_LEAD.match(sentence)
     return lead is not None and int(lead.group(1)) <= on.year - _RECALLED_YEARS
+
+
+# A lead that opens a complement clause: "Accusations that", "Fears whether".
+_COMPLEMENT_LEAD = re.compile(r"\b(?:that|whether)\s*$", re.IGNORECASE)
 
 
 def attribute(
@@ -401,6 +421,8 @@ def attribute(
                 and not procedural_after(after)
                 # "Cyprus's division is ...": the possessor is not the subject.
                 and not after.startswith(("'s", "’s"))
+                # "Accusations that Rwanda arms ...": the clause is someone else's claim.
+                and _COMPLEMENT_LEAD.search(lead) is None
             )
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
             intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)

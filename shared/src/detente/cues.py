@@ -34,7 +34,7 @@ REPORTING_VERBS = frozenset(
 _AUXILIARIES = frozenset(
     """
     again already also are firmly further had has have is later on once openly publicly
-    repeatedly sharply strongly then was were will would
+    repeatedly sharply strongly then was were will would both
     """.split()
 )
 # Verbs that put the speaker after them ("..., said the Kremlin."); transitive ones such as
@@ -138,7 +138,9 @@ def procedural_after(rest: str) -> bool:
 
 
 _BE = frozenset("is are was were be been being".split())
-_PASSIVE_SKIP = frozenset("has have had will would may might must could can not also again".split())
+_PASSIVE_SKIP = frozenset(
+    "has have had will would may might must could can not also again only never still".split()
+)
 # Participles after "to be" that state the subject's own position, not what befell it:
 # "Iran is prepared to talk", "Russia is opposed to", "NATO was determined".
 _OWN_POSITION = frozenset(
@@ -152,6 +154,7 @@ _IRREGULAR_PARTICIPLES = frozenset(
     """
     split hit shot struck taken seen given held kept told left made built sent caught beaten
     known shown thrown driven drawn cut put brought bought fought won lost overrun overthrown
+    overcome led met paid sought bound found set hurt upheld withheld laid dealt heard
     """.split()
 )
 
@@ -242,6 +245,10 @@ def _role_of(before: str, rest: str) -> str | None:
         return words_before[-2]
     words_after = _words_between(rest[:60])
     if words_after and words_after[0] == "s":
+        # "naming X as Ukraine's defence minister", "talks with Russia's envoy": the role
+        # holder is an object there, and so is the state that owns the role.
+        if after_preposition(before) or _words_between(before[-12:])[-1:] == ["as"]:
+            return None
         return next((w for w in words_after[1:4] if w in _ROLE_NOUNS), None)
     return None
 
@@ -349,9 +356,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         # a person's envoy ("the Special Representative of the Secretary-General") speaks in
         # the envoy's voice, not the person's.
         return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
-    if "between" in before[-200:].lower() and (
-        _PARTY_BEFORE.search(before[-80:]) or _PARTY_SECOND.search(before[-200:])
-    ):
+    if "between" in before[-200:].lower() and _party(before):
         return PARTY
     if _MEDIATOR_BEFORE.search(before[-40:]):
         return MEDIATOR
@@ -386,6 +391,27 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     ):
         return "clause subject"
     return None
+
+
+# Talks someone asks for or a modal puts ahead are no act of the parties yet: "urged
+# dialogue between X and Y", "should be worked out in talks between X and Y".
+_NOT_YET = re.compile(
+    r"\b(?:should|must|ought|would|could|urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+for|"
+    r"encourag(?:e|es|ed|ing)|press(?:es|ed|ing)?\s+for|need\s+for)\b"
+    r"[^,;:.!?\"“”]*$",
+    re.IGNORECASE,
+)
+
+
+def _party(before: str) -> bool:
+    """Does `before` end where a party to an agreement, talks or a meeting is named, talks
+    that are held rather than asked for?"""
+    tail = before[-200:]
+    found = _PARTY_BEFORE.search(tail, max(0, len(tail) - 80)) or _PARTY_SECOND.search(tail)
+    if found is None:
+        return False
+    at = found.start()
+    return _NOT_YET.search(tail[max(0, at - 80) : at]) is None
 
 
 def _deed_after(rest: str) -> bool:

@@ -48,7 +48,7 @@ def mask_mentions(
 
 # Words that may stand right before a name without making it part of a longer one:
 # titles and ranks ("President Zuma", "Foreign Minister Lavrov").
-_TITLE_WORDS = frozenset(
+TITLE_WORDS = frozenset(
     """
     president prime minister ministers secretary chancellor mr mrs ms dr general gen ambassador
     king queen prince crown emir sheikh chairman chairwoman chairperson leader premier vice
@@ -240,7 +240,7 @@ class MentionFinder:
             return False
         word = before.group(1)
         word_start = start - len(before.group(0))
-        if word.lower() in _TITLE_WORDS:
+        if word.lower() in TITLE_WORDS:
             return False
         previous = normalised[max(0, word_start - 20) : word_start].rstrip(" \t")[-1:]
         if previous == "" or previous in '.!?:;"(\n':

@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from detente import bounds
 from detente.attribution import Attribution, Mention, MentionFinder, Statement, attribute
@@ -14,7 +15,13 @@ from detente.discovery import DiscoveredActor, discover
 from detente.events import ActorKind, ActorStance, Article, ArticleStances, MentionedActor
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
-from detente.roles import link_titles
+from detente.roles import (
+    link_surnames,
+    link_titles,
+    members_of,
+    members_speak_as_body,
+    sitters_speak_as_members,
+)
 from detente.sentences import Sentence
 from detente.stance_taking import (
     STANCE_THRESHOLD,
@@ -163,7 +170,10 @@ class StanceEngine:
             mentions, discovered = (
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
+            mentions = link_surnames(full, mentions, self.finder.is_person)
             mentions = link_titles(full, mentions, self.finder.is_person)
+            mentions = sitters_speak_as_members(full, mentions, self._bodies)
+            mentions = members_speak_as_body(full, mentions, self._bodies)
             mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
             stopped = len(found) == bounds.MAX_MENTIONS_PER_ARTICLE
             _count(cut, bounds.MENTIONS_PER_ARTICLE, 1 if left_out or stopped else 0)
@@ -210,6 +220,10 @@ class StanceEngine:
                 for actor in actors:
                     actor.features.update(agency_features([next(p_agent) for _ in actor.windows]))
         return named
+
+    @cached_property
+    def _bodies(self) -> dict[str, str]:
+        return members_of(self.registry)
 
     def _principal(self, actor_id: str, discovered: dict[str, DiscoveredActor]) -> str:
         """The state or body an actor speaks for, as the indices roll it up."""
