@@ -108,9 +108,11 @@ def _train(args: argparse.Namespace) -> int:
         classes = tuple(str(c) for c in pipeline.classes_)
         engine = StanceEngine.create(registry, StanceModel(pipeline, "training", classes))
         passages = list(corpora.read_attribution(args.attribution))
-        train = training.stance_taking_examples(
-            [p for p in passages if p.crisis not in training.TEST_CRISES], engine
-        )
+        training_passages = [p for p in passages if p.crisis not in training.TEST_CRISES]
+        if args.cross_fit:  # each crisis scored by a statement model that never saw it
+            train = training.cross_fitted_examples(split.train, training_passages, registry)
+        else:
+            train = training.stance_taking_examples(training_passages, engine)
         test = training.stance_taking_examples(
             [p for p in passages if p.crisis in training.TEST_CRISES], engine
         )
@@ -203,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--plover", type=Path, help="PLOVER_GSR_CAMEO.txt")
     train.add_argument("--unscon", type=Path, help="UNSCon conflict_annotations.csv")
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    train.add_argument(
+        "--cross-fit", action="store_true",
+        help="second stage: read each training crisis's passages with a statement model fit "
+        "without that crisis (5 more statement fits; see models/README.md)",
+    )  # fmt: skip
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("evaluate", help="scores on held-out crises and real news")

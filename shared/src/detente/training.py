@@ -13,7 +13,7 @@ from typing import Any
 from detente.attribution import Mention, MentionFinder, mask_mentions
 from detente.corpora import JudgedPassage, LabelledStatement
 from detente.events import Article
-from detente.model import write_checksum
+from detente.model import StanceModel, write_checksum
 from detente.registry import ActorRegistry
 from detente.stance_taking import STANCE_THRESHOLD, agency_features
 from detente.stances import OTHER_ACTOR_TOKEN, SPEAKER_TOKEN, StanceEngine
@@ -229,6 +229,33 @@ def stance_taking_examples(
                 examples.windows.append(actor.windows)
                 examples.labels.append(int(verdicts[actor.id] != "none"))
                 examples.crises.append(passage.crisis)
+    return examples
+
+
+def cross_fitted_examples(
+    statements: Sequence[LabelledStatement],
+    passages: Sequence[JudgedPassage],
+    registry: ActorRegistry,
+    folds: int = 5,
+) -> StanceTakingExamples:
+    """`stance_taking_examples` with each crisis's passages read by a statement model fit
+    without that crisis's statements (folds by crisis), so that the second stage learns
+    from statement scores like those it meets at run time, on crises the statement model
+    never saw, rather than from a model that already knows the crisis's words."""
+    from sklearn.model_selection import GroupKFold
+
+    examples = StanceTakingExamples()
+    crises = [p.crisis for p in passages]
+    for _, test in GroupKFold(n_splits=folds).split(passages, groups=crises):
+        held = {crises[i] for i in test}
+        pipeline = fit([s for s in statements if s.crisis not in held], registry)
+        classes = tuple(str(c) for c in pipeline.classes_)
+        engine = StanceEngine.create(registry, StanceModel(pipeline, "training", classes))
+        part = stance_taking_examples([passages[i] for i in test], engine)
+        examples.features += part.features
+        examples.windows += part.windows
+        examples.labels += part.labels
+        examples.crises += part.crises
     return examples
 
 

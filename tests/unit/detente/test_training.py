@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from detente import training
 from detente.attribution import MentionFinder, attribute
 from detente.corpora import JudgedPassage, LabelledStatement
@@ -115,4 +117,36 @@ def test_the_cut_is_chosen_on_out_of_fold_scores_of_the_training_crises() -> Non
     # Every actor is scored by a model that never saw its crisis, and still told apart.
     assert min(p for p, g in zip(proba, examples.labels, strict=True) if g) > max(
         p for p, g in zip(proba, examples.labels, strict=True) if not g
+    )
+
+
+def test_cross_fitting_reads_each_crisis_with_a_statement_model_that_never_saw_it(
+    registry: ActorRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fitted_on: list[set[str]] = []
+    read: list[set[str]] = []
+    fit, examples_of = training.fit, training.stance_taking_examples
+
+    def recording_fit(items: list[LabelledStatement], reg: ActorRegistry) -> object:
+        fitted_on.append({s.crisis for s in items})
+        return fit(items, reg)
+
+    def recording_examples(items: list[JudgedPassage], engine: StanceEngine) -> object:
+        read.append({p.crisis for p in items})
+        return examples_of(items, engine)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    monkeypatch.setattr(training, "stance_taking_examples", recording_examples)
+    crossed = training.cross_fitted_examples(statements(), passages(), registry, folds=3)
+    assert len(fitted_on) == len(read) == 3
+    for statement_crises, passage_crises in zip(fitted_on, read, strict=True):
+        assert statement_crises and not statement_crises & passage_crises
+    # The same judged actors as the plain path, each once.
+    pipeline = fit(statements(), registry)
+    engine = StanceEngine.create(
+        registry, StanceModel(pipeline, "training", tuple(str(c) for c in pipeline.classes_))
+    )
+    plain = examples_of(passages(), engine)
+    assert sorted(zip(crossed.crises, crossed.labels, strict=True)) == sorted(
+        zip(plain.crises, plain.labels, strict=True)
     )
