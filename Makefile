@@ -92,7 +92,8 @@ train: ## Rebuild the shipped stance model (see models/README.md)
 	$(VENV)/detente train --neutral data/training/neutral \
 		--attribution data/training/attribution \
 		--plover ../shared/data/plover-gsr/PLOVER_GSR_CAMEO.txt \
-		--unscon ../shared/data/unscon/conflict_annotations.csv --out models/stance.skops
+		--unscon ../shared/data/unscon/conflict_annotations.csv --cross-fit \
+		--stance-threshold 0.40 --out models/stance.skops
 
 NEWS_DEV ?= ../shared/data/news-dev
 evaluate: ## Who takes a stance, and which: scores on the judged real news in ../shared (STANCE_THRESHOLD=0.35: at another cut)

@@ -77,6 +77,8 @@ def _classify(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from detente import corpora, training
 
+    if args.stance_threshold is not None and not 0.0 < args.stance_threshold < 1.0:
+        raise ValueError(f"--stance-threshold {args.stance_threshold} is not between 0 and 1")
     registry = ActorRegistry.load(args.registry)
     statements = list(corpora.read_own(args.statements))
     sources = {"own": len(statements)}
@@ -125,8 +127,12 @@ def _train(args: argparse.Namespace) -> int:
         training.add_agency(train, None)  # out of fold
         training.add_agency(test, agency)
         stance_taking = training.fit_stance_taking(train.features, train.labels)
-        # Chosen on the training crises out of fold; the held-out crises only score it.
-        threshold = training.choose_threshold(training.out_of_fold_p_stance(train), train.labels)
+        if args.stance_threshold is not None:  # fixed by the caller (models/README.md)
+            threshold = args.stance_threshold
+        else:  # chosen on the training crises out of fold; the held-out crises only score it
+            threshold = training.choose_threshold(
+                training.out_of_fold_p_stance(train), train.labels
+            )
         sources["own_attribution_passages"] = len(passages)
         metadata["stance_taking_held_out"] = training.evaluate_stance_taking(
             stance_taking, test.features, test.labels, threshold
@@ -205,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--plover", type=Path, help="PLOVER_GSR_CAMEO.txt")
     train.add_argument("--unscon", type=Path, help="UNSCon conflict_annotations.csv")
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    train.add_argument(
+        "--stance-threshold", type=float, default=None,
+        help="store this p_stance cut instead of choosing it on the training crises",
+    )  # fmt: skip
     train.add_argument(
         "--cross-fit", action="store_true",
         help="second stage: read each training crisis's passages with a statement model fit "

@@ -63,3 +63,13 @@ def test_evaluate_can_score_at_another_stance_cut(
     assert report["stance_threshold"] == 0.0
     # At a cut of 0 every named actor takes a stance: NATO and France join Russia.
     assert everyone == 3 > shipped >= 1
+
+
+@pytest.mark.parametrize("cut", ["0", "1.5", "-0.2"])
+def test_train_refuses_a_stance_cut_outside_zero_to_one_before_any_work(
+    cut: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "model.skops"
+    assert main(["train", "--stance-threshold", cut, "--out", str(out)]) == 2
+    assert "--stance-threshold" in capsys.readouterr().err
+    assert not out.exists()
