@@ -106,12 +106,14 @@ async def fold(
     state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
     # Judged before the duplicate fence: a forgotten subject has no fence, and must refuse
     # what it would have refused had it been kept (detente.forgetting).
-    late = behind_partition(contribution)
-    if late is None and indices.already_applied(state, contribution):
-        metrics.DUPLICATES.inc()
-        return
-    if late is None and indices.is_late(state, contribution.published_at, allowed_lateness()):
-        late = "the subject's watermark minus the allowed lateness"
+    partition, hour = subject_partition(subject), indices.hour_of(contribution.published_at)
+    late = behind_partition(partition, hour)
+    if late is None:
+        if indices.already_applied(state, contribution):
+            metrics.DUPLICATES.inc()
+            return
+        if indices.is_late(state, contribution.published_at, allowed_lateness()):
+            late = "the subject's watermark minus the allowed lateness"
     if late is not None:
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
         await delivery.dead_letter(
@@ -123,18 +125,16 @@ async def fold(
         )
         return
     state = indices.apply(state, contribution)
-    subject_clock.observe(subject_partition(subject), indices.hour_of(contribution.published_at))
+    subject_clock.observe(partition, hour)
     if batch is None:
         batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
     batch.state, batch.last = state, contribution
     batch.applied.append((contribution.article_produced_at, contribution.published_at))
 
 
-def behind_partition(contribution: Contribution) -> str | None:
-    """Is a contribution older than its partition's newest hour allows (detente.forgetting,
-    rule 2)? What it is older than, if so."""
-    partition = subject_partition(contribution.subject)
-    hour = indices.hour_of(contribution.published_at)
+def behind_partition(partition: int, hour: int) -> str | None:
+    """Is a contribution of `hour` older than its partition's newest hour allows
+    (detente.forgetting, rule 2)? What it is older than, if so."""
     if not forgetting.behind_partition(hour, subject_clock.hours.get(partition), lateness_hours()):
         return None
     bound = forgetting.partition_lateness_hours(lateness_hours())

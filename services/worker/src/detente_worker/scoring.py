@@ -22,6 +22,7 @@ import asyncio
 import multiprocessing
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
 
 from detente import bounds
 from detente.bounds import Cuts
@@ -56,6 +57,13 @@ def pieces(articles: Sequence[Article], limit: int | None = None) -> list[list[A
     return bounds.chunks_by_size(articles, lambda a: len(a.title) + len(a.text), limit)
 
 
+def _remote() -> Any:
+    """classify_process.py, which imports this module: imported when first needed."""
+    from detente_worker import classify_process
+
+    return classify_process
+
+
 class ClassifyingProcess:
     """One process that classifies (classify_process.py), started on first use."""
 
@@ -64,31 +72,25 @@ class ClassifyingProcess:
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            from detente_worker import classify_process
-
             # `spawn`: a fork of a process running an event loop and Kafka clients would
             # inherit their threads' locks in whatever state they were.
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=classify_process.start,
+                initializer=_remote().start,
             )
         return self._pool
 
     def start(self) -> str:
         """Start the process and wait until its engine is loaded; the model version."""
-        from detente_worker import classify_process
-
-        return self.pool().submit(classify_process.ready).result()
+        return self.pool().submit(_remote().ready).result()
 
     async def classify(
         self, articles: Sequence[Article], observe_model: Callable[[float], None]
     ) -> list[Result]:
-        from detente_worker import classify_process
-
         loop = asyncio.get_running_loop()
         results, seconds = await loop.run_in_executor(
-            self.pool(), classify_process.classify_piece, articles
+            self.pool(), _remote().classify_piece, articles
         )
         for value in seconds:
             observe_model(value)
