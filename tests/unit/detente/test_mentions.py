@@ -61,12 +61,40 @@ def test_the_title_of_a_state_names_the_same_holder_as_its_adjective_form(
         ("the Prime Minister of India", date(2010, 6, 1), "manmohan-singh"),
         ("the Prime Minister of India", date(2019, 2, 26), "narendra-modi"),
         ("the Custodian of the Two Holy Mosques", date(2018, 9, 16), "king-salman"),
+        ("the Chinese foreign minister", date(2010, 3, 1), "yang-jiechi"),
+        ("the Chinese foreign minister", date(2023, 4, 1), "qin-gang"),
+        ("the Chinese foreign minister", date(2024, 4, 1), "wang-yi"),
+        ("the Chinese premier", date(2016, 1, 1), "li-keqiang"),
+        ("the Russian prime minister", date(2010, 1, 1), "vladimir-putin"),
+        ("the Russian prime minister", date(2021, 1, 1), "mikhail-mishustin"),
+        ("the British foreign secretary", date(2012, 1, 1), "william-hague"),
+        ("the French foreign minister", date(2015, 11, 30), "laurent-fabius"),
+        ("the German foreign minister", date(2011, 1, 1), "guido-westerwelle"),
+        ("the German foreign minister", date(2015, 1, 1), "frank-walter-steinmeier"),
+        ("Ukraine's foreign minister", date(2022, 3, 1), "dmytro-kuleba"),
+        ("the Turkish foreign minister", date(2012, 1, 1), "ahmet-davutoglu"),
+        ("India's external affairs minister", date(2016, 1, 1), "sushma-swaraj"),
+        ("the State Department spokeswoman", date(2014, 3, 1), "jen-psaki"),
+        ("the State Department spokesman", date(2022, 2, 1), "ned-price"),
     ],
 )
-def test_heads_of_government_resolve_by_date(
-    finder: MentionFinder, text: str, on: date, holder: str
-) -> None:
+def test_offices_resolve_by_date(finder: MentionFinder, text: str, on: date, holder: str) -> None:
     assert [actor for actor, _ in found(finder, text, on)] == [holder]
+
+
+def test_a_named_holder_wins_over_the_date_and_an_unnamed_spokesman_is_nobody(
+    finder: MentionFinder,
+) -> None:
+    # The name after the title decides, even on a date when the title was someone else's.
+    assert found(finder, "the State Department spokesman, Ned Price, said", date(2024, 1, 1)) == [
+        ("ned-price", "Ned Price")
+    ]
+    # "A spokesman" is one of many, not the spokesperson: the department, not a person.
+    assert [a for a, _ in found(finder, "a State Department spokesman said", date(2022, 2, 1))] == [
+        "state-department"
+    ]
+    # Between two terms of the same minister, a caretaker the registry lacks: nobody.
+    assert found(finder, "the Turkish foreign minister", date(2015, 10, 1)) == []
 
 
 def test_an_office_vacant_on_the_date_names_nobody(finder: MentionFinder) -> None:
