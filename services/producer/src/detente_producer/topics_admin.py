@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
@@ -12,8 +13,17 @@ from detente.topics import TopicNames, TopicSpec, topic_specs
 from detente_producer.settings import Settings
 
 
-def ensure_topics(admin: KafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
-    """Create the missing topics; returns the names created. Existing ones are left alone."""
+def ensure_topics(
+    admin: KafkaAdminClient, specs: list[TopicSpec], visible_within: float = 30.0
+) -> list[str]:
+    """Create the missing topics; returns the names created. Existing ones are left alone.
+
+    Returns only once the broker's metadata shows every created topic with all its
+    partitions: the controller answers as soon as it has recorded a topic, and a worker
+    that asks the broker a moment later is told the topic does not exist yet (seen here
+    under load, a second after creation), then sits without partitions until its next
+    metadata refresh.
+    """
     existing = set(admin.list_topics())
     missing = [s for s in specs if s.name not in existing]
     created = []
@@ -25,7 +35,33 @@ def ensure_topics(admin: KafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
             created.append(spec.name)
         except TopicAlreadyExistsError:
             pass
+    wait_until_visible(admin, {s.name: s.partitions for s in missing}, visible_within)
     return created
+
+
+def wait_until_visible(
+    admin: KafkaAdminClient, partitions: dict[str, int], timeout: float, poll: float = 0.1
+) -> None:
+    """Wait until the broker's metadata lists each topic with its partition count."""
+    deadline = time.monotonic() + timeout
+    pending = dict(partitions)
+    while pending:
+        shown = {topic.get("name"): topic for topic in admin.describe_topics(list(pending))}
+        pending = {
+            name: count
+            for name, count in pending.items()
+            if name not in shown
+            or shown[name].get("error_code") != 0
+            or len(shown[name].get("partitions") or ()) < count
+        }
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            raise KafkaTimeoutError(
+                f"topics created but not in the broker's metadata after {timeout:.0f}s: "
+                + ", ".join(sorted(pending))
+            )
+        time.sleep(poll)
 
 
 def main(argv: list[str] | None = None) -> int:

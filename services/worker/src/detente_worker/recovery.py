@@ -131,7 +131,17 @@ async def check_partition_counts(sender: Any, assigned: Any, **kwargs: Any) -> N
     for topic in (articles_topic, contributions_topic):
         name = topic.get_topic_name()
         found = app.consumer.topic_partitions(name)
-        if found is not None and found != settings.partitions:
+        if found == 0:
+            # Not in the metadata yet. Waiting for a rebalance onto it was tried: the agent
+            # then crashed on its first table write (the producer lacked the changelog's
+            # metadata), so start afresh once the topic exists.
+            delivery.exit_now(
+                f"input topic {name} is not in the broker's metadata (not created yet, or "
+                "created a moment ago): create the topics first (detente-topics); exiting "
+                "to be started again",
+                75,  # EX_TEMPFAIL
+            )
+        elif found != settings.partitions:
             delivery.exit_now(
                 f"topic {name} has {found} partitions, DETENTE_PARTITIONS says "
                 f"{settings.partitions}: recreate the topic or fix the setting",
