@@ -12,13 +12,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import ValidationError
 
 from detente import alerts, forgetting, indices
 from detente.event_time import written_at
 from detente.events import Contribution, ContributionBundle
+from detente.folding import SubjectFold
 from detente_worker import delivery, fencing, metrics
 from detente_worker.app import settings
 from detente_worker.classify import subject_partition
@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SubjectBatch:
-    """A subject's state after the batch's contributions, and what they were."""
+    """A subject's state folding in the batch's contributions, and what they were."""
 
-    state: dict[str, Any]
+    fold: SubjectFold
     last: Contribution
     partition: int
     applied: list[tuple[float | None, datetime]] = field(default_factory=list)
@@ -103,16 +103,19 @@ async def fold(
         )  # fmt: skip
         return
     batch = touched.get(subject)
-    state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
+    if batch is None:
+        folding = SubjectFold(index_state.get(subject.encode()) or indices.empty_state())
+    else:
+        folding = batch.fold
     # Judged before the duplicate fence: a forgotten subject has no fence, and must refuse
     # what it would have refused had it been kept (detente.forgetting).
     partition, hour = subject_partition(subject), indices.hour_of(contribution.published_at)
     late = behind_partition(partition, hour)
     if late is None:
-        if indices.already_applied(state, contribution):
+        if folding.already_applied(contribution):
             metrics.DUPLICATES.inc()
             return
-        if indices.is_late(state, contribution.published_at, allowed_lateness()):
+        if folding.is_late(contribution.published_at, allowed_lateness()):
             late = "the subject's watermark minus the allowed lateness"
     if late is not None:
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
@@ -124,11 +127,11 @@ async def fold(
             key=subject.encode(),
         )
         return
-    state = indices.apply(state, contribution)
+    folding.add(contribution)
     subject_clock.observe(partition, hour)
     if batch is None:
-        batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
-    batch.state, batch.last = state, contribution
+        batch = touched[subject] = SubjectBatch(folding, contribution, record.partition)
+    batch.last = contribution
     batch.applied.append((contribution.article_produced_at, contribution.published_at))
 
 
@@ -143,7 +146,7 @@ def behind_partition(partition: int, hour: int) -> str | None:
 
 async def publish_subject(subject: str, batch: SubjectBatch) -> None:
     kind, actors = batch.last.subject_kind, batch.last.actors
-    state = batch.state
+    state = batch.fold.state()
     alert = alerts.detect_spike(subject, kind, actors, state)
     if alert is not None:
         state = alerts.mark_alerted(state)
