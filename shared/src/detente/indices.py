@@ -67,8 +67,16 @@ class _Sums:
         )
 
 
-def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Contribution]:
-    """What one article adds to each subject it touches.
+def contributions(
+    stances: ArticleStances,
+    registry: ActorRegistry,
+    *,
+    source_partition: int | None = None,
+    source_offset: int | None = None,
+    article_produced_at: float | None = None,
+) -> list[Contribution]:
+    """What one article adds to each subject it touches; each contribution carries where the
+    article was read (`source_partition`, `source_offset`) and its record's timestamp.
 
     Each actor counts for itself and rolls up its lineage (Putin and Lavrov count toward
     Russia). Dyads pair the principals (top of lineage) seen in the same article and are
@@ -100,7 +108,9 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
     principals = sorted({lineages[a][-1] for a in own})
 
     def make(subject: str, kind: SubjectKind, actors: list[str], sums: _Sums) -> Contribution:
-        return Contribution(
+        # Built from validated stances, so not validated again: about a dozen per article,
+        # validation was a tenth of the worker's time outside the model (docs/performance.md).
+        return Contribution.model_construct(
             subject=subject,
             subject_kind=kind,
             actors=actors,
@@ -109,6 +119,9 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
             hardline_weight=round(sums.hardline_weight, 6),
             weight=round(sums.weight, 6),
             statements=sums.statements,
+            source_partition=source_partition,
+            source_offset=source_offset,
+            article_produced_at=article_produced_at,
         )
 
     out = [make(actor_subject(a), "actor", [a], s) for a, s in sorted(rolled.items())]

@@ -178,24 +178,20 @@ async def publish(
         metrics.count_bounded(cut)
         seen_articles[article.id.encode()] = positions[article.id]
         await send_stances(article, stances, classified_at)
-        contributions.extend(
-            # Where the article was read fences replays; its Kafka timestamp carries over,
-            # so the end-to-end delay counts from when the article was produced.
-            contribution.model_copy(
-                update={
-                    "source_partition": record.partition,
-                    "source_offset": record.offset,
-                    "article_produced_at": record.produced_at,
-                }
-            )
-            for contribution in indices.contributions(stances, registry)
-        )
+        # Where the article was read fences replays; its Kafka timestamp carries over, so
+        # the end-to-end delay counts from when the article was produced.
+        placed = indices.contributions(
+            stances, registry, source_partition=record.partition,
+            source_offset=record.offset, article_produced_at=record.produced_at,
+        )  # fmt: skip
+        contributions.extend(placed)
     await send_contributions(contributions)
 
 
 async def send_stances(article: Article, stances: ArticleStances, classified_at: datetime) -> None:
     for stance in stances.actors:
-        event = StanceEvent(
+        # Made of the engine's validated output: not validated again (docs/performance.md).
+        event = StanceEvent.model_construct(
             article_id=article.id, published_at=article.published_at, title=article.title,
             model_version=stances.model_version, stance=stance, classified_at=classified_at,
             mentioned=stances.mentioned,
