@@ -48,7 +48,7 @@ async def handle_contributions(records: Sequence[Record]) -> None:
     touched: dict[str, SubjectBatch] = {}
     now = datetime.now(UTC)  # when a record has no timestamp of its own
     for record in records:
-        metrics.CONSUMED.labels(topic=record.topic).inc()
+        metrics.consumed(record.topic).inc()
         for contribution in await unbundle(record):
             await fold(touched, contribution, record, now)
     fencing.ensure_still_member()

@@ -76,7 +76,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     accepted: list[tuple[Record, Article]] = []
     positions: dict[str, str] = {}
     for record in records:
-        metrics.CONSUMED.labels(topic=record.topic).inc()
+        metrics.consumed(record.topic).inc()
         article = await parse_article(record)
         if article is None:
             continue

@@ -31,7 +31,7 @@ async def send(
     its throughput at about eight outputs per article (docs/performance.md)."""
     name = topic.get_topic_name()
     deliveries.append(await app.producer.send(name, key, value, partition, None, None))
-    metrics.PRODUCED.labels(topic=name).inc()
+    metrics.produced(name).inc()
 
 
 async def dead_letter(
