@@ -108,9 +108,7 @@ def contributions(
     principals = sorted({lineages[a][-1] for a in own})
 
     def make(subject: str, kind: SubjectKind, actors: list[str], sums: _Sums) -> Contribution:
-        # Built from validated stances, so not validated again: about a dozen per article,
-        # validation was a tenth of the worker's time outside the model (docs/performance.md).
-        return Contribution.model_construct(
+        return Contribution(
             subject=subject,
             subject_kind=kind,
             actors=actors,

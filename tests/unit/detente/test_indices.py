@@ -82,7 +82,7 @@ def test_contributions_are_valid_events_and_carry_where_the_article_was_read(
         stances, registry, source_partition=3, source_offset=41, article_produced_at=1.5e9
     )
     assert {c.subject_kind for c in placed} == {"actor", "dyad", "directed", "global"}
-    for made in placed:  # built without validation: what a reader validates is the same
+    for made in placed:  # what a reader validates is what was sent
         read = Contribution.model_validate_json(made.to_json_bytes())
         assert read == made and read.to_json_bytes() == made.to_json_bytes()
         assert (made.source_partition, made.source_offset, made.article_produced_at) == (

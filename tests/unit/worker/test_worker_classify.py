@@ -32,8 +32,7 @@ def test_an_article_becomes_stances_and_subject_contributions(
         for (key, _), s in zip(outbox.of(topics.stances_topic), stances, strict=True)
     )
     assert all(s.article_id == "unit-1" and s.model_version for s in stances)
-    # Stances and contributions are built without validating them again: what a reader
-    # validates from the record is what was sent, to the byte.
+    # What a reader validates from the records is what was sent, to the byte.
     sent = [value for _, value in outbox.of(topics.stances_topic)]
     assert [s.to_json_bytes() for s in stances] == sent
     russia = next(s for s in stances if s.stance.actor == "russia")
