@@ -150,7 +150,7 @@ async def publish_subject(subject: str, batch: SubjectBatch) -> None:
     alert = alerts.detect_spike(subject, kind, actors, state)
     if alert is not None:
         state = alerts.mark_alerted(state)
-    index_state[subject.encode()] = state
+    await index_state.write(subject.encode(), state)
     update = indices.index_update(subject, kind, actors, state)
     await delivery.send(indices_topic, key=subject.encode(), value=update.to_json_bytes())
     if alert is not None:

@@ -176,7 +176,7 @@ async def publish(
             continue
         stances, cut = result
         metrics.count_bounded(cut)
-        seen_articles[article.id.encode()] = positions[article.id]
+        await seen_articles.write(article.id.encode(), positions[article.id])
         await send_stances(article, stances, classified_at)
         # Where the article was read fences replays; its Kafka timestamp carries over, so
         # the end-to-end delay counts from when the article was produced.

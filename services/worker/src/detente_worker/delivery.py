@@ -22,16 +22,18 @@ deliveries: list[Any] = []
 
 async def send(
     topic: Any, *, value: bytes | None, key: bytes | None = None, partition: int | None = None
-) -> None:
+) -> asyncio.Future[Any]:
     """Hand one record (None: a tombstone) to the producer; `flush_outputs` checks that it
-    was delivered.
+    was delivered. Returns the delivery's future (its record's metadata once on the broker).
 
     Straight to the producer, not through `topic.send`: Faust's channel path (a future
     message, its producer buffer, a callback per record) cost the worker about a sixth of
     its throughput at about eight outputs per article (docs/performance.md)."""
     name = topic.get_topic_name()
-    deliveries.append(await app.producer.send(name, key, value, partition, None, None))
+    delivered = await app.producer.send(name, key, value, partition, None, None)
+    deliveries.append(delivered)
     metrics.produced(name).inc()
+    return delivered
 
 
 async def dead_letter(
