@@ -88,28 +88,18 @@ class FencedTable(DirectTable):
             yield event
 
 
+def _bytes_keyed(table_class: type[DirectTable], name: str, **extra: Any) -> Any:
+    """A table of this app keyed by raw bytes and placed by the producer's partitioner."""
+    table = table_class(
+        app, name=name, beacon=app.tables.beacon, key_type=bytes,
+        partitions=settings.partitions, use_partitioner=True, **extra,
+    )  # fmt: skip
+    return app.tables.add(table)
+
+
 # Article id → where it was first read and its publication hour (detente.dedup.Sighting).
-seen_articles = app.tables.add(
-    DirectTable(
-        app,
-        name="seen-articles",
-        beacon=app.tables.beacon,
-        key_type=bytes,
-        partitions=settings.partitions,
-        use_partitioner=True,
-    )
-)
+seen_articles: DirectTable = _bytes_keyed(DirectTable, "seen-articles")
 
 # Index subject (b"actor:russia", b"dyad:france|russia", b"global") → its index state.
 # A frozen worker's late write of a subject is dropped when read back (detente.indices).
-index_state = app.tables.add(
-    FencedTable(
-        app,
-        name="index-state",
-        beacon=app.tables.beacon,
-        key_type=bytes,
-        partitions=settings.partitions,
-        use_partitioner=True,
-        is_older=superseded,
-    )
-)
+index_state: FencedTable = _bytes_keyed(FencedTable, "index-state", is_older=superseded)
