@@ -131,6 +131,10 @@ def test_a_window_without_index_loses_its_series(prom, make_metrics):
     assert value(prom, "detente_worker_tension_index", **labels, window="24h") == 80.0
     # No buckets in the update: no baseline series either.
     assert value(prom, "detente_worker_tension_index", **labels, window="baseline") is None
+    # The series comes back with the window's next index, and follows it.
+    metrics.observe_index(make_update("actor:france", index_1h=55.0, index_24h=70.0))
+    assert value(prom, "detente_worker_tension_index", **labels, window="1h") == 55.0
+    assert value(prom, "detente_worker_tension_index", **labels, window="24h") == 70.0
 
 
 def test_top_k_keeps_the_most_active_subjects_and_removes_the_others(prom, make_metrics, clock):
