@@ -67,8 +67,16 @@ class _Sums:
         )
 
 
-def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Contribution]:
-    """What one article adds to each subject it touches.
+def contributions(
+    stances: ArticleStances,
+    registry: ActorRegistry,
+    *,
+    source_partition: int | None = None,
+    source_offset: int | None = None,
+    article_produced_at: float | None = None,
+) -> list[Contribution]:
+    """What one article adds to each subject it touches; each contribution carries where the
+    article was read (`source_partition`, `source_offset`) and its record's timestamp.
 
     Each actor counts for itself and rolls up its lineage (Putin and Lavrov count toward
     Russia). Dyads pair the principals (top of lineage) seen in the same article and are
@@ -109,6 +117,9 @@ def contributions(stances: ArticleStances, registry: ActorRegistry) -> list[Cont
             hardline_weight=round(sums.hardline_weight, 6),
             weight=round(sums.weight, 6),
             statements=sums.statements,
+            source_partition=source_partition,
+            source_offset=source_offset,
+            article_produced_at=article_produced_at,
         )
 
     out = [make(actor_subject(a), "actor", [a], s) for a, s in sorted(rolled.items())]
@@ -209,36 +220,11 @@ def afresh(state: dict[str, Any]) -> dict[str, Any]:
 
 def apply(state: dict[str, Any], contribution: Contribution) -> dict[str, Any]:
     """A new state with `contribution` added; buckets older than the longest window are
-    dropped, and a subject idle for longer than that starts afresh, totals included."""
-    hour = hour_of(contribution.published_at)
-    if idle_too_long(state, hour):
-        state = afresh(state)
-    buckets = {int(b[0]): list(b) for b in state["buckets"]}
-    bucket = buckets.setdefault(hour, [hour, 0.0, 0.0, 0, 0])
-    bucket[1] = round(bucket[1] + contribution.hardline_weight, 6)
-    bucket[2] = round(bucket[2] + contribution.weight, 6)
-    bucket[3] += contribution.statements
-    bucket[4] += 1
-    watermark = max(hour, state["watermark_hour"] if state["watermark_hour"] is not None else hour)
-    horizon = watermark - RETENTION_HOURS - 1
-    kept = sorted((b for h, b in buckets.items() if h > horizon), key=lambda b: b[0])
-    entry = [hour, contribution.article_id, contribution.hardline_weight, contribution.weight]
-    # Ordered by (hour, article id), so the kept set does not depend on arrival order.
-    recent = sorted([*state.get("recent", []), entry], key=lambda e: (e[0], e[1]))
-    sources = dict(state.get("sources", {}))
-    if contribution.source_partition is not None and contribution.source_offset is not None:
-        key = str(contribution.source_partition)
-        sources[key] = max(sources.get(key, -1), contribution.source_offset)
-    return {
-        **state,
-        "sources": sources,
-        "buckets": kept,
-        "watermark_hour": watermark,
-        "statements": state["statements"] + contribution.statements,
-        "articles": state["articles"] + 1,
-        "last": contribution.article_id,
-        "recent": [e for e in recent if e[0] > watermark - 24][-RECENT_ARTICLES:],
-    }
+    dropped, and a subject idle for longer than that starts afresh, totals included. Stage
+    two folds a batch of them at once (`detente.folding.SubjectFold`)."""
+    from detente.folding import SubjectFold  # it builds on this module's definitions
+
+    return SubjectFold(state).add(contribution).state()
 
 
 @dataclass(frozen=True)

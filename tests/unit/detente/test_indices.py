@@ -71,6 +71,28 @@ def test_directed_dyads_take_one_sides_stances_toward_the_other(registry: ActorR
     assert "dyad:russia|ukraine" not in {c.subject for c in result}
 
 
+def test_contributions_are_valid_events_and_carry_where_the_article_was_read(
+    registry: ActorRegistry,
+) -> None:
+    putin = stance("vladimir-putin", "person", "russia", 0.9).model_copy(
+        update={"targets": ["ukraine"]}
+    )
+    stances = article("a1", T0, putin, stance("emmanuel-macron", "person", "france", 0.2))
+    placed = indices.contributions(
+        stances, registry, source_partition=3, source_offset=41, article_produced_at=1.5e9
+    )
+    assert {c.subject_kind for c in placed} == {"actor", "dyad", "directed", "global"}
+    for made in placed:  # what a reader validates is what was sent
+        read = Contribution.model_validate_json(made.to_json_bytes())
+        assert read == made and read.to_json_bytes() == made.to_json_bytes()
+        assert (made.source_partition, made.source_offset, made.article_produced_at) == (
+            3, 41, 1.5e9,
+        )  # fmt: skip
+    where = {"source_partition": 3, "source_offset": 41, "article_produced_at": 1.5e9}
+    bare = indices.contributions(stances, registry)
+    assert [c.model_copy(update=where) for c in bare] == placed
+
+
 def contribution(article_id: str, when: datetime, hard: float, weight: float) -> Contribution:
     return Contribution(
         subject="actor:russia", subject_kind="actor", actors=["russia"], article_id=article_id,

@@ -131,6 +131,10 @@ def test_a_window_without_index_loses_its_series(prom, make_metrics):
     assert value(prom, "detente_worker_tension_index", **labels, window="24h") == 80.0
     # No buckets in the update: no baseline series either.
     assert value(prom, "detente_worker_tension_index", **labels, window="baseline") is None
+    # The series comes back with the window's next index, and follows it.
+    metrics.observe_index(make_update("actor:france", index_1h=55.0, index_24h=70.0))
+    assert value(prom, "detente_worker_tension_index", **labels, window="1h") == 55.0
+    assert value(prom, "detente_worker_tension_index", **labels, window="24h") == 70.0
 
 
 def test_top_k_keeps_the_most_active_subjects_and_removes_the_others(prom, make_metrics, clock):
@@ -375,3 +379,28 @@ def test_settings_from_the_environment(monkeypatch):
     settings = MetricsSettings()
     assert settings.top_subjects == 7
     assert settings.subjects == ["actor:russia", "dyad:nato|russia"]
+
+
+def test_many_delays_observed_at_once_expose_what_one_at_a_time_does() -> None:
+    from prometheus_client import Histogram, generate_latest
+
+    from detente_worker.metrics import observe_many
+
+    # Amounts on bucket bounds, between them, past the last, and sums exact in binary.
+    amounts = [0.0, 0.01, 0.0125, 0.25, 0.5, 0.75, 1.0, 2.5, 3.0, 900.0, 5000.0, 0.25]
+    exposed = []
+    for many in (False, True):
+        registry = CollectorRegistry()
+        histogram = Histogram("delays_seconds", "d", buckets=(0.01, 0.25, 1.0, 2.5, 900.0),
+                              registry=registry)  # fmt: skip
+        if many:
+            observe_many(histogram, amounts)
+            observe_many(histogram, [])
+        else:
+            for amount in amounts:
+                histogram.observe(amount)
+        exposed.append(
+            [line for line in generate_latest(registry).splitlines() if b"_created" not in line]
+        )
+    assert exposed[0] == exposed[1]
+    assert b'delays_seconds_bucket{le="0.25"} 5.0' in exposed[1]

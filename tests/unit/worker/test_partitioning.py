@@ -14,7 +14,7 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from kafka.partitioner.default import murmur2
 
-from detente_worker.app import app, settings
+from detente_worker.app import app, key_partitioner, settings
 from detente_worker.classify import subject_partition
 from detente_worker.tables import index_state, seen_articles
 
@@ -56,3 +56,16 @@ def test_a_subjects_bundle_partition_is_the_default_partitioners_choice() -> Non
     # `settings.partitions` (the worker stops if an input topic has another count).
     for key in KEYS:
         assert subject_partition(key) == kafka_python_partition(key.encode(), settings.partitions)
+
+
+def test_the_workers_producer_places_keys_as_the_default_partitioner_does() -> None:
+    # It remembers each key's hash; the placement must stay the default's, which the
+    # producer service and the tables' changelogs use.
+    assert app.conf.producer_partitioner is key_partitioner
+    for count in (1, 4, 6):
+        partitions = list(range(count))
+        for key in [k.encode() for k in KEYS] * 2:  # the second time from the cache
+            assert key_partitioner(key, partitions, partitions) == kafka_python_partition(
+                key, count
+            )
+    assert key_partitioner(None, [0, 1, 2], [1]) == 1  # no key: any available partition

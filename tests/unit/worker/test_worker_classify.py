@@ -32,10 +32,16 @@ def test_an_article_becomes_stances_and_subject_contributions(
         for (key, _), s in zip(outbox.of(topics.stances_topic), stances, strict=True)
     )
     assert all(s.article_id == "unit-1" and s.model_version for s in stances)
+    # What a reader validates from the records is what was sent, to the byte.
+    sent = [value for _, value in outbox.of(topics.stances_topic)]
+    assert [s.to_json_bytes() for s in stances] == sent
     russia = next(s for s in stances if s.stance.actor == "russia")
     assert russia.stance.stance == "hardline"
     bundles = outbox.bundles()
     subjects = [c.subject for _, bundle in bundles for c in bundle.contributions]
+    assert [b.to_json_bytes() for _, b in bundles] == [
+        v for _, v in outbox.of(topics.contributions_topic)
+    ]
     assert "actor:russia" in subjects and "global" in subjects
     assert len(subjects) == len(set(subjects))  # the duplicate added nothing
     # One record per partition, each holding only subjects that belong to that partition.

@@ -12,17 +12,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import ValidationError
 
 from detente import alerts, forgetting, indices
-from detente.event_time import written_at
+from detente.event_time import OutOfBounds, written_at
 from detente.events import Contribution, ContributionBundle
+from detente.folding import SubjectFold
 from detente_worker import delivery, fencing, metrics
 from detente_worker.app import settings
 from detente_worker.classify import subject_partition
-from detente_worker.engine import allowed_lateness, lateness_hours
+from detente_worker.engine import allowed_lateness
 from detente_worker.idle_subjects import rebuild_clock, subject_clock, sweep_if_due
 from detente_worker.records import Record
 from detente_worker.tables import index_state
@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SubjectBatch:
-    """A subject's state after the batch's contributions, and what they were."""
+    """A subject's state folding in the batch's contributions, and what they were."""
 
-    state: dict[str, Any]
+    fold: SubjectFold
     last: Contribution
     partition: int
     applied: list[tuple[float | None, datetime]] = field(default_factory=list)
@@ -46,11 +46,11 @@ async def handle_contributions(records: Sequence[Record]) -> None:
     if subject_clock.stale:
         rebuild_clock()
     touched: dict[str, SubjectBatch] = {}
-    now = datetime.now(UTC)  # when a record has no timestamp of its own
+    judge = EventTime(datetime.now(UTC))
     for record in records:
-        metrics.CONSUMED.labels(topic=record.topic).inc()
+        metrics.consumed(record.topic).inc()
         for contribution in await unbundle(record):
-            await fold(touched, contribution, record, now)
+            await fold(touched, contribution, record, judge)
     fencing.ensure_still_member()
     for subject, batch in touched.items():
         await publish_subject(subject, batch)
@@ -86,8 +86,27 @@ async def unbundle(record: Record) -> list[Contribution]:
     return valid
 
 
+class EventTime:
+    """A batch's event-time checks. An article's dozen contributions share its publication
+    and record times, so each pair is judged once per batch."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now  # when a record has no timestamp of its own
+        self.lateness = allowed_lateness()
+        self.lateness_hours = indices.lateness_hours(self.lateness)
+        self._judged: dict[tuple[datetime, float | None], OutOfBounds | None] = {}
+
+    def refused(self, published_at: datetime, produced_at: float | None) -> OutOfBounds | None:
+        key = (published_at, produced_at)
+        if key not in self._judged:
+            self._judged[key] = settings.event_time.check(
+                published_at, written_at(produced_at, self.now)
+            )
+        return self._judged[key]
+
+
 async def fold(
-    touched: dict[str, SubjectBatch], contribution: Contribution, record: Record, now: datetime
+    touched: dict[str, SubjectBatch], contribution: Contribution, record: Record, judge: EventTime
 ) -> None:
     """Add one contribution to its subject's state in this batch, unless out of bounds,
     fenced or late."""
@@ -95,7 +114,7 @@ async def fold(
     # Stage one refuses such articles; this guards subjects against bundles from elsewhere
     # (an older worker during a rollout), judged by the article's own record timestamp.
     produced_at = contribution.article_produced_at or record.produced_at
-    refused = settings.event_time.check(contribution.published_at, written_at(produced_at, now))
+    refused = judge.refused(contribution.published_at, produced_at)
     if refused is not None:
         await delivery.dead_letter(
             refused.reason, f"{subject}: {refused.detail}", record,
@@ -103,16 +122,19 @@ async def fold(
         )  # fmt: skip
         return
     batch = touched.get(subject)
-    state = batch.state if batch else index_state.get(subject.encode()) or indices.empty_state()
+    if batch is None:
+        folding = SubjectFold(index_state.get(subject.encode()) or indices.empty_state())
+    else:
+        folding = batch.fold
     # Judged before the duplicate fence: a forgotten subject has no fence, and must refuse
     # what it would have refused had it been kept (detente.forgetting).
     partition, hour = subject_partition(subject), indices.hour_of(contribution.published_at)
-    late = behind_partition(partition, hour)
+    late = behind_partition(partition, hour, judge.lateness_hours)
     if late is None:
-        if indices.already_applied(state, contribution):
+        if folding.already_applied(contribution):
             metrics.DUPLICATES.inc()
             return
-        if indices.is_late(state, contribution.published_at, allowed_lateness()):
+        if folding.is_late(contribution.published_at, judge.lateness):
             late = "the subject's watermark minus the allowed lateness"
     if late is not None:
         metrics.LATE_EVENTS.labels(subject_kind=contribution.subject_kind).inc()
@@ -124,30 +146,30 @@ async def fold(
             key=subject.encode(),
         )
         return
-    state = indices.apply(state, contribution)
+    folding.add(contribution)
     subject_clock.observe(partition, hour)
     if batch is None:
-        batch = touched[subject] = SubjectBatch(state, contribution, record.partition)
-    batch.state, batch.last = state, contribution
+        batch = touched[subject] = SubjectBatch(folding, contribution, record.partition)
+    batch.last = contribution
     batch.applied.append((contribution.article_produced_at, contribution.published_at))
 
 
-def behind_partition(partition: int, hour: int) -> str | None:
-    """Is a contribution of `hour` older than its partition's newest hour allows
-    (detente.forgetting, rule 2)? What it is older than, if so."""
-    if not forgetting.behind_partition(hour, subject_clock.hours.get(partition), lateness_hours()):
+def behind_partition(partition: int, hour: int, lateness: int) -> str | None:
+    """Is a contribution of `hour` older than its partition's newest hour allows with
+    `lateness` hours (detente.forgetting, rule 2)? What it is older than, if so."""
+    if not forgetting.behind_partition(hour, subject_clock.hours.get(partition), lateness):
         return None
-    bound = forgetting.partition_lateness_hours(lateness_hours())
+    bound = forgetting.partition_lateness_hours(lateness)
     return f"its partition's newest hour minus {bound} h (retention plus allowed lateness)"
 
 
 async def publish_subject(subject: str, batch: SubjectBatch) -> None:
     kind, actors = batch.last.subject_kind, batch.last.actors
-    state = batch.state
+    state = batch.fold.state()
     alert = alerts.detect_spike(subject, kind, actors, state)
     if alert is not None:
         state = alerts.mark_alerted(state)
-    index_state[subject.encode()] = state
+    await index_state.write(subject.encode(), state)
     update = indices.index_update(subject, kind, actors, state)
     await delivery.send(indices_topic, key=subject.encode(), value=update.to_json_bytes())
     if alert is not None:

@@ -76,7 +76,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     accepted: list[tuple[Record, Article]] = []
     positions: dict[str, str] = {}
     for record in records:
-        metrics.CONSUMED.labels(topic=record.topic).inc()
+        metrics.consumed(record.topic).inc()
         article = await parse_article(record)
         if article is None:
             continue
@@ -176,20 +176,15 @@ async def publish(
             continue
         stances, cut = result
         metrics.count_bounded(cut)
-        seen_articles[article.id.encode()] = positions[article.id]
+        await seen_articles.write(article.id.encode(), positions[article.id])
         await send_stances(article, stances, classified_at)
-        contributions.extend(
-            # Where the article was read fences replays; its Kafka timestamp carries over,
-            # so the end-to-end delay counts from when the article was produced.
-            contribution.model_copy(
-                update={
-                    "source_partition": record.partition,
-                    "source_offset": record.offset,
-                    "article_produced_at": record.produced_at,
-                }
-            )
-            for contribution in indices.contributions(stances, registry)
-        )
+        # Where the article was read fences replays; its Kafka timestamp carries over, so
+        # the end-to-end delay counts from when the article was produced.
+        placed = indices.contributions(
+            stances, registry, source_partition=record.partition,
+            source_offset=record.offset, article_produced_at=record.produced_at,
+        )  # fmt: skip
+        contributions.extend(placed)
     await send_contributions(contributions)
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -76,6 +78,24 @@ def timed(engine: StanceEngine, observe: Callable[[float], None]) -> StanceEngin
     fast = CachedTextPipeline.of(pipeline) or pipeline
     model = dataclasses.replace(engine.model, pipeline=_TimedClassifier(fast, observe))
     return dataclasses.replace(engine, model=model)
+
+
+def observe_many(histogram: Histogram, amounts: Sequence[float]) -> None:
+    """`histogram.observe(a)` for every amount, counted per bucket first: a subject's index
+    update folds in a dozen contributions or more, each one observation, and observing them
+    one by one (a lock and a walk over the buckets each) was a tenth of the aggregation
+    stage's time. Reads the histogram's buckets as prometheus_client 0.26 keeps them; a test
+    compares the exposition with plain `observe` (tests/unit/metrics)."""
+    if not amounts:
+        return
+    bounds = histogram._upper_bounds  # ascending, +Inf last: the first bound >= amount
+    counts: dict[int, int] = {}
+    for amount in amounts:
+        index = bisect_left(bounds, amount)
+        counts[index] = counts.get(index, 0) + 1
+    histogram._sum.inc(sum(amounts))
+    for index, count in counts.items():
+        histogram._buckets[index].inc(count)
 
 
 class ConsumerLag:
@@ -220,10 +240,13 @@ class WorkerMetrics:
         Kafka timestamp in seconds, its publication time) the delays until now; the
         subject's gauges if it is exported."""
         now = time.time() if now is None else now
-        for produced_at, published_at in delays:
-            if produced_at:
-                self.end_to_end.observe(max(0.0, now - produced_at))
-            self.publication.observe(max(0.0, now - published_at.timestamp()))
+        delays = list(delays)
+        observe_many(
+            self.end_to_end, [max(0.0, now - produced) for produced, _ in delays if produced]
+        )
+        observe_many(
+            self.publication, [max(0.0, now - published.timestamp()) for _, published in delays]
+        )
         self.subjects.observe(update, partition)
 
     def set_table_sizes(self, tables: Mapping[str, Any]) -> None:
@@ -280,6 +303,20 @@ class WorkerMetrics:
 
 
 METRICS = WorkerMetrics()
+
+
+@cache
+def produced(topic: str) -> Any:
+    """The produced-records counter of `topic` (a label lookup costs a lock and a tuple per
+    record, and the worker sends several records per article)."""
+    return METRICS.produced.labels(topic=topic)
+
+
+@cache
+def consumed(topic: str) -> Any:
+    """The consumed-records counter of `topic`, looked up once."""
+    return METRICS.consumed.labels(topic=topic)
+
 
 CONSUMED = METRICS.consumed
 PRODUCED = METRICS.produced

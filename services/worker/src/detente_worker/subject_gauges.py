@@ -35,6 +35,9 @@ class _Tracked:
     partition: int | None
     index_windows: set[str] = dataclasses.field(default_factory=set)
     statement_windows: set[str] = dataclasses.field(default_factory=set)
+    # The series' children, looked up once: a label lookup costs a lock and a tuple, and an
+    # exported subject sets a dozen series per update.
+    children: dict[tuple[int, str], Any] = dataclasses.field(default_factory=dict)
 
 
 class SubjectGauges:
@@ -129,18 +132,23 @@ class SubjectGauges:
         indices[LOW_WINDOW] = day.low if day is not None else None
         counts: dict[str, int | None] = {w: v.statements for w, v in update.windows.items()}
         counts[BASELINE_WINDOW] = baseline.statements if baseline is not None else None
-        for gauge, values, names, present in (
+        children = entry.children
+        for which, (gauge, values, names, present) in enumerate((
             (self._index, indices, INDEX_WINDOWS, entry.index_windows),
             (self._statements, counts, STATEMENT_WINDOWS, entry.statement_windows),
-        ):
+        )):  # fmt: skip
             for name in names:  # only the known windows: the label stays bounded
                 value = values.get(name)
                 if value is None:
                     if name in present:
                         gauge.remove(*labels, name)
                         present.discard(name)
+                        children.pop((which, name), None)
                 else:
-                    gauge.labels(*labels, name).set(value)
+                    child = children.get((which, name))
+                    if child is None:
+                        child = children[which, name] = gauge.labels(*labels, name)
+                    child.set(value)
                     present.add(name)
 
     def _drop(self, subject: str, reason: str) -> None:

@@ -14,6 +14,7 @@ another partition, and put a subject's state in another worker's changelog parti
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -21,11 +22,44 @@ import faust
 from faust.types import EventT
 
 from detente.indices import superseded
-from detente_worker import metrics
+from detente_worker import delivery, metrics
 from detente_worker.app import app, settings
 
 
-class FencedTable(faust.Table):
+class DirectTable(faust.Table):
+    """A table whose writes by the stages (`write`) reach its changelog as their outputs do:
+    straight to the producer, delivered before the batch is acknowledged
+    (`delivery.flush_outputs`). Faust's own path for a table write (a future message, its
+    producer buffer, a background flush, a callback) cost the worker about as much as all
+    its index maths; the record is the same: the same key and value bytes, from the
+    changelog topic's own serializers, placed by the producer's partitioner
+    (`use_partitioner`), and the persisted offset kept as Faust keeps it."""
+
+    async def write(self, key: bytes, value: Any) -> None:
+        topic = self.changelog_topic
+        raw_key, _ = topic.prepare_key(key, self.key_serializer)
+        raw_value, _ = topic.prepare_value(value, self.value_serializer)
+        self.data[key] = value
+        self._sensor_on_set(self, key, value)
+        delivered = await delivery.send(topic, key=raw_key, value=raw_value)
+        delivered.add_done_callback(self._on_written)
+
+    def _on_written(self, delivered: asyncio.Future[Any]) -> None:
+        """What Faust's `_on_changelog_sent` does (it takes a Faust message): remember the
+        changelog offset a persistent store holds the key up to. A failed write makes
+        `flush_outputs` exit before anything is acknowledged."""
+        if delivered.cancelled() or delivered.exception() is not None:
+            return
+        sent = delivered.result()
+        if sent is None:  # a test's producer
+            return
+        if self.app.in_transaction:
+            self.app.tables.persist_offset_on_commit(self.data, sent.topic_partition, sent.offset)
+        else:
+            self.data.set_persisted_offset(sent.topic_partition, sent.offset)
+
+
+class FencedTable(DirectTable):
     """A table whose changelog, read back, never lets an older value replace a newer one.
 
     Faust replays a changelog in offset order, so the last write of a key wins. A worker
@@ -54,24 +88,18 @@ class FencedTable(faust.Table):
             yield event
 
 
+def _bytes_keyed(table_class: type[DirectTable], name: str, **extra: Any) -> Any:
+    """A table of this app keyed by raw bytes and placed by the producer's partitioner."""
+    table = table_class(
+        app, name=name, beacon=app.tables.beacon, key_type=bytes,
+        partitions=settings.partitions, use_partitioner=True, **extra,
+    )  # fmt: skip
+    return app.tables.add(table)
+
+
 # Article id → where it was first read and its publication hour (detente.dedup.Sighting).
-seen_articles = app.Table(
-    "seen-articles",
-    key_type=bytes,
-    partitions=settings.partitions,
-    use_partitioner=True,
-)
+seen_articles: DirectTable = _bytes_keyed(DirectTable, "seen-articles")
 
 # Index subject (b"actor:russia", b"dyad:france|russia", b"global") → its index state.
 # A frozen worker's late write of a subject is dropped when read back (detente.indices).
-index_state = app.tables.add(
-    FencedTable(
-        app,
-        name="index-state",
-        beacon=app.tables.beacon,
-        key_type=bytes,
-        partitions=settings.partitions,
-        use_partitioner=True,
-        is_older=superseded,
-    )
-)
+index_state: FencedTable = _bytes_keyed(FencedTable, "index-state", is_older=superseded)
