@@ -45,9 +45,10 @@ def test_an_input_topic_not_in_the_metadata_yet_restarts_the_worker() -> None:
     assert exit_now.call_args.args[1] == 75  # temporary: started again, it finds the topic
 
 
-def test_matching_partition_counts_let_the_worker_run() -> None:
+@pytest.mark.parametrize("known", [settings.partitions, None])  # None: not in its snapshot
+def test_matching_or_unknown_partition_counts_let_the_worker_run(known: int | None) -> None:
     consumer = mock.Mock()
-    consumer.topic_partitions.return_value = settings.partitions
+    consumer.topic_partitions.return_value = known
     with (
         mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer)),
         mock.patch.object(delivery, "exit_now") as exit_now,

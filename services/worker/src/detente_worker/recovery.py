@@ -141,7 +141,7 @@ async def check_partition_counts(sender: Any, assigned: Any, **kwargs: Any) -> N
                 "to be started again",
                 75,  # EX_TEMPFAIL
             )
-        elif found != settings.partitions:
+        elif found is not None and found != settings.partitions:  # None: not asked yet
             delivery.exit_now(
                 f"topic {name} has {found} partitions, DETENTE_PARTITIONS says "
                 f"{settings.partitions}: recreate the topic or fix the setting",
