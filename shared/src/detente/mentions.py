@@ -99,6 +99,20 @@ _ROLE_PHRASE = re.compile(rf"the ([A-Z][\w-]+(?: [A-Z][\w-]+)?) ({_ROLE_TITLES})
 _POSSESSIVE_ROLE = re.compile(rf"([A-Z][\w.-]+(?: [A-Z][\w-]+)?)'s ({_ROLE_TITLES})")
 
 
+# Words a headline or a body's formal name leaves in lower case.
+_MINOR_WORDS = frozenset("a an and as at by for in of on or the to".split())
+
+
+def _title_case(alias: str) -> str:
+    """ "Myanmar armed forces" → "Myanmar Armed Forces": headlines and formal names
+    capitalise the common nouns of a body's name."""
+    words = alias.split(" ")
+    return " ".join(
+        [words[0], *(w if w in _MINOR_WORDS or not w[:1].islower() else w[:1].upper() + w[1:]
+                     for w in words[1:])]
+    )  # fmt: skip
+
+
 def _role_variants(alias: str, registry: ActorRegistry) -> list[str]:
     """ "the Eritrean president" or "Eritrea's president" → "the president of Eritrea" and
     "the President of Eritrea", the form UN and government texts use."""
@@ -148,6 +162,15 @@ class MentionFinder:
             if (plain := _plain_capitals(alias)) != alias and plain not in aliases
         ]
         self._people_by_name = {a: t for a, t in people.items() if _FIRST_AND_LAST.fullmatch(a)}
+        # "Myanmar Armed Forces" for "Myanmar armed forces" (bodies only: a person's name is
+        # capitalised as registered, and a title-cased role phrase is a title).
+        surfaces += [
+            (titled, target)
+            for alias, target in aliases.items()
+            if registry.get(target).kind != "person"
+            and (titled := _title_case(alias)) != alias
+            and titled not in aliases
+        ]
         for alias, target in surfaces:
             first = _WORD.match(alias)
             if first is not None:

@@ -79,3 +79,15 @@ def test_reading_stops_at_the_limit_with_the_same_first_names(finder: MentionFin
     everything = finder.find(text)
     assert finder.find(text, limit=7) == everything[:7]
     assert finder.find(text, limit=len(everything) + 1) == everything
+
+
+def test_a_body_s_name_may_be_written_in_title_case(finder: MentionFinder) -> None:
+    # Headlines and formal names capitalise the common nouns: "Congolese Army".
+    assert found(finder, "Shelling by the Myanmar Armed Forces Resumes Near Lashio") == [
+        ("tatmadaw", "Myanmar Armed Forces")
+    ]
+    assert found(finder, "The Congolese Army denied the report.") == [
+        ("fardc", "The Congolese Army")
+    ]
+    # Only the words after the first: a lower-case start is matched as registered.
+    assert found(finder, "the myanmar armed forces") == []
