@@ -53,7 +53,9 @@ _NOT_NAMES = frozenset(
     Prime Deputy Vice Colonel Commander Chief Head Speaker Mr Mrs Ms Dr
     """.split()
 )
-_AFFILIATION_GAP = r"(?:'s|’s)?(?: [\w-]+){0,4}? "
+# Up to four words between a body and its official's title, none that starts a new clause
+# ("Russia shelled Ukraine overnight and defence ministry spokesman X": not Ukraine's).
+_AFFILIATION_GAP = r"(?:'s|’s)?(?: (?!(?:and|but|or|while|as)\b)[\w-]+){0,4}? "
 
 
 # The core words of every title above, for a quick look before the patterns.
@@ -84,6 +86,28 @@ _APPOINTED = re.compile(
     rf"(?:{_TITLE_WORDS} )*{_TITLE_WORDS}"
     rf"(?: (?:to|for|on) (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*)?)?,? ({_NAME})\b"
 )
+
+
+# "foreign ministry spokesman Lu Kang said", "Defence Minister Ana Costa told": a state's
+# office named by its function alone, then a name, then what the person said.
+_GOVERNMENT_TITLE = re.compile(
+    r"\b(?:(?:[Ff]oreign|[Dd]efen[cs]e|[Ii]nterior|[Ff]inance|[Pp]rime|[Gg]overnment|"
+    r"[Pp]residential|[Aa]rmy|[Mm]ilitary|[Mm]inistry) )+"
+    rf"(?:[Mm]inister|[Ss]pokes(?:man|woman|person)),? ({_NAME}),? (?:on [A-Z]\w+ )?(\w+)"
+)
+# Speech verbs after such a name; the state is then the sentence's subject.
+_SPEECH = frozenset(
+    """
+    said says told tells added adds warned warns stated declared announced insisted stressed
+    noted urged accused denied rejected explained confirmed
+    """.split()
+)
+_SENTENCE_BREAKS = (". ", "! ", "? ", ".\u201d ", '." ', "\n")
+# Words before a sentence's subject: "On Monday, China said", "But Russia".
+_LEAD_WORDS = 3
+_STATE_KINDS = frozenset({"state", "group"})
+# A quotation closed before the title: '"...," foreign ministry spokesman X said'.
+_QUOTATION_BEFORE = re.compile(r"[,.?!][\"”]")
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,34 @@ def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
 def _plausible(name: str) -> bool:
     words = name.replace("-", " ").split()
     return not any(word in _NOT_NAMES for word in words)
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding `position` starts (a cheap look back: discovery runs before
+    the text is split into sentences)."""
+    ends = (text.rfind(end, 0, position) + len(end) for end in _SENTENCE_BREAKS)
+    return max((at for at, end in zip(ends, _SENTENCE_BREAKS, strict=True) if at >= len(end)),
+               default=0)  # fmt: skip
+
+
+def _subject_state(
+    text: str, position: int, mentions: Sequence[Mention], registry: ActorRegistry
+) -> str | None:
+    """The state whose official a title at `position` names when the title names no body:
+    the subject of the same sentence ("China has expressed anger and foreign ministry
+    spokesman Lu Kang said"); never when another state is named before the title, nor after
+    a quotation (someone else's words may name the state), nor from the sentence before
+    ("Russian forces advanced. Army spokesman X said the attack was repelled" is Ukraine's)."""
+    start = _sentence_start(text, position)
+    opens_quoted = text[start:position].lstrip().startswith(('"', "“"))
+    if opens_quoted or _QUOTATION_BEFORE.search(text, start, position):
+        return None
+    named = [m for m in mentions if start <= m.start < position]
+    states = {m.actor for m in named if registry.get(m.actor).kind in _STATE_KINDS}
+    if len(states) != 1 or named[0].actor not in states:
+        return None
+    lead = text[start : named[0].start]
+    return named[0].actor if len(lead.split()) <= _LEAD_WORDS else None
 
 
 def discover(
@@ -189,6 +241,14 @@ def discover(
         found = _TITLE_NAME_OF.search(before) if after_of else None
         if found is not None:
             take(window + found.start(1), window + found.end(1), principal)
+
+    # The qualifiers stand before the first title word ("foreign ministry spokesman").
+    for speaker in _GOVERNMENT_TITLE.finditer(folded, max(0, titles[0] - 60)):
+        if speaker.group(2) not in _SPEECH or actor_id_for(speaker.group(1)) in discovered:
+            continue
+        state = _subject_state(text, speaker.start(), mentions, registry)
+        if state is not None:
+            take(speaker.start(1), speaker.end(1), state)
 
     # Later mentions by surname, or by the whole name again, link to the same person.
     for actor in list(discovered.values()):

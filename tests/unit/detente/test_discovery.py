@@ -29,6 +29,25 @@ def found(text: str, registry: ActorRegistry) -> dict[str, tuple[str, str]]:
             "Paul Girard",
             "france",
         ),
+        # An official titled by function alone belongs to the sentence's subject.
+        (
+            "France, which denies sending troops, rejected the report and foreign ministry "
+            "spokesman Claire Morel said on Sunday that talks were over.",
+            "Claire Morel",
+            "france",
+        ),
+        (
+            "In Moscow, Defence Ministry spokesman Oleg Volkov told reporters the drills "
+            "were routine.",
+            "Oleg Volkov",
+            "russia",
+        ),
+        (
+            "On Friday, Ukraine recalled its envoy, and Prime Minister Ivan Hrytsenko said "
+            "the decision was final.",
+            "Ivan Hrytsenko",
+            "ukraine",
+        ),
     ],
 )
 def test_a_titled_name_becomes_an_actor_of_the_body_its_title_names(
@@ -51,3 +70,26 @@ def test_later_surname_mentions_link_and_untitled_names_stay_unknown(
 def test_registered_people_and_weekdays_are_never_discovered(registry: ActorRegistry) -> None:
     assert found("Russian President Vladimir Putin said no.", registry) == {}
     assert found("Russian officials on Tuesday Morning said no.", registry) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two states in the sentence: whose spokesman is it?
+        "Russia shelled Ukraine overnight and defence ministry spokesman Oleg Volkov said so.",
+        # The sentence before may be about the other side.
+        "Russian forces advanced. Army spokesman Anton Hrytsak said the attack was repelled.",
+        # A quotation may name another state than the speaker's.
+        '"Russia must leave," foreign ministry spokesman Anne Roux said in Paris.',
+        # No speech verb after the name.
+        "France sent a note and foreign ministry spokesman Paul Blanc visited Kyiv.",
+        # A spokesman with no governmental qualifier may speak for anyone.
+        "Russia struck the camp, and spokesman Pavel Orlov said ten people died.",
+        # The subject is a person, not a state.
+        "Putin spoke for an hour and foreign ministry spokesman Ivan Orlov said more later.",
+    ],
+)
+def test_an_official_titled_by_function_stays_unknown_without_one_clear_state(
+    registry: ActorRegistry, text: str
+) -> None:
+    assert found(text, registry) == {}
