@@ -70,6 +70,14 @@ _NAME_SUFFIXES = frozenset(
     Today
     """.split()
 )
+# Documents and processes named after the place they were made: "the Algiers accord", "the
+# Minsk agreements", "the Astana process", "the Normandy format". The place names the
+# thing, not a party acting in the sentence.
+_DOCUMENT_NOUNS = re.compile(
+    r" (?:[Aa]ccords?|[Aa]greements?|[Pp]rocess|[Ff]ormat|[Dd]eclaration|[Pp]rotocols?|"
+    r"[Cc]ommuniqu[eé])\b"
+)
+_THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
 # Words that make the name after them a person's, even when it is also a place's.
 _HONORIFICS = frozenset(
     "mr mrs ms miss dr sir dame lady lord reporter correspondent journalist columnist".split()
@@ -248,6 +256,12 @@ class MentionFinder:
                 normalised, start - 1 - len(left_word)
             ):
                 return True
+        if (
+            _DOCUMENT_NOUNS.match(normalised, end)
+            and _THE_BEFORE.search(normalised[max(0, start - 6) : start])
+            and not self.is_person(target)
+        ):
+            return True
         following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
         if following is not None and following.group(1) in _NAME_SUFFIXES:
             return True

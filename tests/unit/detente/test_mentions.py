@@ -91,3 +91,18 @@ def test_a_body_s_name_may_be_written_in_title_case(finder: MentionFinder) -> No
     ]
     # Only the words after the first: a lower-case start is matched as registered.
     assert found(finder, "the myanmar armed forces") == []
+
+
+def test_a_place_that_names_a_document_or_process_is_no_mention(finder: MentionFinder) -> None:
+    assert found(finder, "They said the Kyiv declaration and the Moscow agreements died.") == []
+    assert found(finder, "The Algiers Accord ended the war; the Astana process stalled.") == []
+    assert found(finder, "Under the Moscow format, envoys met twice.") == []
+    # The place acting, a possessive, or a party to the document stays a mention.
+    assert found(finder, "Moscow agreed; Kyiv's agreement came later.") == [
+        ("russia", "Moscow"),
+        ("ukraine", "Kyiv"),
+    ]
+    assert found(finder, "The agreement between Moscow and Kyiv holds.") == [
+        ("russia", "Moscow"),
+        ("ukraine", "Kyiv"),
+    ]
