@@ -29,6 +29,7 @@ from detente.cues import (
     acts_after,
     after_preposition,
     cue_for,
+    object_of_verb,
     passive_after,
     procedural_after,
 )
@@ -417,6 +418,7 @@ def attribute(
             short_lead = (
                 len(_WORD.findall(lead)) <= 3
                 and not after_preposition(lead)
+                and not object_of_verb(lead)
                 and not passive_after(after)
                 and not procedural_after(after)
                 # "Cyprus's division is ...": the possessor is not the subject.

@@ -253,6 +253,15 @@ def _role_of(before: str, rest: str) -> str | None:
     return None
 
 
+def object_of_verb(before: str) -> bool:
+    """ "The statement accused Ethiopia", "Officials warned Kyiv": right after a verb, a name
+    is its object, not the sentence's subject."""
+    words = _words_between(before[-30:])
+    while words and words[-1] in {"the", "a", "an"}:
+        words.pop()
+    return bool(words) and words[-1] in REPORTING_VERBS | ACTION_VERBS
+
+
 def after_preposition(before: str) -> bool:
     """ "talks in Moscow", "a summit with France": a prepositional object is no subject."""
     words = _words_between(before[-30:])
@@ -263,6 +272,7 @@ def after_preposition(before: str) -> bool:
 
 _DEED_NOUNS = (
     "attacks?|offensives?|strikes?|air ?strikes?|shelling|bombardments?|bombings?|assaults?|"
+    "barrages?|raids?|"
     "incursions?|invasion|aggression|advances?|provocations?|threats?|demands?|ultimatums?|"
     "sanctions|violations|crackdown|repression|suppression|build-?up|mobili[sz]ation|"
     "occupation|annexation|blockade|efforts?|proposals?|offers?|initiatives?|mediation|"
@@ -277,6 +287,17 @@ _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
     re.IGNORECASE,
+)
+# "A statement posted on the Kremlin website", "a message published on the ministry's Telegram
+# channel": the owner of the site or account is the author.
+_POSTED_ON = re.compile(
+    r"\b(?:statement|message|post|notice|communiqu[eé])\s+(?:was\s+)?"
+    r"(?:posted|published|issued|released|carried)\s+on\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_SITE_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:official\s+)?(?:[A-Z]\w+\s+)?"
+    r"(?:website|web\s?site|site|page|account|channel|feed)\b"
 )
 # A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
 _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
@@ -348,6 +369,8 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
         return "according to"
     if _STATEMENT_BEFORE.search(before[-80:]):
+        return "statement by"
+    if _SITE_AFTER.match(rest) and _POSTED_ON.search(before[-80:]):
         return "statement by"
     role = _role_of(before, rest)
     if role is not None:

@@ -164,28 +164,92 @@ def _subject_state(
     if opens_quoted or _QUOTATION_BEFORE.search(text, start, position):
         return None
     named = [m for m in mentions if start <= m.start < position]
-    states = {m.actor for m in named if registry.get(m.actor).kind in _STATE_KINDS}
+    states = {
+        m.actor for m in named if m.actor in registry and registry.get(m.actor).kind in _STATE_KINDS
+    }
     if len(states) != 1 or named[0].actor not in states:
         return None
     lead = text[start : named[0].start]
     return named[0].actor if len(lead.split()) <= _LEAD_WORDS else None
 
 
+# A state's ministry the registry lacks: "Eritrean Ministry of Information", "Ethiopia's
+# Information Ministry" after the state's name; "the Ministry of Defence of Serbia" before it.
+_MINISTRY_WORD = r"[A-Z][a-z]+"
+_MINISTRY_OF = (
+    rf"Ministry (?:of|for) (?:the )?{_MINISTRY_WORD}"
+    rf"(?:,? (?:and |of |for )?{_MINISTRY_WORD}){{0,3}}"
+)
+_MINISTRY_AFTER = re.compile(
+    rf"(?:'s|’s)? (?:({_MINISTRY_OF})|((?:{_MINISTRY_WORD} ){{1,2}})Ministry)\b(?! of\b)"
+)
+_MINISTRY_BEFORE = re.compile(rf"(?:\b[Tt]he )?{_MINISTRY_OF} of (?:the )?$")
+_BODY_KINDS = frozenset({"state"})
+
+
+def _ministries(
+    text: str, folded: str, mentions: Sequence[Mention], registry: ActorRegistry
+) -> tuple[list[Mention], dict[str, DiscoveredActor]]:
+    """The mentions with each state named only in a ministry's name replaced by the ministry:
+    a registered one when its name has another form in the registry ("Russian Ministry of
+    Defence" for "Russian Defence Ministry"), else a discovered organisation of the state.
+    The state itself is then only named, as a registered ministry's alias names it."""
+    replaced: list[Mention] = []
+    bodies: dict[str, DiscoveredActor] = {}
+    for mention in mentions:
+        state = registry.get(mention.actor)
+        after = _MINISTRY_AFTER.match(folded, mention.end) if state.kind in _BODY_KINDS else None
+        before = (
+            _MINISTRY_BEFORE.search(folded[max(0, mention.start - 90) : mention.start])
+            if state.kind in _BODY_KINDS
+            else None
+        )
+        if after is not None:
+            start, end = mention.start, after.end()
+            # "Eritrean Ministry of Information" may be registered as "Eritrean Information
+            # Ministry" (and the other way round).
+            of_form = after.group(1) is not None
+            field = after.group(1)[len("Ministry of ") :] if of_form else after.group(2).strip()
+            owner = folded[mention.start : after.start(1 if of_form else 2)].strip()
+            other = f"{owner} {field} Ministry" if of_form else f"{owner} Ministry of {field}"
+        elif before is not None:
+            start, end = mention.start - len(before.group()), mention.end
+            other = ""
+        else:
+            replaced.append(mention)
+            continue
+        name = text[start:end]
+        if name.startswith(("the ", "The ")):
+            start, name = start + 4, name[4:]
+        known = registry.lookup(name) or (registry.lookup(other) if other else None)
+        if known is not None and known.kind == "organisation":
+            replaced.append(Mention(known.id, start, end, text[start:end]))
+            continue
+        body = DiscoveredActor(actor_id_for(name), name, state.id, kind="organisation")
+        bodies.setdefault(body.id, body)
+        replaced.append(Mention(body.id, start, end, text[start:end]))
+    return replaced, bodies
+
+
 def discover(
     text: str, mentions: Sequence[Mention], registry: ActorRegistry
 ) -> tuple[list[Mention], dict[str, DiscoveredActor]]:
-    """Registered mentions plus the people the text names with a registered affiliation.
+    """Registered mentions plus the people the text names with a registered affiliation, and
+    the ministries of registered states the registry lacks.
 
     Returns every mention in text order (registered and discovered, never overlapping) and
     the discovered actors by id.
     """
     folded = fold(text)
+    bodies: dict[str, DiscoveredActor] = {}
+    if "Ministry" in folded:
+        mentions, bodies = _ministries(text, folded, mentions, registry)
     # Where title words stand: most names have none near them, and skip the slow patterns.
     lowered = folded.lower()
     titles = sorted(start for word in _TITLE_SET for start, _ in _occurrences(lowered, word))
     if not titles:
-        return list(mentions), {}
-    discovered: dict[str, DiscoveredActor] = {}
+        return list(mentions), bodies
+    discovered: dict[str, DiscoveredActor] = dict(bodies)
     spans: list[tuple[int, int, str]] = []
 
     def take(start: int, end: int, affiliation: str) -> None:
@@ -199,7 +263,9 @@ def discover(
         spans.append((start, end, actor_id))
 
     for mention in mentions:
-        known = registry.get(mention.actor)
+        # A discovered ministry's people belong to its state, which the registry rolls up.
+        body = bodies.get(mention.actor)
+        known = registry.get(body.affiliation if body is not None else mention.actor)
         # A person's envoy belongs to the person's body ("Special Representative of the
         # Secretary-General" works for the UN).
         principal = known.affiliation if known.kind == "person" else known.id
@@ -251,7 +317,7 @@ def discover(
             take(speaker.start(1), speaker.end(1), state)
 
     # Later mentions by surname, or by the whole name again, link to the same person.
-    for actor in list(discovered.values()):
+    for actor in [found for found in discovered.values() if found.kind == "person"]:
         for start, end in _occurrences(text, actor.name.split()[-1]):
             if not any(s < end and start < e for s, e, _ in spans):
                 spans.append((start, end, actor.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 
@@ -184,6 +185,8 @@ class MentionFinder:
             if first is not None:
                 self._by_first_word[first.group()].append((alias, target))
         self._demonyms = set(registry.demonyms())
+        # Bodies found outside the registry in the article being read (`knowing`).
+        self._found_bodies: frozenset[str] = frozenset()
         self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
         # Every token an alias can start with, as written or capitalised ("the" → "The").
         self._first_words = set(self._by_first_word) | {
@@ -338,8 +341,21 @@ class MentionFinder:
         return actor.kind == "organisation" and actor.affiliation is not None
 
     def is_person(self, actor_id: str) -> bool:
-        """Registered people, and actors found outside the registry (always people)."""
-        return actor_id not in self._registry or self._registry.get(actor_id).kind == "person"
+        """Registered people, and actors found outside the registry other than the bodies
+        this finder was told of (`knowing`)."""
+        if actor_id not in self._registry:
+            return actor_id not in self._found_bodies
+        return self._registry.get(actor_id).kind == "person"
+
+    def knowing(self, bodies: Iterable[str]) -> MentionFinder:
+        """This finder, for one article whose discovered `bodies` (ministries and the like,
+        detente.discovery) are no people; the indexes are shared, not copied."""
+        found = frozenset(bodies)
+        if not found:
+            return self
+        article_finder = copy(self)
+        article_finder._found_bodies = found
+        return article_finder
 
     def _overlapped_by_longer(self, normalised: str, start: int, end: int) -> bool:
         for inner in _WORD.finditer(normalised, start + 1, end):

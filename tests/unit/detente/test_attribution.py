@@ -525,3 +525,33 @@ def test_the_state_owning_a_role_held_by_an_object_does_not_act(registry: ActorR
         ("france", "sentence subject")
     ]
     assert ("russia", "role of actor") in speakers(registry, "Russia's envoy refused.")
+
+
+def test_a_name_right_after_a_verb_is_its_object_not_the_sentence_subject(
+    registry: ActorRegistry,
+) -> None:
+    # Carried over from the last speaker instead: "The statement" is the Kremlin's.
+    text = "The Kremlin issued a statement. The statement accused Kyiv of stalling."
+    assert speakers(registry, text) == [
+        ("kremlin", "sentence subject"),
+        ("kremlin", "carried over"),
+    ]
+    assert speakers(registry, "Officials warned Paris on Monday.") == []
+    assert speakers(registry, "Yesterday Paris warned Kyiv.") == [("france", "reporting verb")]
+
+
+def test_a_statement_posted_on_a_site_is_its_owner_s(registry: ActorRegistry) -> None:
+    assert speakers(registry, "A statement posted on the Kremlin website rejected the plan.") == [
+        ("kremlin", "statement by")
+    ]
+    assert speakers(registry, "A message published on the Elysee's Telegram channel said no.") == [
+        ("elysee", "statement by")
+    ]
+    # What a statement is about is not its author.
+    assert speakers(registry, "A statement published on Ukraine drew wide criticism.") == []
+
+
+def test_missile_barrages_and_raids_are_deeds(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Residents fled after Moscow's missile barrages hit the city.") == [
+        ("russia", "deed")
+    ]

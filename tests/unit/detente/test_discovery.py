@@ -11,7 +11,7 @@ from detente.registry import ActorRegistry
 
 def found(text: str, registry: ActorRegistry) -> dict[str, tuple[str, str]]:
     mentions, discovered = discover(text, MentionFinder(registry).find(text), registry)
-    people = {m.actor for m in mentions if m.actor in discovered}
+    people = {m.actor for m in mentions if getattr(discovered.get(m.actor), "kind", "") == "person"}
     return {a: (discovered[a].name, discovered[a].affiliation) for a in people}
 
 
@@ -63,7 +63,8 @@ def test_later_surname_mentions_link_and_untitled_names_stay_unknown(
         "Russian Foreign Ministry spokesman Ivan Petrov spoke. Petrov said no. John Smith agreed."
     )
     mentions, discovered = discover(text, MentionFinder(registry).find(text), registry)
-    assert list(discovered) == ["ivan-petrov"]
+    # The ministry the small registry lacks is a body of its own.
+    assert list(discovered) == ["russian-foreign-ministry", "ivan-petrov"]
     assert [m.surface for m in mentions if m.actor == "ivan-petrov"] == ["Ivan Petrov", "Petrov"]
 
 
@@ -93,3 +94,51 @@ def test_an_official_titled_by_function_stays_unknown_without_one_clear_state(
     registry: ActorRegistry, text: str
 ) -> None:
     assert found(text, registry) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The Ukrainian Ministry of Health said 12 people died.", "Ukrainian Ministry of Health"),
+        (
+            "A statement from Russia's Ministry of Emergency Situations followed.",
+            "Russia's Ministry of Emergency Situations",
+        ),
+        (
+            "The Ministry of Foreign Affairs of France summoned the envoy.",
+            "Ministry of Foreign Affairs of France",
+        ),
+    ],
+)
+def test_a_state_s_ministry_outside_the_registry_is_a_body_of_that_state(
+    registry: ActorRegistry, text: str, name: str
+) -> None:
+    mentions, discovered = discover(text, MentionFinder(registry).find(text), registry)
+    body = discovered[actor_id_for(name)]
+    assert (body.name, body.kind) == (name, "organisation")
+    # The state is named only in the ministry's name, as a registered ministry's alias.
+    assert [m.actor for m in mentions] == [body.id]
+    assert body.affiliation == ("ukraine" if "Ukrain" in name else
+                                "russia" if "Russia" in name else "france")  # fmt: skip
+
+
+def test_a_ministry_in_another_form_of_a_registered_one_links_to_it() -> None:
+    registry = ActorRegistry.load()
+    text = "Russia's Ministry of Defence said the drills ended; Russian troops left."
+    mentions, discovered = discover(text, MentionFinder(registry).find(text), registry)
+    assert discovered == {}
+    assert [m.actor for m in mentions] == ["russian-defence-ministry", "russia"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russian officials at the ministry said no.",
+        "Ukraine's ministry of health said no.",
+        "Kyiv said the Ministry was closed.",
+    ],
+)
+def test_no_ministry_without_its_capitalised_name_next_to_the_state(
+    registry: ActorRegistry, text: str
+) -> None:
+    assert discover(text, MentionFinder(registry).find(text), registry)[1] == {}

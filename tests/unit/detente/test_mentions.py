@@ -106,3 +106,13 @@ def test_a_place_that_names_a_document_or_process_is_no_mention(finder: MentionF
         ("russia", "Moscow"),
         ("ukraine", "Kyiv"),
     ]
+
+
+def test_a_finder_told_of_discovered_bodies_does_not_take_them_for_people(
+    finder: MentionFinder,
+) -> None:
+    article_finder = finder.knowing(["eritrean-ministry-of-information"])
+    assert not article_finder.is_person("eritrean-ministry-of-information")
+    assert article_finder.is_person("lu-kang")  # other unregistered names are people
+    assert finder.is_person("eritrean-ministry-of-information")  # the shared one is unchanged
+    assert finder.knowing([]) is finder
