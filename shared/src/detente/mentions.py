@@ -79,6 +79,9 @@ _DOCUMENT_NOUNS = re.compile(
     r"[Cc]ommuniqu[eé])\b"
 )
 _THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
+# Short names that two registered states share, left out of both alias lists: the article's
+# full names decide (MentionFinder._shared_short_names).
+_SHARED_SHORT_NAMES = {"Congo": ("dr-congo", "republic-of-the-congo")}
 # Words that make the name after them a person's, even when it is also a place's.
 _HONORIFICS = frozenset(
     "mr mrs ms miss dr sir dame lady lord reporter correspondent journalist columnist".split()
@@ -326,7 +329,33 @@ class MentionFinder:
             mentions.append(Mention(target, word.start(), end, text[word.start() : end]))
             if len(mentions) == limit:
                 break
+        if limit is None or len(mentions) < limit:
+            mentions = self._shared_short_names(normalised, text, mentions)
         return mentions
+
+    def _shared_short_names(
+        self, normalised: str, text: str, mentions: list[Mention]
+    ) -> list[Mention]:
+        """A short name two registered states share ("Congo") names the one of them the
+        article names in full, when it names exactly one: "Congo accuses Rwanda" in a story
+        about the Democratic Republic of the Congo."""
+        named = {m.actor for m in mentions}
+        added = []
+        for short, states in _SHARED_SHORT_NAMES.items():
+            if short not in normalised:
+                continue
+            meant = [state for state in states if state in named]
+            if len(meant) != 1:
+                continue
+            for start in (w.start() for w in re.finditer(rf"\b{short}\b", normalised)):
+                end = start + len(short)
+                previous_end = max((m.end for m in mentions if m.end <= start), default=-1)
+                if any(m.start < end and start < m.end for m in mentions) or (
+                    self._inside_longer_name(normalised, start, end, previous_end, meant[0])
+                ):
+                    continue
+                added.append(Mention(meant[0], start, end, text[start:end]))
+        return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
 
     def principal(self, actor_id: str) -> str | None:
         """The state or body a registered actor speaks for; None outside the registry."""

@@ -116,3 +116,21 @@ def test_a_finder_told_of_discovered_bodies_does_not_take_them_for_people(
     assert article_finder.is_person("lu-kang")  # other unregistered names are people
     assert finder.is_person("eritrean-ministry-of-information")  # the shared one is unchanged
     assert finder.knowing([]) is finder
+
+
+def test_a_short_name_two_states_share_names_the_one_the_article_names(
+    finder: MentionFinder,
+) -> None:
+    drc = "Fighting resumed in the Democratic Republic of the Congo. Congo blamed its neighbour."
+    assert found(finder, drc) == [
+        ("dr-congo", "Democratic Republic of the Congo"),
+        ("dr-congo", "Congo"),
+    ]
+    roc = "Congo said the vote in Brazzaville was fair."
+    assert found(finder, roc) == [("republic-of-the-congo", "Congo"),
+                                  ("republic-of-the-congo", "Brazzaville")]  # fmt: skip
+    # Neither or both named in full: "Congo" stays unknown; a river is no state.
+    assert found(finder, "Congo blamed its neighbour.") == []
+    both = "Kinshasa and Brazzaville face each other across the Congo River. Congo said no."
+    assert [actor for actor, _ in found(finder, both)] == ["dr-congo", "republic-of-the-congo"]
+    assert found(finder, "Kinshasa closed the Congo River to barges.") == [("dr-congo", "Kinshasa")]
