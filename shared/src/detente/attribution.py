@@ -32,6 +32,7 @@ from detente.cues import (
     object_of_verb,
     passive_after,
     procedural_after,
+    stative_after,
 )
 from detente.mentions import Mention, MentionFinder, mask_mentions
 from detente.registry import FOLD as _NORMALISE
@@ -421,6 +422,7 @@ def attribute(
                 and not object_of_verb(lead)
                 and not passive_after(after)
                 and not procedural_after(after)
+                and not stative_after(after)
                 # "Cyprus's division is ...": the possessor is not the subject.
                 and not after.startswith(("'s", "’s"))
                 # "Accusations that Rwanda arms ...": the clause is someone else's claim.

@@ -101,12 +101,29 @@ def _speaks_after(rest: str) -> bool:
 
 def acts_after(rest: str) -> bool:
     """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?
-    Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient."""
+    Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient;
+    nor of a state it is in: "Rwanda remains in the shadows"."""
     return (
         _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
         and not passive_after(rest)
         and not procedural_after(rest)
+        and not stative_after(rest)
     )
+
+
+# "remains in the shadows", "stayed under sanctions": where the subject is, not what it does
+# ("Russia remains committed" is a position, and stays an act).
+_STATIVE = re.compile(
+    r"^\s+(?:(?:still|has|have|had|will|would|also)\s+){0,2}"
+    r"(?:remain|remains|remained|stay|stays|stayed|lies|lay|sits|sat)\s+"
+    r"(?:in|under|on|at|outside|within|inside|behind|among|between)\b",
+    re.IGNORECASE,
+)
+
+
+def stative_after(rest: str) -> bool:
+    """Is the mention the subject of a verb of being somewhere ("Rwanda Remains in Shadows")?"""
+    return _STATIVE.match(rest) is not None
 
 
 _CONVENES = frozenset("convened convenes convene hears heard hear".split())

@@ -555,3 +555,12 @@ def test_missile_barrages_and_raids_are_deeds(registry: ActorRegistry) -> None:
     assert speakers(registry, "Residents fled after Moscow's missile barrages hit the city.") == [
         ("russia", "deed")
     ]
+
+
+def test_a_subject_that_only_remains_somewhere_does_not_act(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Kyiv Remains in the Dark as Talks Open") == []
+    assert speakers(registry, "Meanwhile, Ukraine remained under curfew.") == []
+    # A position the subject keeps is an act of its own.
+    assert speakers(registry, "Moscow remains committed to the talks.") == [
+        ("russia", "sentence subject")
+    ]
