@@ -336,6 +336,18 @@ def _recalled(sentence: str, on: date) -> bool:
     return lead is not None and int(lead.group(1)) <= on.year - _RECALLED_YEARS
 
 
+# "Former Secretary-General Ban Ki-moon communicated to the parties on 15 December 2016": a
+# past holder's act dated years before the article is background, wherever the date stands.
+_FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-)\s*(?:[\w.-]+\s+){0,3}$")
+_DATED_ACT = re.compile(r"\b(?:on|in|since)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b")
+
+
+def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
+    if on is None or not _FORMER.search(before[-40:]):
+        return False
+    return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
+
+
 # A lead that opens a complement clause: "Accusations that", "Fears whether".
 _COMPLEMENT_LEAD = re.compile(r"\b(?:that|whether)\s*$", re.IGNORECASE)
 
@@ -437,6 +449,11 @@ def attribute(
                         break
                     speakers.setdefault(other.actor, "sentence subject")
                     first = other
+        for mention in outside:
+            before = sentence.text[: mention.start - sentence.start]
+            recalled = _former_recalled(before, sentence.text, on)
+            if recalled and mention.actor in speakers and finder.is_person(mention.actor):
+                del speakers[mention.actor]
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}
         if not speakers and last_speakers:

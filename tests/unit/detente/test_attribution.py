@@ -564,3 +564,19 @@ def test_a_subject_that_only_remains_somewhere_does_not_act(registry: ActorRegis
     assert speakers(registry, "Moscow remains committed to the talks.") == [
         ("russia", "sentence subject")
     ]
+
+
+def test_a_former_holder_s_act_dated_years_back_is_background() -> None:
+    finder = MentionFinder(ActorRegistry.load())
+
+    def acting(text: str) -> list[str]:
+        found = attribute(text, finder, on=date(2018, 1, 30)).statements
+        return [s.actor for s in found if s.cue != MENTIONED_ONLY]
+
+    assert acting("Former Secretary-General Ban Ki-moon proposed a plan on 15 December 2016.") == []
+    # A former holder speaking now, or today's holder recalling a date, act.
+    assert acting("Former Secretary-General Ban Ki-moon said on Monday the plan failed.") == [
+        "ban-ki-moon"
+    ]
+    assert acting("Macron said on Monday that the 2015 accord held.") == ["emmanuel-macron"]
+    assert acting("Macron recalled the pact signed in May 2015.") == ["emmanuel-macron"]
