@@ -18,7 +18,7 @@ _ROLE_AFTER = re.compile(
     r"(?:officials?|forces|troops|government|authorities|military|army|navy|diplomats?|"
     r"ministry|spokes(?:man|woman|person)|president|minister|delegation|delegates?|"
     r"representatives?|ambassador|envoy|leaders?|leadership|militants|fighters|negotiators|"
-    r"parliament|lawmakers|regime|commanders?|media|statement)\b",
+    r"parliament|lawmakers|regime|commanders?|media|statement|cabinet)\b",
     re.IGNORECASE,  # "Russian officials" and "Russian Foreign Ministry" alike
 )
 

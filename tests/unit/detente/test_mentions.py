@@ -134,3 +134,10 @@ def test_a_short_name_two_states_share_names_the_one_the_article_names(
     both = "Kinshasa and Brazzaville face each other across the Congo River. Congo said no."
     assert [actor for actor, _ in found(finder, both)] == ["dr-congo", "republic-of-the-congo"]
     assert found(finder, "Kinshasa closed the Congo River to barges.") == [("dr-congo", "Kinshasa")]
+
+
+def test_a_state_s_cabinet_is_the_state_acting(finder: MentionFinder) -> None:
+    assert found(finder, "The Israeli cabinet approved the deal; the British Cabinet met.") == [
+        ("israel", "Israeli"),
+        ("united-kingdom", "British"),
+    ]
