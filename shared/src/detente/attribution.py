@@ -60,6 +60,8 @@ _PRONOUN_STARTS = re.compile(
     r"foreign minister|defence minister|defense minister|head of state))\b"
 )
 _WORD = re.compile(r"\w+")
+_ENVOY = "office of actor"
+_PERSONAL_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
@@ -296,6 +298,7 @@ def attribute(
             by_sentence[cursor].append(mention)
 
     last_speakers: list[str] = []
+    last_people: list[str] = []  # "he" and "she" are the last people who spoke
     document_speaker: str | None = None  # "Statement by X": its "I" and "we" are X
     inside_quote = False
     paragraph = -1
@@ -373,7 +376,13 @@ def attribute(
         if not speakers and last_speakers:
             starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
             if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
-                speakers = dict.fromkeys(last_speakers, "carried over")
+                personal = _PERSONAL_PRONOUN.search(mask.outside(sentence.text))
+                spoke_last = last_speakers
+                if personal:
+                    spoke_last = [a for a in last_speakers if finder.is_person(a)] or last_people
+                speakers = dict.fromkeys(spoke_last or last_speakers, "carried over")
+                # "He said UNMIK had brought ...": the pronoun's own side acts as well.
+                add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
         if speakers:
             quoted = [m for m in named if mask[m.start - sentence.start]]
             add_own_side(speakers, quoted, sentence, finder, opens_quotation(inside_quote))
@@ -381,6 +390,10 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
+            # Not a person whose envoy spoke ("the Special Representative of the Secretary-
+            # General said"): the envoy is the one "he" stands for.
+            people = [a for a, cue in speakers.items() if finder.is_person(a) and cue != _ENVOY]
+            last_people = people or last_people
         quoted = [m for m in named if mask[m.start - sentence.start] and m.actor not in speakers]
         for actor_id, cue in _credited_in_quotation(quoted, sentence, full).items():
             result.statements.append(Statement(actor_id, sentence, cue))

@@ -197,6 +197,8 @@ def passive_after(rest: str) -> bool:
 
 
 def _verb_after(rest: str, verbs: frozenset[str], finite_ok: bool = False) -> bool:
+    if rest[:1] in ("-", "‑"):  # "European Union-centred processes": a compound, no verb
+        return False
     words = _words_between(rest[:100])
     if words and words[0] == "s":  # possessive: "Russia's foreign minister said" is a role
         return False
@@ -320,7 +322,7 @@ _SITE_AFTER = re.compile(
 _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
 _RELATIVE = re.compile(r"^\s*,\s*who\s+")
-_APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
+_APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
 
 
 # "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the

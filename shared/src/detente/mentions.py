@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from copy import copy
 from dataclasses import dataclass
 from datetime import date
@@ -188,7 +188,8 @@ class MentionFinder:
             if first is not None:
                 self._by_first_word[first.group()].append((alias, target))
         self._demonyms = set(registry.demonyms())
-        # Bodies found outside the registry in the article being read (`knowing`).
+        # Actors found outside the registry in the article being read (`knowing`).
+        self._found_affiliations: dict[str, str] = {}
         self._found_bodies: frozenset[str] = frozenset()
         self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
         # Every token an alias can start with, as written or capitalised ("the" → "The").
@@ -358,8 +359,12 @@ class MentionFinder:
         return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
 
     def principal(self, actor_id: str) -> str | None:
-        """The state or body a registered actor speaks for; None outside the registry."""
-        return self._registry.principal(actor_id) if actor_id in self._registry else None
+        """The state or body an actor speaks for: a registered one's, or that of the registered
+        affiliation of one found outside the registry (`knowing`); None otherwise."""
+        if actor_id in self._registry:
+            return self._registry.principal(actor_id)
+        affiliation = self._found_affiliations.get(actor_id, "")
+        return self._registry.principal(affiliation) if affiliation in self._registry else None
 
     def is_office(self, actor_id: str) -> bool:
         """A registered organisation that is part of a state or body (a presidency, a
@@ -376,14 +381,16 @@ class MentionFinder:
             return actor_id not in self._found_bodies
         return self._registry.get(actor_id).kind == "person"
 
-    def knowing(self, bodies: Iterable[str]) -> MentionFinder:
-        """This finder, for one article whose discovered `bodies` (ministries and the like,
-        detente.discovery) are no people; the indexes are shared, not copied."""
-        found = frozenset(bodies)
-        if not found:
+    def knowing(self, affiliations: Mapping[str, str], bodies: Iterable[str] = ()) -> MentionFinder:
+        """This finder, for one article that names actors outside the registry
+        (detente.discovery): `affiliations` gives each one's registered affiliation, which
+        its principal is found through, and `bodies` those that are no people (ministries and
+        the like). The indexes are shared, not copied."""
+        if not affiliations:
             return self
         article_finder = copy(self)
-        article_finder._found_bodies = found
+        article_finder._found_affiliations = dict(affiliations)
+        article_finder._found_bodies = frozenset(bodies)
         return article_finder
 
     def _overlapped_by_longer(self, normalised: str, start: int, end: int) -> bool:

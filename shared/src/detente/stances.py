@@ -171,7 +171,8 @@ class StanceEngine:
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
             finder = self.finder.knowing(
-                actor.id for actor in discovered.values() if actor.kind != "person"
+                {actor.id: actor.affiliation for actor in discovered.values()},
+                [actor.id for actor in discovered.values() if actor.kind != "person"],
             )
             mentions = link_surnames(full, mentions, finder.is_person)
             mentions = link_titles(full, mentions, finder.is_person)

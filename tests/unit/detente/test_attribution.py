@@ -580,3 +580,29 @@ def test_a_former_holder_s_act_dated_years_back_is_background() -> None:
     ]
     assert acting("Macron said on Monday that the 2015 accord held.") == ["emmanuel-macron"]
     assert acting("Macron recalled the pact signed in May 2015.") == ["emmanuel-macron"]
+
+
+def test_he_or_she_carries_over_to_the_last_person_who_spoke(registry: ActorRegistry) -> None:
+    text = (
+        "Macron, President of the French Republic and co-chair of the contact group of "
+        "European and African states on the crisis in the Sahel region, said talks would go on. "
+        "The plan was drafted by NATO. He said France had sent more envoys. "
+        '"We will not give up," he added.'
+    )
+    found = [(s.actor, s.cue, s.sentence.index) for s in attribute(text, MentionFinder(registry))
+             .statements if s.cue != MENTIONED_ONLY]  # fmt: skip
+    assert found == [
+        ("emmanuel-macron", "subject with appositive", 0),
+        ("nato", "agent (by)", 1),
+        # "He" is Macron, not NATO, and France is Macron's own side.
+        ("emmanuel-macron", "carried over", 2),
+        ("france", "own side in reported speech", 2),
+        ("emmanuel-macron", "carried over", 3),
+    ]
+
+
+def test_a_name_joined_to_a_participle_by_a_hyphen_is_no_subject(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Both welcomed the plan, and NATO-centred processes began.") == []
+    assert speakers(registry, "Both welcomed the plan, and NATO began.") == [
+        ("nato", "clause subject")
+    ]

@@ -108,14 +108,20 @@ def test_a_place_that_names_a_document_or_process_is_no_mention(finder: MentionF
     ]
 
 
-def test_a_finder_told_of_discovered_bodies_does_not_take_them_for_people(
+def test_a_finder_told_of_discovered_actors_knows_their_sides_and_bodies(
     finder: MentionFinder,
 ) -> None:
-    article_finder = finder.knowing(["eritrean-ministry-of-information"])
+    article_finder = finder.knowing(
+        {"eritrean-ministry-of-information": "eritrea", "lu-kang": "china"},
+        ["eritrean-ministry-of-information"],
+    )
     assert not article_finder.is_person("eritrean-ministry-of-information")
     assert article_finder.is_person("lu-kang")  # other unregistered names are people
-    assert finder.is_person("eritrean-ministry-of-information")  # the shared one is unchanged
-    assert finder.knowing([]) is finder
+    # Their principal is their registered affiliation's.
+    assert article_finder.principal("lu-kang") == "china"
+    assert finder.principal("lu-kang") is None  # the shared finder is unchanged
+    assert finder.is_person("eritrean-ministry-of-information")
+    assert finder.knowing({}) is finder
 
 
 def test_a_short_name_two_states_share_names_the_one_the_article_names(
