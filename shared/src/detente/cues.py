@@ -78,6 +78,13 @@ _ROLE_NOUNS = frozenset(
     spokesman spokesperson spokeswoman
     """.split()
 )
+# "Cypriot Leaders Resume Talks", "the Greek prime minister said": a state's name right
+# before its leader's title names the person who acts, not the state.
+_HEAD_TITLE_AFTER = re.compile(
+    r"[ \t]+(?:leaders?|president|premier|chancellor|king|emir|prime[ \t]+minister)\b(?![-'’])",
+    re.IGNORECASE,
+)
+_NAME_NEXT = re.compile(r",?[ \t]+[A-Z]")
 _OFFICE_NOUNS = frozenset(
     "president prime minister chancellor secretary head leader leaders chief king".split()
 )
@@ -398,6 +405,11 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         # a person's envoy ("the Special Representative of the Secretary-General") speaks in
         # the envoy's voice, not the person's.
         return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
+    # With the leader's name after the title ("Russian leader Putin"), the name is the one
+    # that acts; a headline capitalises every word, so there the title alone decides.
+    head = _HEAD_TITLE_AFTER.match(rest)
+    if head and not person and (headline or not _NAME_NEXT.match(rest, head.end())):
+        return "office of actor"
     if "between" in before[-200:].lower() and _party(before):
         return PARTY
     if _MEDIATOR_BEFORE.search(before[-40:]):

@@ -606,3 +606,21 @@ def test_a_name_joined_to_a_participle_by_a_hyphen_is_no_subject(registry: Actor
     assert speakers(registry, "Both welcomed the plan, and NATO began.") == [
         ("nato", "clause subject")
     ]
+
+
+def test_a_state_s_adjective_before_its_leader_s_title_names_the_person_acting(
+    registry: ActorRegistry,
+) -> None:
+    headline = attribute("Aides were upbeat.", MentionFinder(registry),
+                         title="Ukrainian Leaders Resume Talks in Geneva")  # fmt: skip
+    assert [(s.actor, s.cue) for s in headline.statements] == [("ukraine", "office of actor")]
+    assert speakers(registry, "The Ukrainian leaders resumed talks.") == [
+        ("ukraine", "office of actor")
+    ]
+    # With the leader named, the person is the one who acts.
+    assert speakers(registry, "Russian leader Putin said no.") == [
+        ("vladimir-putin", "reporting verb")
+    ]
+    assert speakers(registry, "The Russian president said no.") == [("russia", "office of actor")]
+    # Officials, troops and ministries are the state acting.
+    assert speakers(registry, "Russian officials said no.") == [("russia", "reporting verb")]
