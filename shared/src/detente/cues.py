@@ -308,7 +308,13 @@ _DEED_AFTER = re.compile(rf"^(?:['’]s?)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEE
 _AGENT_BEFORE = re.compile(
     r"\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$", re.IGNORECASE
 )
-_CLAUSE_BEFORE = re.compile(r"(?:[,;]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b)\s*(?:the\s+)?$")
+# Where a clause of its own opens: after a comma, a conjunction, or a subordinator of fact
+# ("That is why the United States is providing", "because Russia refused"); not "if" or
+# "unless" (a condition is no act) nor "that" (a reported clause is the reporter's).
+_CLAUSE_BEFORE = re.compile(
+    r"(?:[,;]|\b(?:and|but|while|whereas|because|why|since|although|though|when|after)\b)"
+    r"\s*(?:the\s+)?$"
+)
 _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",

@@ -624,3 +624,16 @@ def test_a_state_s_adjective_before_its_leader_s_title_names_the_person_acting(
     assert speakers(registry, "The Russian president said no.") == [("russia", "office of actor")]
     # Officials, troops and ministries are the state acting.
     assert speakers(registry, "Russian officials said no.") == [("russia", "reporting verb")]
+
+
+def test_the_subject_of_a_clause_of_fact_acts_but_not_of_a_condition(
+    registry: ActorRegistry,
+) -> None:
+    assert speakers(registry, "That is why the Kremlin is sending more envoys.") == [
+        ("kremlin", "clause subject")
+    ]
+    assert speakers(registry, "Talks stalled because Kyiv withdrew its troops.") == [
+        ("ukraine", "clause subject")
+    ]
+    assert speakers(registry, "Talks will stall if Kyiv withdraws its troops.") == []
+    assert speakers(registry, "Aides doubt that Kyiv withdrew its troops.") == []
