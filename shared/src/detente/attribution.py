@@ -366,10 +366,10 @@ def attribute(
                         break
                     speakers.setdefault(other.actor, "sentence subject")
                     first = other
-        for mention in outside:
+        for mention in outside if "ormer" in sentence.text or "ex-" in sentence.text else ():
             before = sentence.text[: mention.start - sentence.start]
-            recalled = _former_recalled(before, sentence.text, on)
-            if recalled and mention.actor in speakers and finder.is_person(mention.actor):
+            acts = mention.actor in speakers and finder.is_person(mention.actor)
+            if acts and _former_recalled(before, sentence.text, on):
                 del speakers[mention.actor]
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}

@@ -308,8 +308,16 @@ def discover(
         if found is not None:
             take(window + found.start(1), window + found.end(1), principal)
 
-    # The qualifiers stand before the first title word ("foreign ministry spokesman").
-    for speaker in _GOVERNMENT_TITLE.finditer(folded, max(0, titles[0] - 60)):
+    # Only around "minister" and "spokes...": the qualifiers stand before it ("foreign
+    # ministry spokesman"), the name and the verb after it.
+    seen = -1
+    for at in titles:
+        if not lowered.startswith(("minister", "spokes"), at) or at < seen:
+            continue
+        speaker = _GOVERNMENT_TITLE.search(folded, max(0, at - 50), at + 80)
+        if speaker is None or speaker.start() > at:
+            continue
+        seen = speaker.end()
         if speaker.group(2) not in _SPEECH or actor_id_for(speaker.group(1)) in discovered:
             continue
         state = _subject_state(text, speaker.start(), mentions, registry)
