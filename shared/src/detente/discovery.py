@@ -1,4 +1,5 @@
-"""Actors beyond the registry: named people tied to a registered state or organisation.
+"""Actors beyond the registry: named people and ministries tied to a registered state or
+organisation.
 
 News names many more officials than any registry holds: a Cypriot president, an army
 spokesman, a ministry's minister, an envoy. When the text gives such a person's name with a
@@ -8,8 +9,13 @@ person becomes an actor of its own for this article: a stable id made from the n
 "person", and the affiliation of the registered actor named in the title, so its stance rolls
 up like any registered person's. Later mentions by surname ("Barhoum said") link to it.
 
-Only people are discovered, and only with a registered affiliation: a name without a title,
-or a title without a registered body, stays unknown rather than guessed.
+A title that names no body ("foreign ministry spokesman Lu Kang said") ties the person to the
+state that is the subject of the same sentence, when it is the only state named there before
+the title. A registered state's ministry the registry lacks ("the Eritrean Ministry of
+Information") is discovered too, as an organisation of that state.
+
+Everything discovered has a registered affiliation: a name without a title, or a title
+without a registered body or a clear subject state, stays unknown rather than guessed.
 """
 
 from __future__ import annotations
