@@ -4,7 +4,8 @@ or deeds it is.
 Rule-based on purpose: every decision can be traced to a cue ("said X", "according to X",
 a pronoun carried over from the last speaker), and every statement keeps its sentence as
 evidence. The steps live beside it along the data's path: `detente.sentences` splits,
-`detente.mentions` finds the names, `detente.cues` reads the wording around each.
+`detente.mentions` finds the names, `detente.cues` reads the wording around each,
+`detente.reported` tells whose words a quotation or a reported clause is.
 """
 
 from __future__ import annotations
@@ -29,11 +30,21 @@ from detente.cues import (
     acts_after,
     after_preposition,
     cue_for,
+    object_of_verb,
     passive_after,
     procedural_after,
+    stative_after,
 )
 from detente.mentions import Mention, MentionFinder, mask_mentions
 from detente.registry import FOLD as _NORMALISE
+from detente.reported import (
+    OWN_SIDE,
+    QuoteMask,
+    add_own_side,
+    office_relays_its_principal,
+    opens_quotation,
+    opens_reported_clause,
+)
 from detente.sentences import Sentence, split_sentences
 
 __all__ = [
@@ -49,7 +60,8 @@ _PRONOUN_STARTS = re.compile(
     r"foreign minister|defence minister|defense minister|head of state))\b"
 )
 _WORD = re.compile(r"\w+")
-_DOUBLE_QUOTE = re.compile('"')
+_ENVOY = "office of actor"
+_PERSONAL_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
@@ -103,100 +115,6 @@ class Attribution:
             self.mentions_within(start, end),
             token,
         )
-
-
-class _QuoteMask:
-    """Which characters of a sentence are inside a quotation (quote marks included)."""
-
-    def __init__(self, sentence: str, inside_at_start: bool) -> None:
-        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(sentence.translate(_NORMALISE))]
-        self._inside_at_start = inside_at_start
-        self.inside_at_end = inside_at_start ^ (len(self._marks) % 2 == 1)
-
-    def __getitem__(self, position: int) -> bool:
-        before = bisect_left(self._marks, position)
-        if before < len(self._marks) and self._marks[before] == position:
-            return True
-        return self._inside_at_start ^ (before % 2 == 1)
-
-    def outside(self, sentence: str) -> str:
-        """The sentence without its quoted parts."""
-        pieces = []
-        inside = self._inside_at_start
-        cursor = 0
-        for mark in self._marks:
-            if not inside:
-                pieces.append(sentence[cursor:mark])
-            inside = not inside
-            cursor = mark + 1
-        if not inside:
-            pieces.append(sentence[cursor:])
-        return "".join(pieces)
-
-
-_REPORTED_CLAUSE = re.compile(r"\b(?:that|said|says|added|stressed|insisted)\s+(?:the\s+)?$")
-_QUOTE_OPENING = re.compile(r"[\"“]\s*(?:[Tt]he\s+)?$")
-OWN_SIDE = "own side in reported speech"
-
-
-def _add_own_side(
-    speakers: dict[str, str],
-    mentions: list[Mention],
-    sentence: Sentence,
-    finder: MentionFinder,
-    opens_clause: Callable[[str], bool],
-) -> None:
-    """The subject of a clause a speaker utters acts too when it is the speaker's own side:
-    "Putin said Russia would respond", '"The United States calls upon the PRC ...," said
-    Spokesperson Miller'. "Lavrov said NATO was expanding" and '"Russia is shelling our
-    cities," Zelensky said' leave NATO and Russia bystanders. `opens_clause(before)`: does
-    the sentence's text before the mention open such a clause?"""
-    sides = {finder.principal(actor) for actor in speakers} - {None}
-    for mention in mentions:
-        if mention.actor in speakers or finder.principal(mention.actor) not in sides:
-            continue
-        before = sentence.text[: mention.start - sentence.start]
-        rest = sentence.text[mention.end - sentence.start :]
-        if opens_clause(before) and acts_after(rest):
-            speakers[mention.actor] = OWN_SIDE
-
-
-_RELAYING = frozenset({"reporting verb", "inverted reporting verb", "according to"})
-
-
-def _office_relays_its_principal(
-    speakers: dict[str, str], mentions: list[Mention], sentence: Sentence, finder: MentionFinder
-) -> None:
-    """ "The Kremlin said the Russian president expressed concern": an office that reports
-    what a person of its own side said or did only relays; the person acts."""
-    people = {
-        finder.principal(m.actor)
-        for m in mentions
-        if m.actor in speakers
-        and finder.is_person(m.actor)
-        and _opens_reported_clause(sentence.text[: m.start - sentence.start])
-    }
-    for actor, cue in list(speakers.items()):
-        if cue in _RELAYING and finder.is_office(actor) and finder.principal(actor) in people:
-            del speakers[actor]
-
-
-def _opens_reported_clause(before: str) -> bool:
-    """ "Putin said [Russia] ...": right after a reporting verb or "that"."""
-    return _REPORTED_CLAUSE.search(before[-30:]) is not None
-
-
-def _opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
-    """'"[The United States] calls ...': right after an opening quotation mark, or at the
-    start of a sentence that continues a quotation."""
-
-    def opens(before: str) -> bool:
-        folded = before.translate(_NORMALISE)
-        if _QUOTE_OPENING.search(folded):
-            return True
-        return inside_at_start and len(_WORD.findall(folded)) <= 1 and '"' not in folded
-
-    return opens
 
 
 # "Mr Putin and Ms Merkel": an honorific before the second name of a pair.
@@ -271,7 +189,7 @@ _PAIR_REACH = 400
 def _add_the_two(
     speakers: dict[str, str],
     sentence: Sentence,
-    mask: _QuoteMask,
+    mask: QuoteMask,
     text: str,
     mentions: list[Mention],
     finder: MentionFinder,
@@ -334,6 +252,18 @@ def _recalled(sentence: str, on: date) -> bool:
     return lead is not None and int(lead.group(1)) <= on.year - _RECALLED_YEARS
 
 
+# "Former Secretary-General Ban Ki-moon communicated to the parties on 15 December 2016": a
+# past holder's act dated years before the article is background, wherever the date stands.
+_FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-)\s*(?:[\w.-]+\s+){0,3}$")
+_DATED_ACT = re.compile(r"\b(?:on|in|since)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b")
+
+
+def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
+    if on is None or not _FORMER.search(before[-40:]):
+        return False
+    return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
+
+
 # A lead that opens a complement clause: "Accusations that", "Fears whether".
 _COMPLEMENT_LEAD = re.compile(r"\b(?:that|whether)\s*$", re.IGNORECASE)
 
@@ -368,6 +298,7 @@ def attribute(
             by_sentence[cursor].append(mention)
 
     last_speakers: list[str] = []
+    last_people: list[str] = []  # "he" and "she" are the last people who spoke
     document_speaker: str | None = None  # "Statement by X": its "I" and "we" are X
     inside_quote = False
     paragraph = -1
@@ -375,7 +306,7 @@ def attribute(
         if sentence.paragraph != paragraph:
             paragraph = sentence.paragraph
             inside_quote = False
-        mask = _QuoteMask(sentence.text, inside_quote)
+        mask = QuoteMask(sentence.text, inside_quote)
         if on is not None and _recalled(sentence.text, on):
             inside_quote = mask.inside_at_end
             continue
@@ -392,8 +323,8 @@ def attribute(
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
                     document_speaker = mention.actor
-        _add_own_side(speakers, outside, sentence, finder, _opens_reported_clause)
-        _office_relays_its_principal(speakers, outside, sentence, finder)
+        add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
+        office_relays_its_principal(speakers, outside, sentence, finder)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):
@@ -417,8 +348,10 @@ def attribute(
             short_lead = (
                 len(_WORD.findall(lead)) <= 3
                 and not after_preposition(lead)
+                and not object_of_verb(lead)
                 and not passive_after(after)
                 and not procedural_after(after)
+                and not stative_after(after)
                 # "Cyprus's division is ...": the possessor is not the subject.
                 and not after.startswith(("'s", "’s"))
                 # "Accusations that Rwanda arms ...": the clause is someone else's claim.
@@ -433,19 +366,34 @@ def attribute(
                         break
                     speakers.setdefault(other.actor, "sentence subject")
                     first = other
+        for mention in outside if "ormer" in sentence.text or "ex-" in sentence.text else ():
+            before = sentence.text[: mention.start - sentence.start]
+            acts = mention.actor in speakers and finder.is_person(mention.actor)
+            if acts and _former_recalled(before, sentence.text, on):
+                del speakers[mention.actor]
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}
         if not speakers and last_speakers:
             starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
             if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
-                speakers = dict.fromkeys(last_speakers, "carried over")
+                personal = _PERSONAL_PRONOUN.search(mask.outside(sentence.text))
+                spoke_last = last_speakers
+                if personal:
+                    spoke_last = [a for a in last_speakers if finder.is_person(a)] or last_people
+                speakers = dict.fromkeys(spoke_last or last_speakers, "carried over")
+                # "He said UNMIK had brought ...": the pronoun's own side acts as well.
+                add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
         if speakers:
             quoted = [m for m in named if mask[m.start - sentence.start]]
-            _add_own_side(speakers, quoted, sentence, finder, _opens_quotation(inside_quote))
+            add_own_side(speakers, quoted, sentence, finder, opens_quotation(inside_quote))
         for actor_id, cue in speakers.items():
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
+            # Not a person whose envoy spoke ("the Special Representative of the Secretary-
+            # General said"): the envoy is the one "he" stands for.
+            people = [a for a, cue in speakers.items() if finder.is_person(a) and cue != _ENVOY]
+            last_people = people or last_people
         quoted = [m for m in named if mask[m.start - sentence.start] and m.actor not in speakers]
         for actor_id, cue in _credited_in_quotation(quoted, sentence, full).items():
             result.statements.append(Statement(actor_id, sentence, cue))

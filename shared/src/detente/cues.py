@@ -78,6 +78,13 @@ _ROLE_NOUNS = frozenset(
     spokesman spokesperson spokeswoman
     """.split()
 )
+# "Cypriot Leaders Resume Talks", "the Greek prime minister said": a state's name right
+# before its leader's title names the person who acts, not the state.
+_HEAD_TITLE_AFTER = re.compile(
+    r"[ \t]+(?:leaders?|president|premier|chancellor|king|emir|prime[ \t]+minister)\b(?![-'’])",
+    re.IGNORECASE,
+)
+_NAME_NEXT = re.compile(r",?[ \t]+[A-Z]")
 _OFFICE_NOUNS = frozenset(
     "president prime minister chancellor secretary head leader leaders chief king".split()
 )
@@ -101,12 +108,29 @@ def _speaks_after(rest: str) -> bool:
 
 def acts_after(rest: str) -> bool:
     """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?
-    Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient."""
+    Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient;
+    nor of a state it is in: "Rwanda remains in the shadows"."""
     return (
         _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
         and not passive_after(rest)
         and not procedural_after(rest)
+        and not stative_after(rest)
     )
+
+
+# "remains in the shadows", "stayed under sanctions": where the subject is, not what it does
+# ("Russia remains committed" is a position, and stays an act).
+_STATIVE = re.compile(
+    r"^\s+(?:(?:still|has|have|had|will|would|also)\s+){0,2}"
+    r"(?:remain|remains|remained|stay|stays|stayed|lies|lay|sits|sat)\s+"
+    r"(?:in|under|on|at|outside|within|inside|behind|among|between)\b",
+    re.IGNORECASE,
+)
+
+
+def stative_after(rest: str) -> bool:
+    """Is the mention the subject of a verb of being somewhere ("Rwanda Remains in Shadows")?"""
+    return _STATIVE.match(rest) is not None
 
 
 _CONVENES = frozenset("convened convenes convene hears heard hear".split())
@@ -180,6 +204,8 @@ def passive_after(rest: str) -> bool:
 
 
 def _verb_after(rest: str, verbs: frozenset[str], finite_ok: bool = False) -> bool:
+    if rest[:1] in ("-", "‑"):  # "European Union-centred processes": a compound, no verb
+        return False
     words = _words_between(rest[:100])
     if words and words[0] == "s":  # possessive: "Russia's foreign minister said" is a role
         return False
@@ -253,6 +279,15 @@ def _role_of(before: str, rest: str) -> str | None:
     return None
 
 
+def object_of_verb(before: str) -> bool:
+    """ "The statement accused Ethiopia", "Officials warned Kyiv": right after a verb, a name
+    is its object, not the sentence's subject."""
+    words = _words_between(before[-30:])
+    while words and words[-1] in {"the", "a", "an"}:
+        words.pop()
+    return bool(words) and words[-1] in REPORTING_VERBS | ACTION_VERBS
+
+
 def after_preposition(before: str) -> bool:
     """ "talks in Moscow", "a summit with France": a prepositional object is no subject."""
     words = _words_between(before[-30:])
@@ -263,6 +298,7 @@ def after_preposition(before: str) -> bool:
 
 _DEED_NOUNS = (
     "attacks?|offensives?|strikes?|air ?strikes?|shelling|bombardments?|bombings?|assaults?|"
+    "barrages?|raids?|"
     "incursions?|invasion|aggression|advances?|provocations?|threats?|demands?|ultimatums?|"
     "sanctions|violations|crackdown|repression|suppression|build-?up|mobili[sz]ation|"
     "occupation|annexation|blockade|efforts?|proposals?|offers?|initiatives?|mediation|"
@@ -272,17 +308,34 @@ _DEED_AFTER = re.compile(rf"^(?:['’]s?)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEE
 _AGENT_BEFORE = re.compile(
     r"\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$", re.IGNORECASE
 )
-_CLAUSE_BEFORE = re.compile(r"(?:[,;]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b)\s*(?:the\s+)?$")
+# Where a clause of its own opens: after a comma, a conjunction, or a subordinator of fact
+# ("That is why the United States is providing", "because Russia refused"); not "if" or
+# "unless" (a condition is no act) nor "that" (a reported clause is the reporter's).
+_CLAUSE_BEFORE = re.compile(
+    r"(?:[,;]|\b(?:and|but|while|whereas|because|why|since|although|though|when|after)\b)"
+    r"\s*(?:the\s+)?$"
+)
 _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
     re.IGNORECASE,
 )
+# "A statement posted on the Kremlin website", "a message published on the ministry's Telegram
+# channel": the owner of the site or account is the author.
+_POSTED_ON = re.compile(
+    r"\b(?:statement|message|post|notice|communiqu[eé])\s+(?:was\s+)?"
+    r"(?:posted|published|issued|released|carried)\s+on\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_SITE_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:official\s+)?(?:[A-Z]\w+\s+)?"
+    r"(?:website|web\s?site|site|page|account|channel|feed)\b"
+)
 # A headline ending "(Secretary Antony J. Blinken)" or "| Minister Wang Yi" names its author.
 _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
 _RELATIVE = re.compile(r"^\s*,\s*who\s+")
-_APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,120}?,\s*")
+_APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
 
 
 # "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
@@ -349,6 +402,8 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         return "according to"
     if _STATEMENT_BEFORE.search(before[-80:]):
         return "statement by"
+    if _SITE_AFTER.match(rest) and _POSTED_ON.search(before[-80:]):
+        return "statement by"
     role = _role_of(before, rest)
     if role is not None:
         # A delegate, ministry or army speaks for its state; a president or minister speaks
@@ -356,6 +411,11 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         # a person's envoy ("the Special Representative of the Secretary-General") speaks in
         # the envoy's voice, not the person's.
         return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
+    # With the leader's name after the title ("Russian leader Putin"), the name is the one
+    # that acts; a headline capitalises every word, so there the title alone decides.
+    head = _HEAD_TITLE_AFTER.match(rest)
+    if head and not person and (headline or not _NAME_NEXT.match(rest, head.end())):
+        return "office of actor"
     if "between" in before[-200:].lower() and _party(before):
         return PARTY
     if _MEDIATOR_BEFORE.search(before[-40:]):

@@ -1,4 +1,5 @@
-"""Actors beyond the registry: named people tied to a registered state or organisation.
+"""Actors beyond the registry: named people and ministries tied to a registered state or
+organisation.
 
 News names many more officials than any registry holds: a Cypriot president, an army
 spokesman, a ministry's minister, an envoy. When the text gives such a person's name with a
@@ -8,8 +9,13 @@ person becomes an actor of its own for this article: a stable id made from the n
 "person", and the affiliation of the registered actor named in the title, so its stance rolls
 up like any registered person's. Later mentions by surname ("Barhoum said") link to it.
 
-Only people are discovered, and only with a registered affiliation: a name without a title,
-or a title without a registered body, stays unknown rather than guessed.
+A title that names no body ("foreign ministry spokesman Lu Kang said") ties the person to the
+state that is the subject of the same sentence, when it is the only state named there before
+the title. A registered state's ministry the registry lacks ("the Eritrean Ministry of
+Information") is discovered too, as an organisation of that state.
+
+Everything discovered has a registered affiliation: a name without a title, or a title
+without a registered body or a clear subject state, stays unknown rather than guessed.
 """
 
 from __future__ import annotations
@@ -53,7 +59,9 @@ _NOT_NAMES = frozenset(
     Prime Deputy Vice Colonel Commander Chief Head Speaker Mr Mrs Ms Dr
     """.split()
 )
-_AFFILIATION_GAP = r"(?:'s|’s)?(?: [\w-]+){0,4}? "
+# Up to four words between a body and its official's title, none that starts a new clause
+# ("Russia shelled Ukraine overnight and defence ministry spokesman X": not Ukraine's).
+_AFFILIATION_GAP = r"(?:'s|’s)?(?: (?!(?:and|but|or|while|as)\b)[\w-]+){0,4}? "
 
 
 # The core words of every title above, for a quick look before the patterns.
@@ -84,6 +92,28 @@ _APPOINTED = re.compile(
     rf"(?:{_TITLE_WORDS} )*{_TITLE_WORDS}"
     rf"(?: (?:to|for|on) (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*)?)?,? ({_NAME})\b"
 )
+
+
+# "foreign ministry spokesman Lu Kang said", "Defence Minister Ana Costa told": a state's
+# office named by its function alone, then a name, then what the person said.
+_GOVERNMENT_TITLE = re.compile(
+    r"\b(?:(?:[Ff]oreign|[Dd]efen[cs]e|[Ii]nterior|[Ff]inance|[Pp]rime|[Gg]overnment|"
+    r"[Pp]residential|[Aa]rmy|[Mm]ilitary|[Mm]inistry) )+"
+    rf"(?:[Mm]inister|[Ss]pokes(?:man|woman|person)),? ({_NAME}),? (?:on [A-Z]\w+ )?(\w+)"
+)
+# Speech verbs after such a name; the state is then the sentence's subject.
+_SPEECH = frozenset(
+    """
+    said says told tells added adds warned warns stated declared announced insisted stressed
+    noted urged accused denied rejected explained confirmed
+    """.split()
+)
+_SENTENCE_BREAKS = (". ", "! ", "? ", ".\u201d ", '." ', "\n")
+# Words before a sentence's subject: "On Monday, China said", "But Russia".
+_LEAD_WORDS = 3
+_STATE_KINDS = frozenset({"state", "group"})
+# A quotation closed before the title: '"...," foreign ministry spokesman X said'.
+_QUOTATION_BEFORE = re.compile(r"[,.?!][\"”]")
 
 
 @dataclass(frozen=True)
@@ -119,21 +149,113 @@ def _plausible(name: str) -> bool:
     return not any(word in _NOT_NAMES for word in words)
 
 
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding `position` starts (a cheap look back: discovery runs before
+    the text is split into sentences)."""
+    ends = (text.rfind(end, 0, position) + len(end) for end in _SENTENCE_BREAKS)
+    return max((at for at, end in zip(ends, _SENTENCE_BREAKS, strict=True) if at >= len(end)),
+               default=0)  # fmt: skip
+
+
+def _subject_state(
+    text: str, position: int, mentions: Sequence[Mention], registry: ActorRegistry
+) -> str | None:
+    """The state whose official a title at `position` names when the title names no body:
+    the subject of the same sentence ("China has expressed anger and foreign ministry
+    spokesman Lu Kang said"); never when another state is named before the title, nor after
+    a quotation (someone else's words may name the state), nor from the sentence before
+    ("Russian forces advanced. Army spokesman X said the attack was repelled" is Ukraine's)."""
+    start = _sentence_start(text, position)
+    opens_quoted = text[start:position].lstrip().startswith(('"', "“"))
+    if opens_quoted or _QUOTATION_BEFORE.search(text, start, position):
+        return None
+    named = [m for m in mentions if start <= m.start < position]
+    states = {
+        m.actor for m in named if m.actor in registry and registry.get(m.actor).kind in _STATE_KINDS
+    }
+    if len(states) != 1 or named[0].actor not in states:
+        return None
+    lead = text[start : named[0].start]
+    return named[0].actor if len(lead.split()) <= _LEAD_WORDS else None
+
+
+# A state's ministry the registry lacks: "Eritrean Ministry of Information", "Ethiopia's
+# Information Ministry" after the state's name; "the Ministry of Defence of Serbia" before it.
+_MINISTRY_WORD = r"[A-Z][a-z]+"
+_MINISTRY_OF = (
+    rf"Ministry (?:of|for) (?:the )?{_MINISTRY_WORD}"
+    rf"(?:,? (?:and |of |for )?{_MINISTRY_WORD}){{0,3}}"
+)
+_MINISTRY_AFTER = re.compile(
+    rf"(?:'s|’s)? (?:({_MINISTRY_OF})|((?:{_MINISTRY_WORD} ){{1,2}})Ministry)\b(?! of\b)"
+)
+_MINISTRY_BEFORE = re.compile(rf"(?:\b[Tt]he )?{_MINISTRY_OF} of (?:the )?$")
+_BODY_KINDS = frozenset({"state"})
+
+
+def _ministries(
+    text: str, folded: str, mentions: Sequence[Mention], registry: ActorRegistry
+) -> tuple[list[Mention], dict[str, DiscoveredActor]]:
+    """The mentions with each state named only in a ministry's name replaced by the ministry:
+    a registered one when its name has another form in the registry ("Russian Ministry of
+    Defence" for "Russian Defence Ministry"), else a discovered organisation of the state.
+    The state itself is then only named, as a registered ministry's alias names it."""
+    replaced: list[Mention] = []
+    bodies: dict[str, DiscoveredActor] = {}
+    for mention in mentions:
+        state = registry.get(mention.actor)
+        after = _MINISTRY_AFTER.match(folded, mention.end) if state.kind in _BODY_KINDS else None
+        before = (
+            _MINISTRY_BEFORE.search(folded[max(0, mention.start - 90) : mention.start])
+            if state.kind in _BODY_KINDS
+            else None
+        )
+        if after is not None:
+            start, end = mention.start, after.end()
+            # "Eritrean Ministry of Information" may be registered as "Eritrean Information
+            # Ministry" (and the other way round).
+            of_form = after.group(1) is not None
+            field = after.group(1)[len("Ministry of ") :] if of_form else after.group(2).strip()
+            owner = folded[mention.start : after.start(1 if of_form else 2)].strip()
+            other = f"{owner} {field} Ministry" if of_form else f"{owner} Ministry of {field}"
+        elif before is not None:
+            start, end = mention.start - len(before.group()), mention.end
+            other = ""
+        else:
+            replaced.append(mention)
+            continue
+        name = text[start:end]
+        if name.startswith(("the ", "The ")):
+            start, name = start + 4, name[4:]
+        known = registry.lookup(name) or (registry.lookup(other) if other else None)
+        if known is not None and known.kind == "organisation":
+            replaced.append(Mention(known.id, start, end, text[start:end]))
+            continue
+        body = DiscoveredActor(actor_id_for(name), name, state.id, kind="organisation")
+        bodies.setdefault(body.id, body)
+        replaced.append(Mention(body.id, start, end, text[start:end]))
+    return replaced, bodies
+
+
 def discover(
     text: str, mentions: Sequence[Mention], registry: ActorRegistry
 ) -> tuple[list[Mention], dict[str, DiscoveredActor]]:
-    """Registered mentions plus the people the text names with a registered affiliation.
+    """Registered mentions plus the people the text names with a registered affiliation, and
+    the ministries of registered states the registry lacks.
 
     Returns every mention in text order (registered and discovered, never overlapping) and
     the discovered actors by id.
     """
     folded = fold(text)
+    bodies: dict[str, DiscoveredActor] = {}
+    if "Ministry" in folded:
+        mentions, bodies = _ministries(text, folded, mentions, registry)
     # Where title words stand: most names have none near them, and skip the slow patterns.
     lowered = folded.lower()
     titles = sorted(start for word in _TITLE_SET for start, _ in _occurrences(lowered, word))
     if not titles:
-        return list(mentions), {}
-    discovered: dict[str, DiscoveredActor] = {}
+        return list(mentions), bodies
+    discovered: dict[str, DiscoveredActor] = dict(bodies)
     spans: list[tuple[int, int, str]] = []
 
     def take(start: int, end: int, affiliation: str) -> None:
@@ -147,7 +269,9 @@ def discover(
         spans.append((start, end, actor_id))
 
     for mention in mentions:
-        known = registry.get(mention.actor)
+        # A discovered ministry's people belong to its state, which the registry rolls up.
+        body = bodies.get(mention.actor)
+        known = registry.get(body.affiliation if body is not None else mention.actor)
         # A person's envoy belongs to the person's body ("Special Representative of the
         # Secretary-General" works for the UN).
         principal = known.affiliation if known.kind == "person" else known.id
@@ -190,8 +314,24 @@ def discover(
         if found is not None:
             take(window + found.start(1), window + found.end(1), principal)
 
+    # Only around "minister" and "spokes...": the qualifiers stand before it ("foreign
+    # ministry spokesman"), the name and the verb after it.
+    seen = -1
+    for at in titles:
+        if not lowered.startswith(("minister", "spokes"), at) or at < seen:
+            continue
+        speaker = _GOVERNMENT_TITLE.search(folded, max(0, at - 50), at + 80)
+        if speaker is None or speaker.start() > at:
+            continue
+        seen = speaker.end()
+        if speaker.group(2) not in _SPEECH or actor_id_for(speaker.group(1)) in discovered:
+            continue
+        state = _subject_state(text, speaker.start(), mentions, registry)
+        if state is not None:
+            take(speaker.start(1), speaker.end(1), state)
+
     # Later mentions by surname, or by the whole name again, link to the same person.
-    for actor in list(discovered.values()):
+    for actor in [found for found in discovered.values() if found.kind == "person"]:
         for start, end in _occurrences(text, actor.name.split()[-1]):
             if not any(s < end and start < e for s, e, _ in spans):
                 spans.append((start, end, actor.id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +18,7 @@ _ROLE_AFTER = re.compile(
     r"(?:officials?|forces|troops|government|authorities|military|army|navy|diplomats?|"
     r"ministry|spokes(?:man|woman|person)|president|minister|delegation|delegates?|"
     r"representatives?|ambassador|envoy|leaders?|leadership|militants|fighters|negotiators|"
-    r"parliament|lawmakers|regime|commanders?|media|statement)\b",
+    r"parliament|lawmakers|regime|commanders?|media|statement|cabinet)\b",
     re.IGNORECASE,  # "Russian officials" and "Russian Foreign Ministry" alike
 )
 
@@ -70,6 +71,17 @@ _NAME_SUFFIXES = frozenset(
     Today
     """.split()
 )
+# Documents and processes named after the place they were made: "the Algiers accord", "the
+# Minsk agreements", "the Astana process", "the Normandy format". The place names the
+# thing, not a party acting in the sentence.
+_DOCUMENT_NOUNS = re.compile(
+    r" (?:[Aa]ccords?|[Aa]greements?|[Pp]rocess|[Ff]ormat|[Dd]eclaration|[Pp]rotocols?|"
+    r"[Cc]ommuniqu[eé])\b"
+)
+_THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
+# Short names that two registered states share, left out of both alias lists: the article's
+# full names decide (MentionFinder._shared_short_names).
+_SHARED_SHORT_NAMES = {"Congo": ("dr-congo", "republic-of-the-congo")}
 # Words that make the name after them a person's, even when it is also a place's.
 _HONORIFICS = frozenset(
     "mr mrs ms miss dr sir dame lady lord reporter correspondent journalist columnist".split()
@@ -97,6 +109,20 @@ _ROLE_TITLES = (
 )
 _ROLE_PHRASE = re.compile(rf"the ([A-Z][\w-]+(?: [A-Z][\w-]+)?) ({_ROLE_TITLES})")
 _POSSESSIVE_ROLE = re.compile(rf"([A-Z][\w.-]+(?: [A-Z][\w-]+)?)'s ({_ROLE_TITLES})")
+
+
+# Words a headline or a body's formal name leaves in lower case.
+_MINOR_WORDS = frozenset("a an and as at by for in of on or the to".split())
+
+
+def _title_case(alias: str) -> str:
+    """ "Myanmar armed forces" → "Myanmar Armed Forces": headlines and formal names
+    capitalise the common nouns of a body's name."""
+    words = alias.split(" ")
+    return " ".join(
+        [words[0], *(w if w in _MINOR_WORDS or not w[:1].islower() else w[:1].upper() + w[1:]
+                     for w in words[1:])]
+    )  # fmt: skip
 
 
 def _role_variants(alias: str, registry: ActorRegistry) -> list[str]:
@@ -148,11 +174,23 @@ class MentionFinder:
             if (plain := _plain_capitals(alias)) != alias and plain not in aliases
         ]
         self._people_by_name = {a: t for a, t in people.items() if _FIRST_AND_LAST.fullmatch(a)}
+        # "Myanmar Armed Forces" for "Myanmar armed forces" (bodies only: a person's name is
+        # capitalised as registered, and a title-cased role phrase is a title).
+        surfaces += [
+            (titled, target)
+            for alias, target in aliases.items()
+            if registry.get(target).kind != "person"
+            and (titled := _title_case(alias)) != alias
+            and titled not in aliases
+        ]
         for alias, target in surfaces:
             first = _WORD.match(alias)
             if first is not None:
                 self._by_first_word[first.group()].append((alias, target))
         self._demonyms = set(registry.demonyms())
+        # Actors found outside the registry in the article being read (`knowing`).
+        self._found_affiliations: dict[str, str] = {}
+        self._found_bodies: frozenset[str] = frozenset()
         self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
         # Every token an alias can start with, as written or capitalised ("the" → "The").
         self._first_words = set(self._by_first_word) | {
@@ -225,6 +263,12 @@ class MentionFinder:
                 normalised, start - 1 - len(left_word)
             ):
                 return True
+        if (
+            _DOCUMENT_NOUNS.match(normalised, end)
+            and _THE_BEFORE.search(normalised[max(0, start - 6) : start])
+            and not self.is_person(target)
+        ):
+            return True
         following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
         if following is not None and following.group(1) in _NAME_SUFFIXES:
             return True
@@ -286,11 +330,41 @@ class MentionFinder:
             mentions.append(Mention(target, word.start(), end, text[word.start() : end]))
             if len(mentions) == limit:
                 break
+        if limit is None or len(mentions) < limit:
+            mentions = self._shared_short_names(normalised, text, mentions)
         return mentions
 
+    def _shared_short_names(
+        self, normalised: str, text: str, mentions: list[Mention]
+    ) -> list[Mention]:
+        """A short name two registered states share ("Congo") names the one of them the
+        article names in full, when it names exactly one: "Congo accuses Rwanda" in a story
+        about the Democratic Republic of the Congo."""
+        named = {m.actor for m in mentions}
+        added = []
+        for short, states in _SHARED_SHORT_NAMES.items():
+            if short not in normalised:
+                continue
+            meant = [state for state in states if state in named]
+            if len(meant) != 1:
+                continue
+            for start in (w.start() for w in re.finditer(rf"\b{short}\b", normalised)):
+                end = start + len(short)
+                previous_end = max((m.end for m in mentions if m.end <= start), default=-1)
+                if any(m.start < end and start < m.end for m in mentions) or (
+                    self._inside_longer_name(normalised, start, end, previous_end, meant[0])
+                ):
+                    continue
+                added.append(Mention(meant[0], start, end, text[start:end]))
+        return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
+
     def principal(self, actor_id: str) -> str | None:
-        """The state or body a registered actor speaks for; None outside the registry."""
-        return self._registry.principal(actor_id) if actor_id in self._registry else None
+        """The state or body an actor speaks for: a registered one's, or that of the registered
+        affiliation of one found outside the registry (`knowing`); None otherwise."""
+        if actor_id in self._registry:
+            return self._registry.principal(actor_id)
+        affiliation = self._found_affiliations.get(actor_id, "")
+        return self._registry.principal(affiliation) if affiliation in self._registry else None
 
     def is_office(self, actor_id: str) -> bool:
         """A registered organisation that is part of a state or body (a presidency, a
@@ -301,8 +375,23 @@ class MentionFinder:
         return actor.kind == "organisation" and actor.affiliation is not None
 
     def is_person(self, actor_id: str) -> bool:
-        """Registered people, and actors found outside the registry (always people)."""
-        return actor_id not in self._registry or self._registry.get(actor_id).kind == "person"
+        """Registered people, and actors found outside the registry other than the bodies
+        this finder was told of (`knowing`)."""
+        if actor_id not in self._registry:
+            return actor_id not in self._found_bodies
+        return self._registry.get(actor_id).kind == "person"
+
+    def knowing(self, affiliations: Mapping[str, str], bodies: Iterable[str] = ()) -> MentionFinder:
+        """This finder, for one article that names actors outside the registry
+        (detente.discovery): `affiliations` gives each one's registered affiliation, which
+        its principal is found through, and `bodies` those that are no people (ministries and
+        the like). The indexes are shared, not copied."""
+        if not affiliations:
+            return self
+        article_finder = copy(self)
+        article_finder._found_affiliations = dict(affiliations)
+        article_finder._found_bodies = frozenset(bodies)
+        return article_finder
 
     def _overlapped_by_longer(self, normalised: str, start: int, end: int) -> bool:
         for inner in _WORD.finditer(normalised, start + 1, end):

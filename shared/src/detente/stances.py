@@ -170,8 +170,12 @@ class StanceEngine:
             mentions, discovered = (
                 discover(full, found, self.registry) if self.discover_actors else (found, {})
             )
-            mentions = link_surnames(full, mentions, self.finder.is_person)
-            mentions = link_titles(full, mentions, self.finder.is_person)
+            finder = self.finder.knowing(
+                {actor.id: actor.affiliation for actor in discovered.values()},
+                [actor.id for actor in discovered.values() if actor.kind != "person"],
+            )
+            mentions = link_surnames(full, mentions, finder.is_person)
+            mentions = link_titles(full, mentions, finder.is_person)
             mentions = sitters_speak_as_members(full, mentions, self._bodies)
             mentions = members_speak_as_body(full, mentions, self._bodies)
             mentions, left_out = bounds.first(mentions, bounds.MAX_MENTIONS_PER_ARTICLE)
@@ -179,7 +183,7 @@ class StanceEngine:
             _count(cut, bounds.MENTIONS_PER_ARTICLE, 1 if left_out or stopped else 0)
             attribution = attribute(
                 article.text,
-                self.finder,
+                finder,
                 article.title,
                 on=article.published_at.date(),
                 mentions=mentions,

@@ -525,3 +525,115 @@ def test_the_state_owning_a_role_held_by_an_object_does_not_act(registry: ActorR
         ("france", "sentence subject")
     ]
     assert ("russia", "role of actor") in speakers(registry, "Russia's envoy refused.")
+
+
+def test_a_name_right_after_a_verb_is_its_object_not_the_sentence_subject(
+    registry: ActorRegistry,
+) -> None:
+    # Carried over from the last speaker instead: "The statement" is the Kremlin's.
+    text = "The Kremlin issued a statement. The statement accused Kyiv of stalling."
+    assert speakers(registry, text) == [
+        ("kremlin", "sentence subject"),
+        ("kremlin", "carried over"),
+    ]
+    assert speakers(registry, "Officials warned Paris on Monday.") == []
+    assert speakers(registry, "Yesterday Paris warned Kyiv.") == [("france", "reporting verb")]
+
+
+def test_a_statement_posted_on_a_site_is_its_owner_s(registry: ActorRegistry) -> None:
+    assert speakers(registry, "A statement posted on the Kremlin website rejected the plan.") == [
+        ("kremlin", "statement by")
+    ]
+    assert speakers(registry, "A message published on the Elysee's Telegram channel said no.") == [
+        ("elysee", "statement by")
+    ]
+    # What a statement is about is not its author.
+    assert speakers(registry, "A statement published on Ukraine drew wide criticism.") == []
+
+
+def test_missile_barrages_and_raids_are_deeds(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Residents fled after Moscow's missile barrages hit the city.") == [
+        ("russia", "deed")
+    ]
+
+
+def test_a_subject_that_only_remains_somewhere_does_not_act(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Kyiv Remains in the Dark as Talks Open") == []
+    assert speakers(registry, "Meanwhile, Ukraine remained under curfew.") == []
+    # A position the subject keeps is an act of its own.
+    assert speakers(registry, "Moscow remains committed to the talks.") == [
+        ("russia", "sentence subject")
+    ]
+
+
+def test_a_former_holder_s_act_dated_years_back_is_background() -> None:
+    finder = MentionFinder(ActorRegistry.load())
+
+    def acting(text: str) -> list[str]:
+        found = attribute(text, finder, on=date(2018, 1, 30)).statements
+        return [s.actor for s in found if s.cue != MENTIONED_ONLY]
+
+    assert acting("Former Secretary-General Ban Ki-moon proposed a plan on 15 December 2016.") == []
+    # A former holder speaking now, or today's holder recalling a date, act.
+    assert acting("Former Secretary-General Ban Ki-moon said on Monday the plan failed.") == [
+        "ban-ki-moon"
+    ]
+    assert acting("Macron said on Monday that the 2015 accord held.") == ["emmanuel-macron"]
+    assert acting("Macron recalled the pact signed in May 2015.") == ["emmanuel-macron"]
+
+
+def test_he_or_she_carries_over_to_the_last_person_who_spoke(registry: ActorRegistry) -> None:
+    text = (
+        "Macron, President of the French Republic and co-chair of the contact group of "
+        "European and African states on the crisis in the Sahel region, said talks would go on. "
+        "The plan was drafted by NATO. He said France had sent more envoys. "
+        '"We will not give up," he added.'
+    )
+    found = [(s.actor, s.cue, s.sentence.index) for s in attribute(text, MentionFinder(registry))
+             .statements if s.cue != MENTIONED_ONLY]  # fmt: skip
+    assert found == [
+        ("emmanuel-macron", "subject with appositive", 0),
+        ("nato", "agent (by)", 1),
+        # "He" is Macron, not NATO, and France is Macron's own side.
+        ("emmanuel-macron", "carried over", 2),
+        ("france", "own side in reported speech", 2),
+        ("emmanuel-macron", "carried over", 3),
+    ]
+
+
+def test_a_name_joined_to_a_participle_by_a_hyphen_is_no_subject(registry: ActorRegistry) -> None:
+    assert speakers(registry, "Both welcomed the plan, and NATO-centred processes began.") == []
+    assert speakers(registry, "Both welcomed the plan, and NATO began.") == [
+        ("nato", "clause subject")
+    ]
+
+
+def test_a_state_s_adjective_before_its_leader_s_title_names_the_person_acting(
+    registry: ActorRegistry,
+) -> None:
+    headline = attribute("Aides were upbeat.", MentionFinder(registry),
+                         title="Ukrainian Leaders Resume Talks in Geneva")  # fmt: skip
+    assert [(s.actor, s.cue) for s in headline.statements] == [("ukraine", "office of actor")]
+    assert speakers(registry, "The Ukrainian leaders resumed talks.") == [
+        ("ukraine", "office of actor")
+    ]
+    # With the leader named, the person is the one who acts.
+    assert speakers(registry, "Russian leader Putin said no.") == [
+        ("vladimir-putin", "reporting verb")
+    ]
+    assert speakers(registry, "The Russian president said no.") == [("russia", "office of actor")]
+    # Officials, troops and ministries are the state acting.
+    assert speakers(registry, "Russian officials said no.") == [("russia", "reporting verb")]
+
+
+def test_the_subject_of_a_clause_of_fact_acts_but_not_of_a_condition(
+    registry: ActorRegistry,
+) -> None:
+    assert speakers(registry, "That is why the Kremlin is sending more envoys.") == [
+        ("kremlin", "clause subject")
+    ]
+    assert speakers(registry, "Talks stalled because Kyiv withdrew its troops.") == [
+        ("ukraine", "clause subject")
+    ]
+    assert speakers(registry, "Talks will stall if Kyiv withdraws its troops.") == []
+    assert speakers(registry, "Aides doubt that Kyiv withdrew its troops.") == []

@@ -107,3 +107,71 @@ def test_reading_stops_at_the_limit_with_the_same_first_names(finder: MentionFin
     everything = finder.find(text)
     assert finder.find(text, limit=7) == everything[:7]
     assert finder.find(text, limit=len(everything) + 1) == everything
+
+
+def test_a_body_s_name_may_be_written_in_title_case(finder: MentionFinder) -> None:
+    # Headlines and formal names capitalise the common nouns: "Congolese Army".
+    assert found(finder, "Shelling by the Myanmar Armed Forces Resumes Near Lashio") == [
+        ("tatmadaw", "Myanmar Armed Forces")
+    ]
+    assert found(finder, "The Congolese Army denied the report.") == [
+        ("fardc", "The Congolese Army")
+    ]
+    # Only the words after the first: a lower-case start is matched as registered.
+    assert found(finder, "the myanmar armed forces") == []
+
+
+def test_a_place_that_names_a_document_or_process_is_no_mention(finder: MentionFinder) -> None:
+    assert found(finder, "They said the Kyiv declaration and the Moscow agreements died.") == []
+    assert found(finder, "The Algiers Accord ended the war; the Astana process stalled.") == []
+    assert found(finder, "Under the Moscow format, envoys met twice.") == []
+    # The place acting, a possessive, or a party to the document stays a mention.
+    assert found(finder, "Moscow agreed; Kyiv's agreement came later.") == [
+        ("russia", "Moscow"),
+        ("ukraine", "Kyiv"),
+    ]
+    assert found(finder, "The agreement between Moscow and Kyiv holds.") == [
+        ("russia", "Moscow"),
+        ("ukraine", "Kyiv"),
+    ]
+
+
+def test_a_finder_told_of_discovered_actors_knows_their_sides_and_bodies(
+    finder: MentionFinder,
+) -> None:
+    article_finder = finder.knowing(
+        {"eritrean-ministry-of-information": "eritrea", "lu-kang": "china"},
+        ["eritrean-ministry-of-information"],
+    )
+    assert not article_finder.is_person("eritrean-ministry-of-information")
+    assert article_finder.is_person("lu-kang")  # other unregistered names are people
+    # Their principal is their registered affiliation's.
+    assert article_finder.principal("lu-kang") == "china"
+    assert finder.principal("lu-kang") is None  # the shared finder is unchanged
+    assert finder.is_person("eritrean-ministry-of-information")
+    assert finder.knowing({}) is finder
+
+
+def test_a_short_name_two_states_share_names_the_one_the_article_names(
+    finder: MentionFinder,
+) -> None:
+    drc = "Fighting resumed in the Democratic Republic of the Congo. Congo blamed its neighbour."
+    assert found(finder, drc) == [
+        ("dr-congo", "Democratic Republic of the Congo"),
+        ("dr-congo", "Congo"),
+    ]
+    roc = "Congo said the vote in Brazzaville was fair."
+    assert found(finder, roc) == [("republic-of-the-congo", "Congo"),
+                                  ("republic-of-the-congo", "Brazzaville")]  # fmt: skip
+    # Neither or both named in full: "Congo" stays unknown; a river is no state.
+    assert found(finder, "Congo blamed its neighbour.") == []
+    both = "Kinshasa and Brazzaville face each other across the Congo River. Congo said no."
+    assert [actor for actor, _ in found(finder, both)] == ["dr-congo", "republic-of-the-congo"]
+    assert found(finder, "Kinshasa closed the Congo River to barges.") == [("dr-congo", "Kinshasa")]
+
+
+def test_a_state_s_cabinet_is_the_state_acting(finder: MentionFinder) -> None:
+    assert found(finder, "The Israeli cabinet approved the deal; the British Cabinet met.") == [
+        ("israel", "Israeli"),
+        ("united-kingdom", "British"),
+    ]
