@@ -72,6 +72,7 @@ class GuardedH11Protocol(H11Protocol):
 
     _header_timer: asyncio.TimerHandle | None = None
     _write_timer: asyncio.TimerHandle | None = None
+    _answered_and_closing = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -92,8 +93,8 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.transport.is_closing():
-            return  # answered and closing (408, 503 past the cap): nothing more to read
+        if self._answered_and_closing or self.transport.is_closing():
+            return  # answered and closing (408, 503 past the cap): read and dropped
         super().data_received(data)
         self._header_done_check()
 
@@ -165,10 +166,18 @@ class GuardedH11Protocol(H11Protocol):
 
     def _close_with(self, answer: bytes) -> None:
         self._cancel_timers()
+        self._answered_and_closing = True
         self.transport.write(answer)
-        self.transport.close()
-        # close() waits for the buffer to drain; a client that reads nothing does not get to
-        # hold the connection that way.
+        if self.transport.can_write_eof():
+            # A lingering close: end our side once the answer is sent, and keep reading (and
+            # dropping) what the client still sends until it closes. Closing a socket with
+            # unread input sends a reset, which can destroy the answer before the client
+            # reads it (seen in the fuzz test: a slow head trickling bytes got ECONNRESET
+            # instead of its 408).
+            self.transport.write_eof()
+        else:
+            self.transport.close()
+        # A client that neither reads nor closes does not get to hold the connection.
         self.loop.call_later(_LINGER_SECONDS, self.transport.abort)
 
 
