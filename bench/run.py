@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +55,9 @@ def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
     load_started = time.perf_counter()
     engine = StanceEngine.create(ActorRegistry.load(), StanceModel.load())
     load_seconds = time.perf_counter() - load_started
+    # Issue #17's baseline: the same engine with scikit-learn's own TF-IDF transform, as it
+    # scored before detente.vectorise (the same stances, tests/unit/detente/test_vectorise.py).
+    reference = replace(engine, model=replace(engine.model, fast_features=False))
 
     def batched() -> None:
         for start in range(0, len(articles), 64):
@@ -63,12 +67,21 @@ def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
         for article in articles:
             engine.classify(article)
 
+    def reference_batched() -> None:
+        for start in range(0, len(articles), 64):
+            reference.classify_many(articles[start : start + 64])
+
     one_by_one()  # warm caches before measuring either
     per_article = timed(one_by_one, runs)
     batch_cpu: list[float] = []
-    per_batch = timed(batched, runs, batch_cpu)
+    per_batch: list[float] = []
+    per_reference_batch: list[float] = []
+    for _ in range(runs):  # interleaved, so a busy spell slows both alike
+        per_batch += timed(batched, 1, batch_cpu)
+        per_reference_batch += timed(reference_batched, 1)
     median_batched = statistics.median(per_batch)
     median_single = statistics.median(per_article)
+    median_reference = statistics.median(per_reference_batch)
     return {
         "articles": len(articles),
         "runs": runs,
@@ -77,8 +90,11 @@ def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
         "one_by_one_articles_per_second": round(len(articles) / median_single, 1),
         "batching_speedup": round(median_single / median_batched, 2),
         "batched_cpu_ms_per_article": round(1000 * statistics.median(batch_cpu) / len(articles), 3),
+        "reference_features_articles_per_second": round(len(articles) / median_reference, 1),
+        "speedup_over_reference_features": round(median_reference / median_batched, 2),
         "batched_seconds": [round(s, 4) for s in per_batch],
         "one_by_one_seconds": [round(s, 4) for s in per_article],
+        "reference_features_seconds": [round(s, 4) for s in per_reference_batch],
     }
 
 

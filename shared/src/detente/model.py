@@ -146,15 +146,21 @@ class StanceModel:
     # Below this p_stance an actor is only mentioned: chosen at training time on held-out
     # crises (models/README.md).
     stance_threshold: float = 0.5
+    # False scores through scikit-learn's own TF-IDF transform, the path before
+    # detente.vectorise: the same numbers, slower; `make bench` times it as its baseline.
+    fast_features: bool = field(default=True, compare=False)
     # The same models with faster TF-IDF features (detente.vectorise), when their shape allows.
     _statements: Classifier = field(init=False, repr=False, compare=False)
     _agency: Classifier | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        statements = CachedTextPipeline.of(self.pipeline) or self.pipeline
-        agency = CachedTextPipeline.of(self.agency) or self.agency
+        statements = self._fast(self.pipeline) or self.pipeline
+        agency = self._fast(self.agency) or self.agency
         object.__setattr__(self, "_statements", statements)
         object.__setattr__(self, "_agency", agency)
+
+    def _fast(self, pipeline: object) -> CachedTextPipeline | None:
+        return CachedTextPipeline.of(pipeline) if self.fast_features else None
 
     def scores(self, texts: Sequence[str]) -> list[tuple[float, float]]:
         """(p_hardline, weight) per statement."""

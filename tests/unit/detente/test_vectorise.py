@@ -3,6 +3,7 @@ probabilities of a pipeline scored through them: outputs may not change by a bit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -103,3 +104,17 @@ def test_shipped_model_scores_alike() -> None:
         cached = CachedTextPipeline.of(pipeline)
         assert cached is not None
         assert np.array_equal(cached.predict_proba(texts), pipeline.predict_proba(texts))
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL_PATH.exists(), reason="no model artifact")
+def test_the_reference_path_scores_alike_through_scikit_learn() -> None:
+    """`fast_features=False` (the bench's baseline) takes scikit-learn's own transform and
+    gives the same scores as the fast path."""
+    fast = StanceModel.load()
+    reference = replace(fast, fast_features=False)
+    assert reference._statements is reference.pipeline
+    assert reference._agency is reference.agency
+    assert fast._statements is not fast.pipeline
+    assert reference.scores(TEXTS) == fast.scores(TEXTS)
+    windows = ["OTHER accused SELF of shelling", "SELF warned OTHER against"]
+    assert reference.p_agent(windows) == fast.p_agent(windows)
