@@ -100,7 +100,8 @@ evaluate: ## Who takes a stance, and which: scores on the judged real news in ..
 	@mkdir -p .run
 	$(VENV)/detente evaluate --news $(NEWS_DEV)/news-dev.jsonl \
 		--judgements $(NEWS_DEV)/news-dev-attribution.jsonl \
-		--exhaustive $(NEWS_DEV)/news-dev-exhaustive.jsonl --ablation \
+		--exhaustive $(NEWS_DEV)/news-dev-exhaustive.jsonl \
+		--events ../shared/data/plover-gsr/PLOVER_GSR_CAMEO.txt --ablation \
 		--errors .run/evaluate-errors.json $(if $(STANCE_THRESHOLD),--stance-threshold $(STANCE_THRESHOLD))
 
 bench: setup ## Throughput, latency, API load and memory figures, written to bench/results.json

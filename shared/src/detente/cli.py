@@ -164,6 +164,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         judged_sets["news_dev"] = evaluation.read_judged(args.news, registry, args.judgements)
     if args.exhaustive:
         judged_sets["news_dev_exhaustive"] = evaluation.read_judged(args.exhaustive, registry)
+    if args.events:
+        judged_sets["plover_events"] = evaluation.read_event_records(args.events, registry)
     errors: dict[str, object] = {}
     for name, judged in judged_sets.items():
         scores = evaluation.score(
@@ -232,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--exhaustive", type=Path, help="news-dev-exhaustive.jsonl: every named actor judged"
     )
+    evaluate.add_argument(
+        "--events", type=Path,
+        help="PLOVER_GSR_CAMEO.txt: sources act, targets are acted upon (its statements are in "
+        "the statement model's training data, so its macro-F1 is not held out)",
+    )  # fmt: skip
     evaluate.add_argument("--errors", type=Path, help="write each wrong verdict here (JSON)")
     evaluate.add_argument(
         "--ablation", action="store_true", help="also score the engine with each part taken away"

@@ -9,8 +9,9 @@ Three figures, as issue #12 defines them, per judged set:
 
 Judgements come from the team folder: `news-dev.jsonl` labels plus the per-item verdicts of
 `news-dev-attribution.jsonl`, and `news-dev-exhaustive.jsonl`, where every named actor is
-judged. Names are matched through the registry; a name it does not know (a discovered actor)
-matches by its folded display name.
+judged; PLOVER's gold event records add sources (who acts) and targets (who is acted
+upon) on single news-style sentences. Names are matched through the registry; a name it
+does not know (a discovered actor) matches by its folded display name.
 """
 
 from __future__ import annotations
@@ -100,6 +101,34 @@ def read_judged(
         for item in row.get("none", []):
             _add(verdicts, actor_key(item["actor"], registry), "none", item["actor"])
         judged.append(JudgedArticle(_article(row), verdicts, exhaustive="none" in row))
+    return judged
+
+
+def read_event_records(path: Path, registry: ActorRegistry) -> list[JudgedArticle]:
+    """PLOVER's gold event records as judged one-sentence articles: each record's sources
+    take the stance of its event (cooperation conciliatory, conflict hardline), its targets
+    none. Only names the registry knows are judged ("police", "rebels" are not): a check of
+    who acts and who is acted upon, on news-style sentences nobody tuned the rules on."""
+    from detente.corpora import PLOVER_CONFLICT, PLOVER_COOPERATION
+
+    judged = []
+    for record in json.loads(path.read_text(encoding="utf-8")):
+        event, text = record.get("event"), record.get("text")
+        if not text or event not in PLOVER_COOPERATION | PLOVER_CONFLICT:
+            continue
+        stance = "conciliatory" if event in PLOVER_COOPERATION else "hardline"
+        verdicts: dict[str, tuple[str, str]] = {}
+        for role, verdict in (("source", stance), ("target", "none")):
+            parties = record.get(role)
+            for party in parties if isinstance(parties, list) else []:
+                name = party.get("actorText", "")
+                if registry.lookup(name) is not None:
+                    _add(verdicts, actor_key(name, registry), verdict, name)
+        if verdicts:
+            article = _article(
+                {**record, "published": record.get("date"), "title": "", "publisher": "plover"}
+            )
+            judged.append(JudgedArticle(article, verdicts, exhaustive=False))
     return judged
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from detente.evaluation import read_judged, score
+from detente.evaluation import read_event_records, read_judged, score
 from detente.events import ActorStance, ArticleStances
 from detente.registry import ActorRegistry
 
@@ -87,3 +87,36 @@ def test_in_an_exhaustive_set_an_unjudged_actor_is_a_bystander(
     scores = score(read_judged(path, registry), [result(given("france", "hardline"))], registry)
     assert (scores["given_a_stance"], scores["take_a_stance"], scores["unjudged"]) == (1, 0, 0)
     assert scores["detection"] == 0.0
+
+
+def test_event_records_judge_sources_as_acting_and_targets_as_acted_upon(
+    tmp_path: Path, registry: ActorRegistry
+) -> None:
+    records = [
+        {"id": "e1", "event": "THREATEN", "date": "2021-05-04",
+         "text": "Russia threatened Ukraine with new measures on Monday.",
+         "source": [{"actorText": "Russia"}], "target": [{"actorText": "Ukraine"}]},
+        {"id": "e2", "event": "CONSULT", "date": "2019-02-01",
+         "text": "France hosted talks with the rebels.",
+         "source": [{"actorText": "France"}], "target": [{"actorText": "the rebels"}]},
+        # Not a stance event, no text, or nobody the registry knows: not judged.
+        {"id": "e3", "event": "DOCUMENT", "text": "About this file."},
+        {"id": "e4", "event": "FIGHT", "source": [{"actorText": "Russia"}]},
+        {"id": "e5", "event": "ASSAULT", "text": "Gunmen attacked a convoy.",
+         "source": [{"actorText": "gunmen"}], "target": ""},
+    ]  # fmt: skip
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    judged = read_event_records(path, registry)
+    assert [j.article.id for j in judged] == ["e1", "e2"]
+    assert judged[0].verdicts == {
+        "russia": ("hardline", "Russia"), "ukraine": ("none", "Ukraine"),
+    }  # fmt: skip
+    assert judged[1].verdicts == {"france": ("conciliatory", "France")}
+    assert judged[0].article.published_at == datetime(2021, 5, 4, tzinfo=UTC)
+    assert not judged[0].exhaustive
+    # Scored like any judged set: Ukraine given a stance is a bystander, France missed.
+    scores = score(judged, [result(given("russia", "hardline"), given("ukraine", "hardline")),
+                            result()], registry)  # fmt: skip
+    assert (scores["given_a_stance"], scores["take_a_stance"]) == (2, 1)
+    assert (scores["stance_takers"], scores["found"]) == (2, 1)
