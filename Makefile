@@ -11,7 +11,7 @@ CHAOS_ARTICLES ?= 20000
 # fault test; it lives with the pipeline tests, which `make test` runs too.
 POISON_TEST := tests/integration/test_pipeline.py::test_malformed_records_go_to_the_dead_letter_topic_with_a_reason
 
-.PHONY: help system-deps setup dashboard k8s-tools k8s-check up down demo test test-unit test-integration test-e2e chaos fuzz lint rules format bench train evaluate
+.PHONY: help system-deps setup dashboard k8s-tools k8s-check up down reset demo test test-unit test-integration test-e2e chaos fuzz lint rules format bench train evaluate
 
 help: ## List every target
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ up: setup ## Start Kafka, create topics, start worker and API in the background
 
 down: ## Stop API, worker and Kafka
 	bash deploy/local/stack.sh down
+
+reset: ## Stop the stack and delete its data (broker log, worker tables): the next demo starts empty
+	bash deploy/local/stack.sh reset
 
 .PHONY: ingest
 FEEDS ?= feeds.toml

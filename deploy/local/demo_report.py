@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from detente.training import MODEL_NAME
+
 
 def get(url: str) -> tuple[int, object]:
     try:
@@ -30,23 +32,49 @@ def article_ids(sample: Path, seed: Path | None) -> list[str]:
     return ids
 
 
+def current_model_version(checksum: Path) -> str | None:
+    """The version the shipped model stamps on its stances (name plus 12 hex digits of the
+    artifact's SHA-256, as detente.model names it), None without a checksum file."""
+    if not checksum.exists():
+        return None
+    return f"{MODEL_NAME}-{checksum.read_text().split()[0][:12]}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api", default="http://127.0.0.1:8000")
     parser.add_argument("--sample", type=Path, required=True)
     parser.add_argument("--seed", type=Path)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--model-checksum", type=Path, default=Path("models/stance.skops.sha256"),
+        help="the shipped model's checksum file, to tell stances of an earlier model",
+    )  # fmt: skip
     args = parser.parse_args()
 
     wanted = article_ids(args.sample, args.seed)
     deadline = time.monotonic() + args.timeout
     missing = wanted
+    versions: dict[str, str] = {}  # article id -> the model version that classified it
     while missing and time.monotonic() < deadline:
-        missing = [i for i in missing if get(f"{args.api}/v1/articles/{i}")[0] != 200]
+        for article_id in missing:
+            status, article = get(f"{args.api}/v1/articles/{article_id}")
+            if status == 200 and isinstance(article, dict):
+                versions[article_id] = str(article.get("model_version", ""))
+        missing = [i for i in missing if i not in versions]
         if missing:
             time.sleep(1)
     shown = len(wanted) - len(missing)
     print(f"\nThe API shows {shown} of {len(wanted)} demo articles.")
+    current = current_model_version(args.model_checksum)
+    older = sorted({v for v in versions.values() if current and v != current})
+    if older:
+        count = sum(v in older for v in versions.values())
+        print(
+            f"Note: {count} of them were classified earlier by {', '.join(older)}, not by the "
+            f"current model {current}: the stack handles each article once, and it had seen "
+            "these. `make reset demo` starts it empty and classifies them again."
+        )
     # Articles with no recognised actor have no stances, hence no page: not an error.
     _, payload = get(f"{args.api}/v1/actors?limit=25")
     actors = payload.get("items", payload) if isinstance(payload, dict) else payload or []

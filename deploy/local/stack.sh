@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Start or stop the local Détente stack: Kafka broker, topics, stream worker and API.
 #
-#   bash deploy/local/stack.sh up|down|status
+#   bash deploy/local/stack.sh up|down|status|reset
+#
+# reset stops everything and deletes the stack's data (the broker's log, the worker's tables),
+# so the next `up` starts empty: each article is handled once, so a demo run again after a
+# new model would otherwise still show the stances the earlier model gave.
 #
 # Processes run in the background with pid files under .run/ and logs under .run/logs/.
 # Environment: DETENTE_API_PORT (8000), DETENTE_WORKER_WEB_PORT (6066),
@@ -69,6 +73,13 @@ case "${1:-}" in
     stop_process worker
     bash "$ROOT/deploy/local/kafka/kafka.sh" stop
     ;;
+  reset)
+    stop_process api
+    stop_process worker
+    bash "$ROOT/deploy/local/kafka/kafka.sh" reset
+    rm -rf "$RUN/worker"
+    say "deleted the worker's tables in $RUN/worker"
+    ;;
   status)
     for name in worker api; do
       if running "$RUN/$name.pid"; then say "$name running"; else say "$name stopped"; fi
@@ -76,5 +87,5 @@ case "${1:-}" in
     bash "$ROOT/deploy/local/kafka/kafka.sh" status || true
     ;;
   *)
-    echo "usage: $0 up|down|status" >&2; exit 2 ;;
+    echo "usage: $0 up|down|status|reset" >&2; exit 2 ;;
 esac
