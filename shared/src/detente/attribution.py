@@ -44,6 +44,7 @@ from detente.pairs import (
     credited_in_quotation,
     person_is_the_party,
 )
+from detente.pronouns import CARRIED_OVER, ENVOY, carried_over, pronoun_speaks_too
 from detente.registry import FOLD as _NORMALISE
 from detente.reported import (
     OWN_SIDE,
@@ -61,15 +62,7 @@ __all__ = [
     "mask_mentions", "split_sentences",
 ]  # fmt: skip
 
-_PRONOUN_STARTS = re.compile(
-    r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"
-    r"spokeswoman|spokesperson|ministry|chancellor|leader|envoy|ambassador|official|"
-    r"statement|government|representative|delegate|secretary-general|Secretary-General|"
-    r"foreign minister|defence minister|defense minister|head of state))\b"
-)
 _WORD = re.compile(r"\w+")
-_ENVOY = "office of actor"
-_PERSONAL_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
@@ -260,16 +253,15 @@ def attribute(
                 del speakers[mention.actor]
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}
-        if not speakers and last_speakers:
-            starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
-            if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
-                personal = _PERSONAL_PRONOUN.search(mask.outside(sentence.text))
-                spoke_last = last_speakers
-                if personal:
-                    spoke_last = [a for a in last_speakers if finder.is_person(a)] or last_people
-                speakers = dict.fromkeys(spoke_last or last_speakers, "carried over")
-                # "He said UNMIK had brought ...": the pronoun's own side acts as well.
-                add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
+        if speakers:
+            for actor_id in pronoun_speaks_too(
+                sentence, mask, outside, last_people, finder.is_person
+            ):
+                speakers.setdefault(actor_id, CARRIED_OVER)
+        elif carried := carried_over(sentence, mask, inside_quote, last_speakers, last_people):
+            speakers = carried
+            # "He said UNMIK had brought ...": the pronoun's own side acts as well.
+            add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
         if speakers:
             quoted = [m for m in named if mask[m.start - sentence.start]]
             add_own_side(speakers, quoted, sentence, finder, opens_quotation(inside_quote))
@@ -277,9 +269,7 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
-            # Not a person whose envoy spoke ("the Special Representative of the Secretary-
-            # General said"): the envoy is the one "he" stands for.
-            people = [a for a, cue in speakers.items() if finder.is_person(a) and cue != _ENVOY]
+            people = [a for a, cue in speakers.items() if finder.is_person(a) and cue != ENVOY]
             last_people = people or last_people
         quoted = [m for m in named if mask[m.start - sentence.start] and m.actor not in speakers]
         for actor_id, cue in credited_in_quotation(quoted, sentence, full).items():
