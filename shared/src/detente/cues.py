@@ -102,8 +102,9 @@ def _words_between(text: str) -> list[str]:
 
 
 def _speaks_after(rest: str) -> bool:
-    """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?"""
-    return _verb_after(rest, REPORTING_VERBS)
+    """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?
+    Not a passive one: "Armenia was attacked", "Iran has been urged" name the patient."""
+    return _verb_after(rest, REPORTING_VERBS) and not passive_after(rest)
 
 
 def acts_after(rest: str) -> bool:
@@ -313,7 +314,8 @@ _AGENT_BEFORE = re.compile(
 # "unless" (a condition is no act) nor "that" (a reported clause is the reporter's).
 _CLAUSE_BEFORE = re.compile(
     r"(?:[,;]|\b(?:and|but|while|whereas|because|why|since|although|though|when|after)\b)"
-    r"\s*(?:the\s+)?$"
+    r"\s*(?:the\s+)?$",
+    re.IGNORECASE,  # "While Pristina viewed ...": a sentence may open with the conjunction
 )
 _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
@@ -458,7 +460,10 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
 _NOT_YET = re.compile(
     r"\b(?:should|must|ought|would|could|urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+for|"
     r"encourag(?:e|es|ed|ing)|press(?:es|ed|ing)?\s+for|need\s+for)\b"
-    r"[^,;:.!?\"“”]*$",
+    r"[^,;:.!?\"“”]*$"
+    # "space for dialogue between", "hopes for direct talks between": talks that are a
+    # purpose, not yet held.
+    r"|\bfor\s+(?:[a-z-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 
@@ -474,11 +479,20 @@ def _party(before: str) -> bool:
     return _NOT_YET.search(tail[max(0, at - 80) : at]) is None
 
 
+# Words that cannot stand between an agent and its deed: "pressing X to maintain their
+# commitment" (the deed of an infinitive is asked for), "X and the attacks". A possessive
+# after "in" stays: "support for the envoy in his efforts" are the envoy's efforts.
+_NOT_A_QUALIFIER = frozenset(
+    "to the a an of on at with from by and or but that which who whose this these those".split()
+)
+
+
 def _deed_after(rest: str) -> bool:
     deed = _DEED_AFTER.match(rest)
     if deed is None:
         return False
-    return not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS)
+    words = set(deed.group(1).split())
+    return not words & (_FINITE | _AUXILIARIES | REPORTING_VERBS | _NOT_A_QUALIFIER)
 
 
 def _possessive_deed(rest: str) -> bool:
