@@ -44,7 +44,12 @@ from detente.pairs import (
     credited_in_quotation,
     person_is_the_party,
 )
-from detente.pronouns import CARRIED_OVER, ENVOY, carried_over, pronoun_speaks_too
+from detente.pronouns import (
+    CARRIED_OVER,
+    carried_over,
+    people_he_stands_for,
+    pronoun_speaks_too,
+)
 from detente.registry import FOLD as _NORMALISE
 from detente.reported import (
     OWN_SIDE,
@@ -269,8 +274,9 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
-            people = [a for a, cue in speakers.items() if finder.is_person(a) and cue != ENVOY]
-            last_people = people or last_people
+            last_people = (
+                people_he_stands_for(speakers, outside, full, finder.is_person) or last_people
+            )
         quoted = [m for m in named if mask[m.start - sentence.start] and m.actor not in speakers]
         for actor_id, cue in credited_in_quotation(quoted, sentence, full).items():
             result.statements.append(Statement(actor_id, sentence, cue))

@@ -338,6 +338,9 @@ _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
 _RELATIVE = re.compile(r"^\s*,\s*who\s+")
 _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
+# "X, Under-Secretary-General, reporting that attacks had tripled, said ...": a participle
+# clause may stand between the appositive and the verb.
+_PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 
 # "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
@@ -438,8 +441,11 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     if _speaks_before(before, rest):
         return "inverted reporting verb"
     appositive = _APPOSITIVE.match(rest)
-    if appositive and acts_after(rest[appositive.end() :]):
-        return "subject with appositive"
+    if appositive:
+        after = rest[appositive.end() :]
+        participle = _PARTICIPLE_CLAUSE.match(after)
+        if acts_after(after) or (participle and acts_after(after[participle.end() :])):
+            return "subject with appositive"
     if _AGENT_BEFORE.search(before[-60:]):
         return "agent (by)"
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".

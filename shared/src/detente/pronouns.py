@@ -6,9 +6,9 @@ the truce called by X and Y held')."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from detente.cues import REPORTING_VERBS
+from detente.cues import REPORTING_VERBS, after_preposition, object_of_verb
 from detente.mentions import Mention
 from detente.registry import FOLD as _NORMALISE
 from detente.reported import QuoteMask
@@ -87,3 +87,29 @@ def pronoun_speaks_too(
             return []
         return list(last_people)
     return []
+
+
+def people_he_stands_for(
+    speakers: Mapping[str, str],
+    outside: Sequence[Mention],
+    text: str,
+    is_person: Callable[[str], bool],
+) -> list[str]:
+    """The people a later "he" or "she" stands for, from a sentence where `speakers` act:
+    the people among them (not the person whose envoy spoke); when none is a person, a
+    person the sentence names outside quotations, and not as an object ("a letter to X", "the
+    envoy of X", "warned X"): in "Briefing
+    the Council, Jane Roe, ..., reporting that Russian attacks had tripled, ..." Russia acts,
+    yet "She urged ..." that follows is Jane Roe."""
+    people = [a for a, cue in speakers.items() if is_person(a) and cue != ENVOY]
+    if people:
+        return people
+    named = (
+        m.actor
+        for m in outside
+        if is_person(m.actor)
+        and m.actor not in speakers
+        and not after_preposition(before := text[max(0, m.start - 30) : m.start])
+        and not object_of_verb(before)
+    )
+    return list(dict.fromkeys(named))

@@ -69,3 +69,18 @@ def test_the_subject_of_a_passive_reporting_verb_does_not_speak(
     sentence: str, cue: str | None
 ) -> None:
     assert cue_of(sentence, "Armenia") == cue
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        ("Briefing the Council, Jane Roe, Under-Secretary-General, reporting that attacks had "
+         "tripled in May, said that talks were stalled.", "subject with appositive"),
+        # No verb of the subject's after the participle clause: a list, not a subject.
+        ("Observers named Jane Roe, an envoy, hoping for calm, and two aides.", None),
+    ],
+)  # fmt: skip
+def test_a_participle_clause_may_stand_between_an_appositive_and_the_verb(
+    sentence: str, cue: str | None
+) -> None:
+    assert cue_of(sentence, "Jane Roe") == cue

@@ -76,3 +76,19 @@ def test_he_stands_for_the_envoy_not_for_the_person_whose_envoy_spoke() -> None:
     assert (0, "antonio-guterres", "office of actor") in cues
     assert (1, "miroslav-jenca", "carried over") in cues
     assert not any(index == 1 and actor == "antonio-guterres" for index, actor, _ in cues)
+
+
+def test_she_stands_for_a_person_named_where_only_a_body_acted(registry: ActorRegistry) -> None:
+    text = (
+        "Speaking in Geneva, Lavrov, the minister, recalling that, in May, NATO expanded, said "
+        "talks were stalled. He urged restraint."
+    )
+    assert (1, "sergei-lavrov", "carried over") in cues_by_sentence(registry, text)
+
+
+def test_a_person_named_as_an_object_is_not_the_one_he_stands_for(
+    registry: ActorRegistry,
+) -> None:
+    text = "NATO expanded, in a letter to Lavrov. He urged restraint."
+    cues = cues_by_sentence(registry, text)
+    assert not any(index == 1 and actor == "sergei-lavrov" for index, actor, _ in cues)
