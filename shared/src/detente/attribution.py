@@ -54,6 +54,7 @@ from detente.registry import FOLD as _NORMALISE
 from detente.reported import (
     OWN_SIDE,
     QuoteMask,
+    add_impersonal_subjects,
     add_own_side,
     office_relays_its_principal,
     opens_quotation,
@@ -209,6 +210,7 @@ def attribute(
                 if cue == "statement by":
                     document_speaker = mention.actor
         add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
+        add_impersonal_subjects(speakers, outside, sentence)
         office_relays_its_principal(speakers, outside, sentence, finder)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
