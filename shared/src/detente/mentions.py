@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from detente.alias_forms import plain_capitals, role_variants, title_case
+from detente.cues import ACTION_VERBS, REPORTING_VERBS
 from detente.registry import FOLD as _NORMALISE
 from detente.registry import ActorRegistry
 
@@ -80,6 +81,19 @@ _DOCUMENT_NOUNS = re.compile(
     r"[Cc]ommuniqu[eé])\b"
 )
 _THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
+# Words a title-case headline capitalises after a person's name, where they do not
+# continue it: its verbs and small words.
+_HEADLINE_WORDS = (
+    REPORTING_VERBS
+    | ACTION_VERBS
+    | frozenset(
+        """
+        a an and as at by for in of on or the to with from over after before amid against
+        again also not will would may can could should must has have had is was are were be
+        meet visit visits talk talks call hold holds urge say tell warn vow set
+        """.split()
+    )
+)
 # Short names that two registered states share, left out of both alias lists: the article's
 # full names decide (MentionFinder._shared_short_names).
 _SHARED_SHORT_NAMES = {"Congo": ("dr-congo", "republic-of-the-congo")}
@@ -228,6 +242,16 @@ class MentionFinder:
             return True
         following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
         if following is not None and following.group(1) in _NAME_SUFFIXES:
+            return True
+        # "Abbas Mousavi", "Kim Yong-nam": a person's one-word alias before another
+        # capitalised word is part of someone else's name; not before a headline's verb or
+        # small word ("Abbas Says", "Abbas Meets Blinken", "Abbas To Visit").
+        if (
+            following is not None
+            and " " not in normalised[start:end]
+            and self.is_person(target)
+            and following.group(1).lower() not in _HEADLINE_WORDS
+        ):
             return True
         joined_right = end + 1 < len(normalised) and normalised[end] == "-"
         if joined_right and normalised[end + 1].isupper():
