@@ -66,6 +66,7 @@ ACTION_VERBS = frozenset(
     went withdrew withdraws won wins seized seizes shelled shells invaded invades bombed
     bombs captured captures killed kills released releases signed signs agreed agrees
     continued continues refused refuses rejected rejects remains remained resumed resumes
+    saw sees
     """.split()
 )
 _ROLE_NOUNS = frozenset(
@@ -314,7 +315,8 @@ _AGENT_BEFORE = re.compile(
 # "unless" (a condition is no act) nor "that" (a reported clause is the reporter's).
 _CLAUSE_BEFORE = re.compile(
     r"(?:[,;]|\b(?:and|but|while|whereas|because|why|since|although|though|when|after)\b)"
-    r"\s*(?:the\s+)?$",
+    # "..., many of its members saw": a body's own members, or some of them.
+    r"\s*(?:the\s+|(?:(?:many|most|some|several|all)\s+of\s+)?(?:its|their)\s+)?$",
     re.IGNORECASE,  # "While Pristina viewed ...": a sentence may open with the conjunction
 )
 _STATEMENT_BEFORE = re.compile(
@@ -453,7 +455,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         return "deed"
     # "... and Hezbollah raged": not when the "and" joins the two sides after "between".
     if (
-        _CLAUSE_BEFORE.search(before[-12:])
+        _CLAUSE_BEFORE.search(before[-30:])
         and acts_after(rest)
         and not _BETWEEN_OPEN.search(before[-80:])
     ):
@@ -486,7 +488,8 @@ def _party(before: str) -> bool:
 
 
 # Words that cannot stand between an agent and its deed: "pressing X to maintain their
-# commitment" (the deed of an infinitive is asked for), "X and the attacks". A possessive
+# commitment" (the deed of an infinitive is asked for), "X and the attacks"; nor can a verb
+# ("X sees no threat": "threat" is its object, no deed of X's). A possessive
 # after "in" stays: "support for the envoy in his efforts" are the envoy's efforts.
 _NOT_A_QUALIFIER = frozenset(
     "to the a an of on at with from by and or but that which who whose this these those".split()
@@ -498,7 +501,7 @@ def _deed_after(rest: str) -> bool:
     if deed is None:
         return False
     words = set(deed.group(1).split())
-    return not words & (_FINITE | _AUXILIARIES | REPORTING_VERBS | _NOT_A_QUALIFIER)
+    return not words & (_FINITE | _AUXILIARIES | REPORTING_VERBS | ACTION_VERBS | _NOT_A_QUALIFIER)
 
 
 def _possessive_deed(rest: str) -> bool:

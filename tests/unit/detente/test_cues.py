@@ -84,3 +84,17 @@ def test_a_participle_clause_may_stand_between_an_appositive_and_the_verb(
     sentence: str, cue: str | None
 ) -> None:
     assert cue_of(sentence, "Jane Roe") == cue
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        ("As the body met, many of its Members saw a threat, calling for a truce.",
+         "clause subject"),
+        ("As the body met, its Members sees no threat.", "clause subject"),
+        # A possessive of another noun: the members are no subject there.
+        ("As the body met, many of its Members' aides left.", None),
+    ],
+)  # fmt: skip
+def test_a_body_s_own_members_may_open_a_clause(sentence: str, cue: str | None) -> None:
+    assert cue_of(sentence, "Members") == cue
