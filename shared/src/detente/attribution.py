@@ -61,6 +61,7 @@ from detente.reported import (
     opens_reported_clause,
 )
 from detente.sentences import Sentence, split_sentences
+from detente.speaker_labels import labels_a_turn
 
 __all__ = [
     "AGENT_COMPOUND", "MEDIATOR", "MENTIONED_ONLY", "OWN_SIDE", "PARTY", "PREPOSITIONS",
@@ -201,10 +202,16 @@ def attribute(
         outside = [m for m in named if not mask[m.start - sentence.start]]
         result.quoted.update(m.start for m in named if mask[m.start - sentence.start])
         headline = bool(title) and sentence.index == 0
+        opens_paragraph = (
+            sentence.index == 0 or sentences[sentence.index - 1].paragraph != paragraph
+        )
         for mention in outside:
             before = sentence.text[: mention.start - sentence.start]
             rest = sentence.text[mention.end - sentence.start :]
-            cue = cue_for(before, rest, finder.is_person(mention.actor), headline)
+            person = finder.is_person(mention.actor)
+            # "President of Russia Vladimir Putin: Mr Chairman, ...": a transcript's turn.
+            label = opens_paragraph and not headline and person and labels_a_turn(before, rest)
+            cue = "statement by" if label else cue_for(before, rest, person, headline)
             if cue:
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
