@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+from detente.party_cues import AGENT_COMPOUND as AGENT_COMPOUND
+from detente.party_cues import MEDIATOR as MEDIATOR
+from detente.party_cues import PARTY as PARTY
+from detente.party_cues import names_a_compound_agent, names_a_mediator, names_a_party
+
 _WORD = re.compile(r"\w+")
 
 REPORTING_VERBS = frozenset(
@@ -345,49 +350,6 @@ _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
 _PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 
-# "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
-# parties to a deal or to talks act; "the conflict between ..." names no act of theirs.
-PARTY = "party to an agreement or talks"
-# A meeting or a call between two sides is an act of both: "a meeting between Greek Cypriot
-# leader X and Turkish Cypriot leader Y", "the phone call between the two presidents".
-_PARTY_NOUNS = (
-    r"(?:agreements?|deals?|accords?|ceasefire|truce|talks|negotiations|dialogue|summits?|"
-    r"treaty|memorandum|pact|exchange|swap|meetings?|conversations?|(?:tele)?phone\s+calls?)"
-)
-# The title a party may be named with after "between" or "and": "the leaders of",
-# "Greek Cypriot leader", "the Speaker of the House of Representatives,".
-_PARTY_TITLE = (
-    r"(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?|"
-    r"(?:[\w.'’-]+\s+){0,3}(?:leader|president|prime\s+minister|premier|chancellor|minister|"
-    r"king|emir|speaker|chairman|chairwoman|chairperson|head|envoy|secretary)"
-    r"(?:\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,4})?,?\s+(?:[a-z]+\s+)?)?"
-)
-_PARTY_BEFORE = re.compile(
-    rf"\b{_PARTY_NOUNS}\s+(?:[\w-]+\s+){{0,2}}between\s+(?:the\s+)?{_PARTY_TITLE}$",
-    re.IGNORECASE,
-)
-# The second party, after "and": "between X and Turkish Cypriot leader Y" (a plain "and Y"
-# is coordinated with the first party already).
-_PARTY_SECOND = re.compile(
-    rf"\b{_PARTY_NOUNS}\s+(?:[\w-]+\s+){{0,2}}between\s+(?:(?!\band\b)[^;:.!?\"“”]){{2,120}}"
-    rf"\s+and\s+(?:the\s+)?(?:{_PARTY_TITLE}|(?:[\w.'’-]+\s+){{1,3}})$",
-    re.IGNORECASE,
-)
-# "the mediators — Egypt, Qatar and the United States", "mediators from Kenya": a named
-# mediator's act is the mediation.
-MEDIATOR = "mediator"
-_MEDIATOR_BEFORE = re.compile(
-    r"\b(?:mediators?|facilitators?|guarantors?|co-?chairs?|brokers?)\s*"
-    r"(?:[—–:(,-]\s*|\s(?:from|of|in)\s+|,?\s*namely\s+)(?:the\s+)?$",
-    re.IGNORECASE,
-)
-# "the Qatar-brokered truce", "US-led talks", "a Russian-backed offensive".
-AGENT_COMPOUND = "agent (compound)"
-_AGENT_COMPOUND = re.compile(
-    r"^-(?:brokered|mediated|led|facilitated|sponsored|hosted|backed|drafted|proposed|"
-    r"initiated|imposed|ordered)\b",
-    re.IGNORECASE,
-)
 LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 SUBJECT_CUES = frozenset(
@@ -423,11 +385,11 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     head = _HEAD_TITLE_AFTER.match(rest)
     if head and not person and (headline or not _NAME_NEXT.match(rest, head.end())):
         return "office of actor"
-    if "between" in before[-200:].lower() and _party(before):
+    if "between" in before[-200:].lower() and names_a_party(before):
         return PARTY
-    if _MEDIATOR_BEFORE.search(before[-40:]):
+    if names_a_mediator(before):
         return MEDIATOR
-    if _AGENT_COMPOUND.match(rest):
+    if names_a_compound_agent(rest):
         return AGENT_COMPOUND
     # "talks with Lavrov, who warned", even after a preposition: a relative clause subject.
     relative = _RELATIVE.match(rest)
@@ -461,30 +423,6 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     ):
         return "clause subject"
     return None
-
-
-# Talks someone asks for or a modal puts ahead are no act of the parties yet: "urged
-# dialogue between X and Y", "should be worked out in talks between X and Y".
-_NOT_YET = re.compile(
-    r"\b(?:should|must|ought|would|could|urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+for|"
-    r"encourag(?:e|es|ed|ing)|press(?:es|ed|ing)?\s+for|need\s+for)\b"
-    r"[^,;:.!?\"“”]*$"
-    # "space for dialogue between", "hopes for direct talks between": talks that are a
-    # purpose, not yet held.
-    r"|\bfor\s+(?:[a-z-]+\s+){0,2}$",
-    re.IGNORECASE,
-)
-
-
-def _party(before: str) -> bool:
-    """Does `before` end where a party to an agreement, talks or a meeting is named, talks
-    that are held rather than asked for?"""
-    tail = before[-200:]
-    found = _PARTY_BEFORE.search(tail, max(0, len(tail) - 80)) or _PARTY_SECOND.search(tail)
-    if found is None:
-        return False
-    at = found.start()
-    return _NOT_YET.search(tail[max(0, at - 80) : at]) is None
 
 
 # Words that cannot stand between an agent and its deed: "pressing X to maintain their
