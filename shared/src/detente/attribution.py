@@ -36,16 +36,32 @@ from detente.cues import (
     stative_after,
 )
 from detente.mentions import Mention, MentionFinder, mask_mentions
+from detente.pairs import (
+    CREDITED,
+    THE_TWO,
+    add_the_two,
+    coordinated,
+    credited_in_quotation,
+    person_is_the_party,
+)
+from detente.pronouns import (
+    CARRIED_OVER,
+    carried_over,
+    people_he_stands_for,
+    pronoun_speaks_too,
+)
 from detente.registry import FOLD as _NORMALISE
 from detente.reported import (
     OWN_SIDE,
     QuoteMask,
+    add_impersonal_subjects,
     add_own_side,
     office_relays_its_principal,
     opens_quotation,
     opens_reported_clause,
 )
 from detente.sentences import Sentence, split_sentences
+from detente.speaker_labels import labels_a_turn
 
 __all__ = [
     "AGENT_COMPOUND", "MEDIATOR", "MENTIONED_ONLY", "OWN_SIDE", "PARTY", "PREPOSITIONS",
@@ -53,15 +69,7 @@ __all__ = [
     "mask_mentions", "split_sentences",
 ]  # fmt: skip
 
-_PRONOUN_STARTS = re.compile(
-    r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"
-    r"spokeswoman|spokesperson|ministry|chancellor|leader|envoy|ambassador|official|"
-    r"statement|government|representative|delegate|secretary-general|Secretary-General|"
-    r"foreign minister|defence minister|defense minister|head of state))\b"
-)
 _WORD = re.compile(r"\w+")
-_ENVOY = "office of actor"
-_PERSONAL_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
@@ -115,127 +123,6 @@ class Attribution:
             self.mentions_within(start, end),
             token,
         )
-
-
-# "Mr Putin and Ms Merkel": an honorific before the second name of a pair.
-_HONORIFIC = r"(?:(?:Mr|Ms|Mrs|Dr|Mme)\.?\s+)?"
-# "by Russia and Turkey", "from Kenya, from South Africa": a repeated preposition too.
-_COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*(?:(?:from|by)\s+)?(?:the\s+)?" + _HONORIFIC)
-
-
-def _coordinated(gap: str) -> bool:
-    return _COORDINATED.fullmatch(gap) is not None
-
-
-# Between a state and the person it qualifies: "US President", "the leader of North Korea,
-# comrade", "Greek Cypriot leader".
-_QUALIFIES_PERSON = re.compile(r"(?:['’]s)?(?:\s+[\w.-]+){0,4}\s+|,\s+(?:[a-z]+\s+)?")
-
-
-def _person_is_the_party(
-    speakers: dict[str, str], outside: list[Mention], text: str, finder: MentionFinder
-) -> None:
-    """ "a meeting between the leader of North Korea, Kim Jong Un, and US President Trump":
-    the people named are the parties; the states their titles name are not."""
-    for here, after in pairwise(outside):
-        if (
-            speakers.get(here.actor) == PARTY
-            and speakers.get(after.actor) == PARTY
-            and not finder.is_person(here.actor)
-            and finder.is_person(after.actor)
-            and _QUALIFIES_PERSON.fullmatch(text[here.end : after.start])
-            and " and " not in text[here.end : after.start]
-        ):
-            del speakers[here.actor]
-
-
-# Acts credited to an actor named later in a sentence, not to its subject, and the ones a
-# speaker may credit to others inside a quotation: mediation, a part in a deal or talks.
-_CREDITED = frozenset({MEDIATOR, PARTY, AGENT_COMPOUND})
-
-
-def _credited_in_quotation(quoted: list[Mention], sentence: Sentence, text: str) -> dict[str, str]:
-    """Inside a quotation another actor's words name the actor, and what they say it did is
-    no stance of its own ('"Russia is shelling our cities," Zelensky said'), except for the
-    acts a speaker credits: '"The mediators from the African Union, from Kenya, were
-    essential"', '"the agreement between Armenia and Azerbaijan holds"'. These statements
-    carry no pronoun over: the speaker is still the one who speaks."""
-    credited: dict[str, str] = {}
-    for mention in quoted:
-        before = sentence.text[: mention.start - sentence.start]
-        rest = sentence.text[mention.end - sentence.start :]
-        cue = cue_for(before, rest)
-        if cue in _CREDITED:
-            credited.setdefault(mention.actor, cue)
-    for left, right in pairwise(quoted):
-        if credited.get(left.actor) in LIST_CUES and _coordinated(text[left.end : right.start]):
-            credited.setdefault(right.actor, credited[left.actor])
-    return credited
-
-
-# "the two countries agreed", "both sides have", "their governments accepted": a pair named
-# just before acts together.
-_THE_TWO = re.compile(
-    r"\b(?:[Tt]he two|[Bb]oth|[Tt]heir)\s+(?:(countries|nations|states|governments|neighbou?rs)|"
-    r"(leaders|presidents|ministers|men|women)|(?:sides|parties|delegations))\b(?!['’])"
-)
-_PAIR_GAP = re.compile(r"\s*(?:,\s*)?and\s+(?:the\s+)?" + _HONORIFIC)
-# The pair is the subject of a verb of its own, not a pronoun's guess at the last speaker.
-THE_TWO = 'pair named before "the two"'
-# How far back the pair may be named (characters before "the two").
-_PAIR_REACH = 400
-
-
-def _add_the_two(
-    speakers: dict[str, str],
-    sentence: Sentence,
-    mask: QuoteMask,
-    text: str,
-    mentions: list[Mention],
-    finder: MentionFinder,
-) -> None:
-    """ "... between Armenia and Azerbaijan, as the two countries agreed on a ceasefire",
-    "Putin and Merkel spoke. The two leaders discussed ...": the last pair "X and Y" named
-    before "the two <plural>" (people for "leaders"; for "countries" or "their governments",
-    states, a person standing for his state: "the prime minister of Israel and Lebanon")
-    acts, when the phrase is the subject of a verb."""
-    for match in _THE_TWO.finditer(sentence.text):
-        if mask[match.start()] or not acts_after(sentence.text[match.end() :]):
-            continue
-        at = sentence.start + match.start()
-        states, people = match.group(1) is not None, match.group(2) is not None
-        before = [
-            m
-            for m in mentions
-            if at - _PAIR_REACH <= m.start and m.end <= at
-            and not (people and not finder.is_person(m.actor))
-        ]  # fmt: skip
-        # "Greek Cypriot leader X and Turkish Cypriot leader Y": the people are the pair,
-        # not the state in the second one's title, which stands in the gap between them.
-        titled: dict[int, int] = {}  # a person's start → where its title's state starts
-        for m, after in pairwise(before):
-            gap = text[m.end : after.start]
-            if (
-                not finder.is_person(m.actor)
-                and finder.is_person(after.actor)
-                and _QUALIFIES_PERSON.fullmatch(gap)
-                and " and " not in gap
-            ):
-                titled[after.start] = m.start
-        before = [m for m in before if m.start not in titled.values()]
-        for left, right in reversed(list(pairwise(before))):
-            pair = [left.actor, right.actor]
-            if states:
-                pair = [
-                    (finder.principal(a) or a) if finder.is_person(a) else a for a in pair
-                ]  # fmt: skip
-                if any(finder.is_person(a) for a in pair):
-                    continue
-            gap = text[left.end : titled.get(right.start, right.start)]
-            if pair[0] != pair[1] and _PAIR_GAP.fullmatch(gap):
-                speakers.setdefault(pair[0], THE_TWO)
-                speakers.setdefault(pair[1], THE_TWO)
-                break
 
 
 # "In the Geneva Agreement of 1966, ...", "Back in 2008, ...": a lead that sets the sentence
@@ -315,31 +202,38 @@ def attribute(
         outside = [m for m in named if not mask[m.start - sentence.start]]
         result.quoted.update(m.start for m in named if mask[m.start - sentence.start])
         headline = bool(title) and sentence.index == 0
+        opens_paragraph = (
+            sentence.index == 0 or sentences[sentence.index - 1].paragraph != paragraph
+        )
         for mention in outside:
             before = sentence.text[: mention.start - sentence.start]
             rest = sentence.text[mention.end - sentence.start :]
-            cue = cue_for(before, rest, finder.is_person(mention.actor), headline)
+            person = finder.is_person(mention.actor)
+            # "President of Russia Vladimir Putin: Mr Chairman, ...": a transcript's turn.
+            label = opens_paragraph and not headline and person and labels_a_turn(before, rest)
+            cue = "statement by" if label else cue_for(before, rest, person, headline)
             if cue:
                 speakers.setdefault(mention.actor, cue)
                 if cue == "statement by":
                     document_speaker = mention.actor
         add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
+        add_impersonal_subjects(speakers, outside, sentence)
         office_relays_its_principal(speakers, outside, sentence, finder)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):
-            if speakers.get(left.actor) in LIST_CUES and _coordinated(full[left.end : right.start]):
+            if speakers.get(left.actor) in LIST_CUES and coordinated(full[left.end : right.start]):
                 speakers.setdefault(right.actor, speakers[left.actor])
         for left, right in reversed(list(pairwise(outside))):
-            if speakers.get(right.actor) in SUBJECT_CUES and _coordinated(
+            if speakers.get(right.actor) in SUBJECT_CUES and coordinated(
                 full[left.end : right.start]
             ):
                 speakers.setdefault(left.actor, speakers[right.actor])
-        _person_is_the_party(speakers, outside, full, finder)
-        _add_the_two(speakers, sentence, mask, full, result.mentions, finder)
+        person_is_the_party(speakers, outside, full, finder)
+        add_the_two(speakers, sentence, mask, full, result.mentions, finder)
         # A party or mediator named later in the sentence ("France saw a good sign before a
         # meeting between X and Y") leaves the subject to be found.
-        later_acts_only = all(cue in _CREDITED for cue in speakers.values())
+        later_acts_only = all(cue in CREDITED for cue in speakers.values())
         if outside and outside[0].actor not in speakers and later_acts_only:
             first = outside[0]
             lead = sentence.text[: first.start - sentence.start]
@@ -362,7 +256,7 @@ def attribute(
             if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):
                 speakers[first.actor] = "sentence subject"
                 for other in outside[1:]:
-                    if not _coordinated(full[first.end : other.start]):
+                    if not coordinated(full[first.end : other.start]):
                         break
                     speakers.setdefault(other.actor, "sentence subject")
                     first = other
@@ -373,16 +267,15 @@ def attribute(
                 del speakers[mention.actor]
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}
-        if not speakers and last_speakers:
-            starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
-            if starts_in_quote or _PRONOUN_STARTS.match(sentence.text):
-                personal = _PERSONAL_PRONOUN.search(mask.outside(sentence.text))
-                spoke_last = last_speakers
-                if personal:
-                    spoke_last = [a for a in last_speakers if finder.is_person(a)] or last_people
-                speakers = dict.fromkeys(spoke_last or last_speakers, "carried over")
-                # "He said UNMIK had brought ...": the pronoun's own side acts as well.
-                add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
+        if speakers:
+            for actor_id in pronoun_speaks_too(
+                sentence, mask, outside, last_people, finder.is_person
+            ):
+                speakers.setdefault(actor_id, CARRIED_OVER)
+        elif carried := carried_over(sentence, mask, inside_quote, last_speakers, last_people):
+            speakers = carried
+            # "He said UNMIK had brought ...": the pronoun's own side acts as well.
+            add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
         if speakers:
             quoted = [m for m in named if mask[m.start - sentence.start]]
             add_own_side(speakers, quoted, sentence, finder, opens_quotation(inside_quote))
@@ -390,12 +283,11 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
-            # Not a person whose envoy spoke ("the Special Representative of the Secretary-
-            # General said"): the envoy is the one "he" stands for.
-            people = [a for a, cue in speakers.items() if finder.is_person(a) and cue != _ENVOY]
-            last_people = people or last_people
+            last_people = (
+                people_he_stands_for(speakers, outside, full, finder.is_person) or last_people
+            )
         quoted = [m for m in named if mask[m.start - sentence.start] and m.actor not in speakers]
-        for actor_id, cue in _credited_in_quotation(quoted, sentence, full).items():
+        for actor_id, cue in credited_in_quotation(quoted, sentence, full).items():
             result.statements.append(Statement(actor_id, sentence, cue))
         inside_quote = mask.inside_at_end
     _add_mention_fallback(result, by_sentence)

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+from detente.party_cues import AGENT_COMPOUND as AGENT_COMPOUND
+from detente.party_cues import MEDIATOR as MEDIATOR
+from detente.party_cues import PARTY as PARTY
+from detente.party_cues import names_a_compound_agent, names_a_mediator, names_a_party
+
 _WORD = re.compile(r"\w+")
 
 REPORTING_VERBS = frozenset(
@@ -66,6 +71,7 @@ ACTION_VERBS = frozenset(
     went withdrew withdraws won wins seized seizes shelled shells invaded invades bombed
     bombs captured captures killed kills released releases signed signs agreed agrees
     continued continues refused refuses rejected rejects remains remained resumed resumes
+    saw sees
     """.split()
 )
 _ROLE_NOUNS = frozenset(
@@ -102,8 +108,9 @@ def _words_between(text: str) -> list[str]:
 
 
 def _speaks_after(rest: str) -> bool:
-    """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?"""
-    return _verb_after(rest, REPORTING_VERBS)
+    """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?
+    Not a passive one: "Armenia was attacked", "Iran has been urged" name the patient."""
+    return _verb_after(rest, REPORTING_VERBS) and not passive_after(rest)
 
 
 def acts_after(rest: str) -> bool:
@@ -313,7 +320,9 @@ _AGENT_BEFORE = re.compile(
 # "unless" (a condition is no act) nor "that" (a reported clause is the reporter's).
 _CLAUSE_BEFORE = re.compile(
     r"(?:[,;]|\b(?:and|but|while|whereas|because|why|since|although|though|when|after)\b)"
-    r"\s*(?:the\s+)?$"
+    # "..., many of its members saw": a body's own members, or some of them.
+    r"\s*(?:the\s+|(?:(?:many|most|some|several|all)\s+of\s+)?(?:its|their)\s+)?$",
+    re.IGNORECASE,  # "While Pristina viewed ...": a sentence may open with the conjunction
 )
 _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
@@ -336,51 +345,11 @@ _TITLE_BYLINE = re.compile(r"[(|]\s*(?:[A-Z][\w.'-]*\s+){0,4}$")
 _BYLINE_END = re.compile(r"^[^()|]{0,12}\)?\s*$")
 _RELATIVE = re.compile(r"^\s*,\s*who\s+")
 _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
+# "X, Under-Secretary-General, reporting that attacks had tripled, said ...": a participle
+# clause may stand between the appositive and the verb.
+_PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 
-# "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
-# parties to a deal or to talks act; "the conflict between ..." names no act of theirs.
-PARTY = "party to an agreement or talks"
-# A meeting or a call between two sides is an act of both: "a meeting between Greek Cypriot
-# leader X and Turkish Cypriot leader Y", "the phone call between the two presidents".
-_PARTY_NOUNS = (
-    r"(?:agreements?|deals?|accords?|ceasefire|truce|talks|negotiations|dialogue|summits?|"
-    r"treaty|memorandum|pact|exchange|swap|meetings?|conversations?|(?:tele)?phone\s+calls?)"
-)
-# The title a party may be named with after "between" or "and": "the leaders of",
-# "Greek Cypriot leader", "the Speaker of the House of Representatives,".
-_PARTY_TITLE = (
-    r"(?:(?:leaders?|governments?|delegations?|representatives?)\s+of\s+(?:the\s+)?|"
-    r"(?:[\w.'’-]+\s+){0,3}(?:leader|president|prime\s+minister|premier|chancellor|minister|"
-    r"king|emir|speaker|chairman|chairwoman|chairperson|head|envoy|secretary)"
-    r"(?:\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,4})?,?\s+(?:[a-z]+\s+)?)?"
-)
-_PARTY_BEFORE = re.compile(
-    rf"\b{_PARTY_NOUNS}\s+(?:[\w-]+\s+){{0,2}}between\s+(?:the\s+)?{_PARTY_TITLE}$",
-    re.IGNORECASE,
-)
-# The second party, after "and": "between X and Turkish Cypriot leader Y" (a plain "and Y"
-# is coordinated with the first party already).
-_PARTY_SECOND = re.compile(
-    rf"\b{_PARTY_NOUNS}\s+(?:[\w-]+\s+){{0,2}}between\s+(?:(?!\band\b)[^;:.!?\"“”]){{2,120}}"
-    rf"\s+and\s+(?:the\s+)?(?:{_PARTY_TITLE}|(?:[\w.'’-]+\s+){{1,3}})$",
-    re.IGNORECASE,
-)
-# "the mediators — Egypt, Qatar and the United States", "mediators from Kenya": a named
-# mediator's act is the mediation.
-MEDIATOR = "mediator"
-_MEDIATOR_BEFORE = re.compile(
-    r"\b(?:mediators?|facilitators?|guarantors?|co-?chairs?|brokers?)\s*"
-    r"(?:[—–:(,-]\s*|\s(?:from|of|in)\s+|,?\s*namely\s+)(?:the\s+)?$",
-    re.IGNORECASE,
-)
-# "the Qatar-brokered truce", "US-led talks", "a Russian-backed offensive".
-AGENT_COMPOUND = "agent (compound)"
-_AGENT_COMPOUND = re.compile(
-    r"^-(?:brokered|mediated|led|facilitated|sponsored|hosted|backed|drafted|proposed|"
-    r"initiated|imposed|ordered)\b",
-    re.IGNORECASE,
-)
 LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 SUBJECT_CUES = frozenset(
@@ -416,11 +385,11 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     head = _HEAD_TITLE_AFTER.match(rest)
     if head and not person and (headline or not _NAME_NEXT.match(rest, head.end())):
         return "office of actor"
-    if "between" in before[-200:].lower() and _party(before):
+    if "between" in before[-200:].lower() and names_a_party(before):
         return PARTY
-    if _MEDIATOR_BEFORE.search(before[-40:]):
+    if names_a_mediator(before):
         return MEDIATOR
-    if _AGENT_COMPOUND.match(rest):
+    if names_a_compound_agent(rest):
         return AGENT_COMPOUND
     # "talks with Lavrov, who warned", even after a preposition: a relative clause subject.
     relative = _RELATIVE.match(rest)
@@ -436,8 +405,11 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     if _speaks_before(before, rest):
         return "inverted reporting verb"
     appositive = _APPOSITIVE.match(rest)
-    if appositive and acts_after(rest[appositive.end() :]):
-        return "subject with appositive"
+    if appositive:
+        after = rest[appositive.end() :]
+        participle = _PARTICIPLE_CLAUSE.match(after)
+        if acts_after(after) or (participle and acts_after(after[participle.end() :])):
+            return "subject with appositive"
     if _AGENT_BEFORE.search(before[-60:]):
         return "agent (by)"
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
@@ -445,7 +417,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         return "deed"
     # "... and Hezbollah raged": not when the "and" joins the two sides after "between".
     if (
-        _CLAUSE_BEFORE.search(before[-12:])
+        _CLAUSE_BEFORE.search(before[-30:])
         and acts_after(rest)
         and not _BETWEEN_OPEN.search(before[-80:])
     ):
@@ -453,32 +425,21 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     return None
 
 
-# Talks someone asks for or a modal puts ahead are no act of the parties yet: "urged
-# dialogue between X and Y", "should be worked out in talks between X and Y".
-_NOT_YET = re.compile(
-    r"\b(?:should|must|ought|would|could|urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+for|"
-    r"encourag(?:e|es|ed|ing)|press(?:es|ed|ing)?\s+for|need\s+for)\b"
-    r"[^,;:.!?\"“”]*$",
-    re.IGNORECASE,
+# Words that cannot stand between an agent and its deed: "pressing X to maintain their
+# commitment" (the deed of an infinitive is asked for), "X and the attacks"; nor can a verb
+# ("X sees no threat": "threat" is its object, no deed of X's). A possessive
+# after "in" stays: "support for the envoy in his efforts" are the envoy's efforts.
+_NOT_A_QUALIFIER = frozenset(
+    "to the a an of on at with from by and or but that which who whose this these those".split()
 )
-
-
-def _party(before: str) -> bool:
-    """Does `before` end where a party to an agreement, talks or a meeting is named, talks
-    that are held rather than asked for?"""
-    tail = before[-200:]
-    found = _PARTY_BEFORE.search(tail, max(0, len(tail) - 80)) or _PARTY_SECOND.search(tail)
-    if found is None:
-        return False
-    at = found.start()
-    return _NOT_YET.search(tail[max(0, at - 80) : at]) is None
 
 
 def _deed_after(rest: str) -> bool:
     deed = _DEED_AFTER.match(rest)
     if deed is None:
         return False
-    return not set(deed.group(1).split()) & (_FINITE | _AUXILIARIES | REPORTING_VERBS)
+    words = set(deed.group(1).split())
+    return not words & (_FINITE | _AUXILIARIES | REPORTING_VERBS | ACTION_VERBS | _NOT_A_QUALIFIER)
 
 
 def _possessive_deed(rest: str) -> bool:

@@ -9,6 +9,8 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import date
 
+from detente.alias_forms import plain_capitals, role_variants, title_case
+from detente.cues import ACTION_VERBS, REPORTING_VERBS
 from detente.registry import FOLD as _NORMALISE
 from detente.registry import ActorRegistry
 
@@ -79,6 +81,19 @@ _DOCUMENT_NOUNS = re.compile(
     r"[Cc]ommuniqu[eé])\b"
 )
 _THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
+# Words a title-case headline capitalises after a person's name, where they do not
+# continue it: its verbs and small words.
+_HEADLINE_WORDS = (
+    REPORTING_VERBS
+    | ACTION_VERBS
+    | frozenset(
+        """
+        a an and as at by for in of on or the to with from over after before amid against
+        again also not will would may can could should must has have had is was are were be
+        meet visit visits talk talks call hold holds urge say tell warn vow set
+        """.split()
+    )
+)
 # Short names that two registered states share, left out of both alias lists: the article's
 # full names decide (MentionFinder._shared_short_names).
 _SHARED_SHORT_NAMES = {"Congo": ("dr-congo", "republic-of-the-congo")}
@@ -95,50 +110,6 @@ _NAME_GAP = re.compile(r",?[ \t]+")
 # "Susan E. Rice", "Antony J. Blinken": a first name, one initial, a surname.
 _MIDDLE_INITIAL = re.compile(r"([A-Z][a-z]+) [A-Z]\. ([A-Z][\w'-]*[a-z])\b")
 _FIRST_AND_LAST = re.compile(r"[A-Z][a-z]+ [A-Z][\w'-]*[a-z]")
-
-
-def _plain_capitals(name: str) -> str:
-    """Each word with only its first letter a capital: "DiCarlo" → "Dicarlo"."""
-    return " ".join(word[:1] + word[1:].lower() if word[:1].isupper() else word
-                    for word in name.split(" "))  # fmt: skip
-
-
-_ROLE_TITLES = (
-    "president|prime minister|foreign minister|defen[cs]e minister|king|emir|chancellor|"
-    "vice president|supreme leader|crown prince|head of state"
-)
-_ROLE_PHRASE = re.compile(rf"the ([A-Z][\w-]+(?: [A-Z][\w-]+)?) ({_ROLE_TITLES})")
-_POSSESSIVE_ROLE = re.compile(rf"([A-Z][\w.-]+(?: [A-Z][\w-]+)?)'s ({_ROLE_TITLES})")
-
-
-# Words a headline or a body's formal name leaves in lower case.
-_MINOR_WORDS = frozenset("a an and as at by for in of on or the to".split())
-
-
-def _title_case(alias: str) -> str:
-    """ "Myanmar armed forces" → "Myanmar Armed Forces": headlines and formal names
-    capitalise the common nouns of a body's name."""
-    words = alias.split(" ")
-    return " ".join(
-        [words[0], *(w if w in _MINOR_WORDS or not w[:1].islower() else w[:1].upper() + w[1:]
-                     for w in words[1:])]
-    )  # fmt: skip
-
-
-def _role_variants(alias: str, registry: ActorRegistry) -> list[str]:
-    """ "the Eritrean president" or "Eritrea's president" → "the president of Eritrea" and
-    "the President of Eritrea", the form UN and government texts use."""
-    phrase = _ROLE_PHRASE.fullmatch(alias)
-    state = registry.demonyms().get(phrase.group(1)) if phrase else None
-    if phrase is None:
-        phrase = _POSSESSIVE_ROLE.fullmatch(alias)
-        named = registry.lookup(phrase.group(1)) if phrase else None
-        state = named.id if named is not None and named.kind == "state" else None
-    if phrase is None or state is None:
-        return []
-    title, name = phrase.group(2), registry.get(state).name
-    capitalised = " ".join(word[:1].upper() + word[1:] for word in title.split())
-    return [f"the {title} of {name}", f"the {capitalised} of {name}"]
 
 
 class MentionFinder:
@@ -162,7 +133,7 @@ class MentionFinder:
         # "the President of Eritrea" for "the Eritrean president": one office, two phrasings.
         taken = {alias.lower(): target for alias, target in surfaces}
         for alias, target in list(surfaces):
-            for variant in _role_variants(alias, registry):
+            for variant in role_variants(alias, registry):
                 if taken.setdefault(variant.lower(), target) == target:
                     surfaces.append((variant, target))
         aliases = registry.aliases()
@@ -171,7 +142,7 @@ class MentionFinder:
         surfaces += [
             (plain, target)
             for alias, target in people.items()
-            if (plain := _plain_capitals(alias)) != alias and plain not in aliases
+            if (plain := plain_capitals(alias)) != alias and plain not in aliases
         ]
         self._people_by_name = {a: t for a, t in people.items() if _FIRST_AND_LAST.fullmatch(a)}
         # "Myanmar Armed Forces" for "Myanmar armed forces" (bodies only: a person's name is
@@ -180,7 +151,7 @@ class MentionFinder:
             (titled, target)
             for alias, target in aliases.items()
             if registry.get(target).kind != "person"
-            and (titled := _title_case(alias)) != alias
+            and (titled := title_case(alias)) != alias
             and titled not in aliases
         ]
         for alias, target in surfaces:
@@ -271,6 +242,16 @@ class MentionFinder:
             return True
         following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
         if following is not None and following.group(1) in _NAME_SUFFIXES:
+            return True
+        # "Abbas Mousavi", "Kim Yong-nam": a person's one-word alias before another
+        # capitalised word is part of someone else's name; not before a headline's verb or
+        # small word ("Abbas Says", "Abbas Meets Blinken", "Abbas To Visit").
+        if (
+            following is not None
+            and " " not in normalised[start:end]
+            and self.is_person(target)
+            and following.group(1).lower() not in _HEADLINE_WORDS
+        ):
             return True
         joined_right = end + 1 < len(normalised) and normalised[end] == "-"
         if joined_right and normalised[end + 1].isupper():

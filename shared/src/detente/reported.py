@@ -108,3 +108,26 @@ def opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
         return inside_at_start and len(_WORD.findall(folded)) <= 1 and '"' not in folded
 
     return opens
+
+
+# "It was stressed that Russia will respect ...", "It has been agreed that ...": a readout's
+# impersonal frame reports what its own side said; the subject of the clause acts.
+_IMPERSONAL_FRAME = re.compile(
+    r"\b[Ii]t\s+(?:was|is|has\s+been|had\s+been)\s+(?:also\s+|again\s+)?"
+    r"(?:stressed|emphasi[sz]ed|noted|underlined|underscored|reaffirmed|reiterated|agreed|"
+    r"confirmed|affirmed|pointed\s+out)\s+that\s+(?:the\s+)?$"
+)
+IMPERSONAL = "clause subject"
+
+
+def add_impersonal_subjects(
+    speakers: dict[str, str], mentions: list[Mention], sentence: Sentence
+) -> None:
+    """The subject of a clause after an impersonal frame acts: "It has been stressed that
+    Russia will respect the choice". Not after "It was alleged that" or "It is feared that":
+    only verbs by which a side states its own position open the frame."""
+    for mention in mentions:
+        before = sentence.text[: mention.start - sentence.start]
+        rest = sentence.text[mention.end - sentence.start :]
+        if _IMPERSONAL_FRAME.search(before[-60:]) and acts_after(rest):
+            speakers.setdefault(mention.actor, IMPERSONAL)

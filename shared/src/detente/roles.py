@@ -115,10 +115,12 @@ def sitters_speak_as_members(
     return _bare_members(text, result, groups)
 
 
-# "..., as members demanded that ...": "members" alone, opening a clause, are the members
-# of the body named just before.
+# "..., as members demanded that ...", "..., many of its members saw ...": "members" alone
+# or the body's own ("its"), opening a clause, are the members of the body named just before.
 _BARE_MEMBERS = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:as|while|and|but|where|when)\s+)(?:the\s+)?([Mm]embers)\b(?!\s+of\b)"
+    r"(?:^|[,;:]\s*|\b(?:as|while|and|but|where|when)\s+)"
+    r"(?:the\s+|(?:(?:[Mm]any|[Mm]ost|[Ss]ome|[Ss]everal|[Aa]ll)\s+of\s+)?[Ii]ts\s+)?"
+    r"([Mm]embers)\b(?!\s+of\b)"
 )
 _MEMBERS_REACH = 300  # characters back to the body's name
 

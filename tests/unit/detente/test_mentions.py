@@ -175,3 +175,32 @@ def test_a_state_s_cabinet_is_the_state_acting(finder: MentionFinder) -> None:
         ("israel", "Israeli"),
         ("united-kingdom", "British"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Foreign ministry spokesman Abbas Mousavi said the talks were over.",
+        "The films of Abbas Kiarostami were shown in Tehran.",
+    ],
+)
+def test_a_lone_name_before_another_capitalised_name_is_someone_else(
+    finder: MentionFinder, text: str
+) -> None:
+    assert "mahmoud-abbas" not in [actor for actor, _ in found(finder, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Abbas said the talks were over.",
+        # A title-case headline capitalises the verb and small words after the name.
+        "Abbas Says Talks Are Over",
+        "Abbas Meets Blinken in Ramallah",
+        "Abbas To Visit Cairo",
+    ],
+)
+def test_a_lone_name_before_a_verb_or_a_small_word_is_still_the_person(
+    finder: MentionFinder, text: str
+) -> None:
+    assert found(finder, text)[0] == ("mahmoud-abbas", "Abbas")

@@ -83,16 +83,22 @@ def test_in_a_press_statement_the_members_of_a_body_are_the_body() -> None:
         ("un-security-council-members", "Delegates in the Security Council"),
         ("un-security-council", "the Security Council"),
     ]
-    # "members" alone, opening a clause just after the body is named, are its members.
+    # "members" alone, opening a clause just after the body is named, are its members; so
+    # are the body's own members, or some of them; not another body's ("their").
     bare = (
         "An envoy briefed the Security Council, as members pressed for a truce. Members of "
         "the public waited, and family members wept."
     )
-    mentions = sitters_speak_as_members(bare, finder.find(bare), bodies)
-    assert [(m.actor, m.surface) for m in mentions] == [
-        ("un-security-council", "the Security Council"),
-        ("un-security-council-members", "members"),
-    ]
+    own = (
+        "The Security Council met again. As the 15-member body sat, many of its members saw "
+        "a threat, and their members wept."
+    )
+    for text, body in ((bare, "the Security Council"), (own, "The Security Council")):
+        mentions = sitters_speak_as_members(text, finder.find(text), bodies)
+        assert [(m.actor, m.surface) for m in mentions] == [
+            ("un-security-council", body),
+            ("un-security-council-members", "members"),
+        ]
 
 
 def _named(text: str, *names: tuple[str, str]) -> list[Mention]:
