@@ -224,9 +224,12 @@ def attribute(
         for left, right in pairwise(outside):
             if speakers.get(left.actor) in LIST_CUES and coordinated(full[left.end : right.start]):
                 speakers.setdefault(right.actor, speakers[left.actor])
+        # Not back to a prepositional object: "the situation in Sudan, the Council adopted".
         for left, right in reversed(list(pairwise(outside))):
-            if speakers.get(right.actor) in SUBJECT_CUES and coordinated(
-                full[left.end : right.start]
+            if (
+                speakers.get(right.actor) in SUBJECT_CUES
+                and coordinated(full[left.end : right.start])
+                and not after_preposition(full[max(0, left.start - 30) : left.start])
             ):
                 speakers.setdefault(left.actor, speakers[right.actor])
         person_is_the_party(speakers, outside, full, finder)

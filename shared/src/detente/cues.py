@@ -107,9 +107,33 @@ def _words_between(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+# When, between a subject and its verb, as wire copy writes it: "Serbia on Tuesday demanded",
+# "the US last week rejected", "Ankara earlier this month warned".
+_TIME_BEFORE_VERB = re.compile(
+    rf"^\s*,?\s*(?:(?:late\s+|early\s+)?on\s+(?:{_DAY}(?:\s+(?:morning|afternoon|evening|night))?"
+    rf"|\d{{1,2}}\s+{_MONTH}|{_MONTH}\s+\d{{1,2}})"
+    rf"|last\s+(?:week|month|year|night|weekend|{_DAY})"
+    r"|earlier\s+(?:today|this\s+(?:week|month|year))"
+    r"|this\s+(?:week|month|morning|afternoon|evening)|yesterday|today|overnight)"
+    r"\s*,?(?=\s)"
+)
+
+
+def without_time(rest: str) -> str:
+    """`rest` (the text after a mention) without a time phrase that opens it."""
+    found = _TIME_BEFORE_VERB.match(rest)
+    return rest[found.end() :] if found is not None else rest
+
+
 def _speaks_after(rest: str) -> bool:
     """Does `rest` (the text after a mention) open with auxiliaries then a reporting verb?
     Not a passive one: "Armenia was attacked", "Iran has been urged" name the patient."""
+    rest = without_time(rest)
     return _verb_after(rest, REPORTING_VERBS) and not passive_after(rest)
 
 
@@ -117,6 +141,7 @@ def acts_after(rest: str) -> bool:
     """Is the mention the subject of a finite verb: "Hamas fired", "Russian officials have"?
     Not of a passive one: "Cyprus has been divided", "Kyiv was shelled" name the patient;
     nor of a state it is in: "Rwanda remains in the shadows"."""
+    rest = without_time(rest)
     return (
         _verb_after(rest, REPORTING_VERBS | ACTION_VERBS, finite_ok=True)
         and not passive_after(rest)

@@ -450,6 +450,18 @@ def test_an_honorific_does_not_break_a_coordinated_subject(registry: ActorRegist
     }
 
 
+def test_a_subject_does_not_spread_back_to_a_prepositional_object(
+    registry: ActorRegistry,
+) -> None:
+    """A comma before the subject reads like a list ("Russia, France and NATO said"), but a
+    name after a preposition is where or about what, not one more subject."""
+    text = "Amid the fighting in Ukraine, NATO today adopted new plans."
+    assert speakers(registry, text) == [("nato", "clause subject")]
+    assert {a for a, _ in speakers(registry, "Russia, France and NATO said they would stay.")} == {
+        "russia", "france", "nato",
+    }  # fmt: skip
+
+
 def test_a_sentence_set_years_before_the_article_is_background(registry: ActorRegistry) -> None:
     finder = MentionFinder(registry)
     text = "In the treaty of 1997, Russia and Ukraine agreed on borders. Today Kyiv warned Moscow."

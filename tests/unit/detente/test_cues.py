@@ -98,3 +98,22 @@ def test_a_participle_clause_may_stand_between_an_appositive_and_the_verb(
 )  # fmt: skip
 def test_a_body_s_own_members_may_open_a_clause(sentence: str, cue: str | None) -> None:
     assert cue_of(sentence, "Members") == cue
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        ("Turkey warned Greece against new drills.", "reporting verb"),
+        ("Turkey on Monday warned Greece against new drills.", "reporting verb"),
+        ("Turkey, on Tuesday, said it would respond.", "reporting verb"),
+        ("Turkey last week rejected the plan.", "reporting verb"),
+        ("Turkey on 3 March said it would respond.", "reporting verb"),
+        ("Turkey earlier this month announced new drills.", "reporting verb"),
+        # Only a time is skipped: the verb after it still decides.
+        ("Turkey on Monday was attacked by drones.", None),
+        ("Talks in Turkey on Monday ended without a deal.", None),
+        ("Turkey on the other hand said it would wait.", None),
+    ],
+)
+def test_a_time_between_the_subject_and_its_verb_is_skipped(sentence: str, cue: str | None) -> None:
+    assert cue_of(sentence, "Turkey") == cue
