@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # restarts before writing again (fencing.py). Off only to test that the readers alone
     # drop a frozen worker's late writes (tests/chaos/test_worker_frozen.py).
     restart_after_pause: bool = True
+    # After SIGTERM (or any stop) the worker exits at the latest this long after, without
+    # committing more (shutdown.py): below Kubernetes' grace period (60 s in k8s/base).
+    stop_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 
