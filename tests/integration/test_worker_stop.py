@@ -4,8 +4,9 @@ every article once and gives every article's stances.
 
 The situation that hung a worker for 50 minutes in the bench: two workers SIGTERMed
 together, one leaves the group first, and the other, rebalanced while stopping, waited
-forever on a commit (docs/performance.md, "Bounded stop"). Here a third worker joins, the
-first two are stopped while that rebalance is under way, and the third finishes the stream.
+forever on a commit (docs/guarantees.md, "Stopping in bounded time"). Here a third worker
+joins, the first two are stopped while that rebalance is under way, and the third
+finishes the stream.
 """
 
 from __future__ import annotations

@@ -3,15 +3,14 @@
 Faust's graceful stop waits for the agents' batches, commits their offsets and leaves the
 group, and it has no bound of its own: a worker rebalanced while stopping (the other
 worker of two left first) was seen waiting 50 minutes on a commit that aiokafka retried
-against a coordinator it had marked dead and never looked up again
-(docs/performance.md, "Bounded stop"). Kubernetes kills a pod that outlasts its grace
-period anyway, so the worker gives up first, on its own terms: `stop_timeout_seconds`
-after its stop began, it exits at once without committing anything more, as a crash would.
+against a coordinator it had marked dead and never looked up again (docs/guarantees.md,
+"Stopping in bounded time"). Kubernetes kills a pod that outlasts its grace period anyway,
+so the worker gives up first, on its own terms: `stop_timeout_seconds` after its stop
+began, it exits at once without committing anything more, as a crash would.
 
 Nothing is lost by that: offsets are committed only for batches whose outputs were all
 delivered (delivery.flush_outputs), so what was not committed is read again by whoever
-owns the partitions next, and the replay fences (docs/guarantees.md) make the second pass
-change nothing.
+owns the partitions next, and the replay fences make the second pass change nothing.
 """
 
 from __future__ import annotations
