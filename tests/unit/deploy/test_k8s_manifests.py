@@ -343,6 +343,21 @@ def test_images(built: dict, overlay: str) -> None:
                 assert container["imagePullPolicy"] == "Always"
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_worker_stops_on_its_own_before_the_grace_period_ends(
+    built: dict, overlay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past terminationGracePeriodSeconds the kubelet kills the worker; its own bound
+    (detente_worker/shutdown.py) must run out first, with time left to exit."""
+    worker = by_kind(built[overlay], "Deployment")["detente-worker"]
+    env = _env(built[overlay], worker)
+    monkeypatch.delenv("DETENTE_STOP_TIMEOUT_SECONDS", raising=False)
+    if "DETENTE_STOP_TIMEOUT_SECONDS" in env:
+        monkeypatch.setenv("DETENTE_STOP_TIMEOUT_SECONDS", env["DETENTE_STOP_TIMEOUT_SECONDS"])
+    stop_timeout = settings_classes()["detente-worker"]().stop_timeout_seconds
+    assert stop_timeout + 10 <= pod_spec(worker)["terminationGracePeriodSeconds"]
+
+
 def test_worker_is_a_deployment_without_rocksdb(built: dict) -> None:
     """The choice documented in k8s/base/worker.yaml: memory:// tables, state in changelogs."""
     for overlay in OVERLAYS:

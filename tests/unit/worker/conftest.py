@@ -35,6 +35,14 @@ def partitioner() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def classify_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stages classify in the worker's thread here, as with one CPU, whatever `auto`
+    makes of this machine: tests patch the engine in this process. The classifying process
+    has tests of its own (test_worker_classify_process.py)."""
+    monkeypatch.setattr(classify, "IN_PROCESS", False)
+
+
+@pytest.fixture(autouse=True)
 def no_flush() -> Iterator[None]:
     """test_context starts no producer, so there is nothing to deliver after a batch."""
     with mock.patch.object(delivery, "flush_outputs", mock.AsyncMock()):

@@ -18,7 +18,9 @@ def main() -> None:
     # Fail fast on a missing model or a bad registry, before joining the group; this also
     # publishes the model version.
     metrics.instrumented(get_engine())
-    if settings.classify_process:  # its engine loaded (or failed) before the worker joins
+    from detente_worker.classify import IN_PROCESS
+
+    if IN_PROCESS:  # its engine loaded (or failed) before the worker joins
         from detente_worker.scoring import CLASSIFYING_PROCESS
 
         CLASSIFYING_PROCESS.start()

@@ -57,6 +57,16 @@ async def rebuild_watermarks(sender: Any, assigned: Any, **kwargs: Any) -> None:
     idle_subjects.subject_clock.invalidate()
 
 
+@app.task
+async def say_where_it_classifies() -> None:
+    """Once at start, with logging set up: where the engine runs, and why."""
+    log.info(
+        "classifying in %s (DETENTE_CLASSIFY_PROCESS=%s, %d CPUs usable)",
+        "a process of its own" if classify.IN_PROCESS else "a thread",
+        str(settings.classify_process).lower(), classify.CPUS,
+    )  # fmt: skip
+
+
 @app.timer(interval=settings.seen_expiry_interval_seconds, name="detente-forget-old-articles")
 async def forget_old_articles() -> None:
     forgotten = classify.forget_old_articles()

@@ -70,4 +70,6 @@ app = faust.App(
     # Dead letters carry oversized records whole (see detente.topics).
     producer_max_request_size=MAX_PRODUCER_REQUEST_BYTES,
     autodiscover=False,
+    # Faust's worker with its stop bounded (shutdown.py); named, not imported: it imports app.
+    Worker="detente_worker.shutdown:Worker",
 )

@@ -25,7 +25,7 @@ from detente.events import Article, ArticleStances, Contribution, ContributionBu
 from detente.indices import hour_of
 from detente.registry import ActorRegistry
 from detente.stances import UnprocessableArticle
-from detente_worker import delivery, fencing, metrics, scoring
+from detente_worker import cpus, delivery, fencing, metrics, scoring
 from detente_worker.app import settings
 from detente_worker.engine import get_engine, lateness_hours
 from detente_worker.records import Record
@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 article_watermarks = Watermarks()
 
 SUBJECT_PARTITIONS = list(range(settings.partitions))
+
+# The engine in the classifying thread or in a process of its own, decided once at start
+# (DETENTE_CLASSIFY_PROCESS; `auto` by the CPUs this worker may use, cpus.py).
+CPUS = cpus.available_cpus()
+IN_PROCESS = cpus.classify_in_process(settings.classify_process, lambda: CPUS)
 
 
 @lru_cache(maxsize=1 << 16)  # called per contribution; subjects repeat (global in every article)
@@ -137,7 +142,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
     pieces = 0
     started = time.perf_counter()
     classified = scoring.classify_in_pieces(
-        engine, [a for _, a in accepted], in_process=settings.classify_process,
+        engine, [a for _, a in accepted], in_process=IN_PROCESS,
         observe_model=metrics.METRICS.inference.observe,
     )  # fmt: skip
     try:

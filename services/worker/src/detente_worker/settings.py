@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,8 +64,9 @@ class Settings(BaseSettings):
     idle_subject_sweep_seconds: float = Field(default=600.0, gt=0)
     # Classify in a process of its own (classify_process.py) rather than a thread: the
     # engine no longer shares the event loop's interpreter lock, so one worker can use two
-    # cores; it holds a second copy of the model (docs/performance.md).
-    classify_process: bool = False
+    # cores; it holds a second copy of the model (docs/performance.md). `auto`: when the
+    # worker may use two CPUs or more (cpus.py), else the thread.
+    classify_process: Literal["auto"] | bool = "auto"
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
@@ -73,6 +75,9 @@ class Settings(BaseSettings):
     # restarts before writing again (fencing.py). Off only to test that the readers alone
     # drop a frozen worker's late writes (tests/chaos/test_worker_frozen.py).
     restart_after_pause: bool = True
+    # After SIGTERM (or any stop) the worker exits at the latest this long after, without
+    # committing more (shutdown.py): below Kubernetes' grace period (60 s in k8s/base).
+    stop_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     session_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 1.0
 
