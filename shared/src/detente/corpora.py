@@ -61,16 +61,23 @@ def read_own(
         yield LabelledStatement(row["text"], row["label"], row["speaker"], row["crisis"], "own")
 
 
+def plover_stance(record: dict[str, Any]) -> Stance | None:
+    """The stance of a PLOVER record's event (cooperation conciliatory, conflict hardline),
+    None for a record without text or with another kind of event."""
+    event = record.get("event")
+    if not record.get("text") or event not in PLOVER_COOPERATION | PLOVER_CONFLICT:
+        return None
+    return "conciliatory" if event in PLOVER_COOPERATION else "hardline"
+
+
 def read_plover(path: Path) -> Iterator[LabelledStatement]:
     for record in json.loads(path.read_text(encoding="utf-8")):
-        event = record.get("event")
-        text = record.get("text")
-        if not text or event not in PLOVER_COOPERATION | PLOVER_CONFLICT:
+        label = plover_stance(record)
+        if label is None:
             continue
         sources = record.get("source") or [{}]
         speaker = sources[0].get("actorText", "") if isinstance(sources, list) else ""
-        label: Stance = "conciliatory" if event in PLOVER_COOPERATION else "hardline"
-        yield LabelledStatement(text, label, speaker, "plover-gsr", "plover")
+        yield LabelledStatement(record["text"], label, speaker, "plover-gsr", "plover")
 
 
 def read_unscon(path: Path, weight: float = 0.5) -> Iterator[LabelledStatement]:

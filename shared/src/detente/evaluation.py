@@ -109,14 +109,13 @@ def read_event_records(path: Path, registry: ActorRegistry) -> list[JudgedArticl
     take the stance of its event (cooperation conciliatory, conflict hardline), its targets
     none. Only names the registry knows are judged ("police", "rebels" are not): a check of
     who acts and who is acted upon, on news-style sentences nobody tuned the rules on."""
-    from detente.corpora import PLOVER_CONFLICT, PLOVER_COOPERATION
+    from detente.corpora import plover_stance
 
     judged = []
     for record in json.loads(path.read_text(encoding="utf-8")):
-        event, text = record.get("event"), record.get("text")
-        if not text or event not in PLOVER_COOPERATION | PLOVER_CONFLICT:
+        stance = plover_stance(record)
+        if stance is None:
             continue
-        stance = "conciliatory" if event in PLOVER_COOPERATION else "hardline"
         verdicts: dict[str, tuple[str, str]] = {}
         for role, verdict in (("source", stance), ("target", "none")):
             parties = record.get(role)
