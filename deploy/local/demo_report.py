@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from detente.model import model_version
 from detente.training import MODEL_NAME
 
 
@@ -33,11 +34,10 @@ def article_ids(sample: Path, seed: Path | None) -> list[str]:
 
 
 def current_model_version(checksum: Path) -> str | None:
-    """The version the shipped model stamps on its stances (name plus 12 hex digits of the
-    artifact's SHA-256, as detente.model names it), None without a checksum file."""
+    """The version the shipped model stamps on its stances, None without a checksum file."""
     if not checksum.exists():
         return None
-    return f"{MODEL_NAME}-{checksum.read_text().split()[0][:12]}"
+    return model_version(MODEL_NAME, checksum.read_text().split()[0])
 
 
 def main() -> int:

@@ -118,6 +118,11 @@ def refused_types(data: bytes) -> list[str]:
     return sorted(named - TRUSTED_TYPES)
 
 
+def model_version(name: str, sha256: str) -> str:
+    """What a model stamps on its stances: its name and its artifact's first 12 hex digits."""
+    return f"{name}-{sha256[:12]}"
+
+
 class Classifier(Protocol):
     def predict_proba(self, texts: Sequence[str]) -> Any: ...
 
@@ -220,7 +225,7 @@ class StanceModel:
             raise ModelError(f"model at {path} has classes {classes}, expected both stances")
         return cls(
             pipeline,
-            f"{bundle['name']}-{digest[:12]}",
+            model_version(str(bundle["name"]), digest),
             classes,
             bundle.get("stance_taking"),
             bundle.get("agency"),
