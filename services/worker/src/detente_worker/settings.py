@@ -65,9 +65,9 @@ class Settings(BaseSettings):
     # Classify in a process of its own (classify_process.py) rather than a thread: the
     # engine no longer shares the event loop's interpreter lock, so one worker can use two
     # cores; it holds a second copy of the model (docs/performance.md). `auto`: when the
-    # worker may use two CPUs or more (cpus.py), else the thread. Off by default: measured
-    # on a busy two-core host it was slower than the thread (docs/performance.md).
-    classify_process: Literal["auto"] | bool = False
+    # worker may use two CPUs or more (cpus.py), else the thread; a pod limited to one CPU
+    # keeps the thread, where the process could only add overhead.
+    classify_process: Literal["auto"] | bool = "auto"
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
