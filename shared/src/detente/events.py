@@ -187,6 +187,10 @@ class StanceEvent(_Event):
     # The article's named-only actors, on every stance record of the article, so a reader
     # of `stances` alone can rebuild the article (absent in records before the change).
     mentioned: list[MentionedActor] = []
+    # How many stance records this classification of the article sends (its stance-takers):
+    # they are keyed by actor, so they reach a reader on several partitions and apart; with
+    # the count it knows when it holds the whole article (absent in records before it).
+    stance_takers: Annotated[int, Field(ge=1)] | None = None
 
 
 class Contribution(_Event):

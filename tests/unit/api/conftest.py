@@ -114,6 +114,7 @@ def make_stance(api_registry: ActorRegistry) -> MakeStance:
         evidence: list[str] | None = None,
         p_stance: float = 1.0,
         mentioned: list[MentionedActor] | None = None,
+        stance_takers: int | None = None,
     ) -> StanceEvent:
         known = api_registry.get(actor)
         return StanceEvent(
@@ -134,6 +135,7 @@ def make_stance(api_registry: ActorRegistry) -> MakeStance:
             ),
             classified_at=classified_at or published_at + timedelta(minutes=1),
             mentioned=mentioned or [],
+            stance_takers=stance_takers,
         )
 
     return build

@@ -183,6 +183,33 @@ def test_article_shows_only_its_latest_classification(view, make_stance):
     assert [s.actor for s in article.actors] == ["vladimir-putin"]
 
 
+def test_article_is_complete_once_every_stance_record_of_its_classification_arrived(
+    view, make_stance
+):
+    view.apply_stance(make_stance("a1", "vladimir-putin", stance_takers=2))
+    first = view.article("a1")
+    assert first is not None and first.complete is False
+    assert [a.complete for a in view.articles_published(T0, T0 + timedelta(hours=1))] == [False]
+
+    view.apply_stance(make_stance("a1", "nato", stance_takers=2))
+    assert view.article("a1").complete is True
+
+    # A later classification (another model) is incomplete again until all of its records
+    # are in, however many the earlier one had.
+    later = T0 + timedelta(days=1)
+    for actor, complete in (("nato", False), ("france", False), ("russia", True)):
+        view.apply_stance(
+            make_stance("a1", actor, model_version="m2", classified_at=later, stance_takers=3)
+        )
+        assert view.article("a1").complete is complete
+
+
+def test_article_from_records_that_give_no_count_has_unknown_completeness(view, make_stance):
+    view.apply_stance(make_stance("a1", "vladimir-putin"))
+    article = view.article("a1")
+    assert article is not None and article.complete is None
+
+
 def test_articles_older_than_retention_are_evicted(api_registry, make_stance):
     view = TensionView(api_registry, retention=timedelta(hours=24), max_articles=1000)
     view.apply_stance(make_stance("old", "russia", published_at=T0))

@@ -32,6 +32,8 @@ def test_an_article_becomes_stances_and_subject_contributions(
         for (key, _), s in zip(outbox.of(topics.stances_topic), stances, strict=True)
     )
     assert all(s.article_id == "unit-1" and s.model_version for s in stances)
+    # Each record says how many the article sends, so a reader knows when it has them all.
+    assert {s.stance_takers for s in stances} == {len(stances)}
     # What a reader validates from the records is what was sent, to the byte.
     sent = [value for _, value in outbox.of(topics.stances_topic)]
     assert [s.to_json_bytes() for s in stances] == sent

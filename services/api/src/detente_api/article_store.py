@@ -30,6 +30,16 @@ class _Article:
     # The named-only actors of the latest classification (absent from records before the
     # "none" outcome, which then show none).
     mentioned: list[MentionedActor] = field(default_factory=list)
+    # How many stance records the latest classification sends (None before the field).
+    stance_takers: int | None = None
+
+
+class HeldArticle(ArticleStances):
+    """An article as the API holds it: its stance records arrive one actor at a time."""
+
+    # Whether every stance record of the latest classification has arrived; null for
+    # records written before workers said how many there are (events.md).
+    complete: bool | None = None
 
 
 class ArticleStore:
@@ -73,6 +83,7 @@ class ArticleStore:
                 classified_at=stamp,
                 heap_key=self._push(stamp, event.article_id),
                 mentioned=list(event.mentioned),
+                stance_takers=event.stance_takers,
             )
             self._articles[event.article_id] = article
         elif stamp > article.classified_at:
@@ -83,6 +94,7 @@ class ArticleStore:
             article.classified_at = stamp
             article.heap_key = self._push(stamp, event.article_id)
             article.mentioned = list(event.mentioned)
+            article.stance_takers = event.stance_takers
         actor_id = event.stance.actor
         previous = article.stances.get(actor_id)
         if previous is None or event.classified_at >= previous[0]:
@@ -90,7 +102,7 @@ class ArticleStore:
         self._evict()
         return event.article_id in self._articles
 
-    def article(self, article_id: str) -> ArticleStances | None:
+    def article(self, article_id: str) -> HeldArticle | None:
         """The stances of the article's latest classification, one per actor."""
         article = self._articles.get(article_id)
         if article is None:
@@ -100,16 +112,19 @@ class ArticleStore:
             for _, version, stance in article.stances.values()
             if version == article.model_version
         ]
-        return ArticleStances(
+        arrived = sum(1 for at, _, _ in article.stances.values() if at == article.classified_at)
+        expected = article.stance_takers
+        return HeldArticle(
             id=article.id,
             published_at=article.published_at,
             title=article.title,
             model_version=article.model_version,
             actors=sorted(stances, key=lambda s: s.actor),
             mentioned=article.mentioned,
+            complete=None if expected is None else arrived >= expected,
         )
 
-    def articles_published(self, since: datetime, until: datetime) -> list[ArticleStances]:
+    def articles_published(self, since: datetime, until: datetime) -> list[HeldArticle]:
         """The articles held whose `published_at` lies in [since, until), oldest first."""
         held = [a for a in self._articles.values() if since <= a.published_at < until]
         held.sort(key=lambda a: (a.published_at, a.id))

@@ -20,9 +20,10 @@ from pydantic import BaseModel
 from detente.events import ArticleStances
 from detente.indices import actor_subject, contributions
 from detente.registry import ActorRegistry
+from detente_api.article_store import HeldArticle
 
 
-class ArticleBehind(ArticleStances):
+class ArticleBehind(HeldArticle):
     """An article with what it adds to the subjects asked about."""
 
     # The subjects asked about that the article adds to (all of them given none).
@@ -70,7 +71,7 @@ def _sides(subject: str) -> list[str]:
 
 
 def behind(
-    article: ArticleStances, subjects: set[str] | None, registry: ActorRegistry
+    article: HeldArticle, subjects: set[str] | None, registry: ActorRegistry
 ) -> ArticleBehind | None:
     """The article with what it adds to `subjects` (None: to anything), or None if nothing."""
     if subjects is not None:

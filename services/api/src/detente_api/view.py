@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from detente.events import (
-    ArticleStances,
     IndexUpdate,
     StanceEvent,
     SubjectKind,
@@ -26,7 +25,7 @@ from detente.indices import GLOBAL_SUBJECT, WINDOWS, directed_subject, dyad_subj
 from detente.registry import ActorRegistry
 from detente_api import ranking
 from detente_api.alert_store import MAX_ALERTS, AlertStore
-from detente_api.article_store import ArticleStore
+from detente_api.article_store import ArticleStore, HeldArticle
 from detente_api.history import Archive, Point, Step
 from detente_api.history import change as window_change
 from detente_api.history import history as rebuild_history
@@ -313,11 +312,11 @@ class TensionView:
         """Points held by the history archives, all subjects together."""
         return sum(len(a) for a in self._archives.values())
 
-    def article(self, article_id: str) -> ArticleStances | None:
+    def article(self, article_id: str) -> HeldArticle | None:
         """The stances of the article's latest classification, one per actor."""
         return self._articles.article(article_id)
 
-    def articles_published(self, since: datetime, until: datetime) -> list[ArticleStances]:
+    def articles_published(self, since: datetime, until: datetime) -> list[HeldArticle]:
         """The articles held whose `published_at` lies in [since, until), oldest first."""
         return self._articles.articles_published(since, until)
 

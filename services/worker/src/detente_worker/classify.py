@@ -198,7 +198,7 @@ async def send_stances(article: Article, stances: ArticleStances, classified_at:
         event = StanceEvent(
             article_id=article.id, published_at=article.published_at, title=article.title,
             model_version=stances.model_version, stance=stance, classified_at=classified_at,
-            mentioned=stances.mentioned,
+            mentioned=stances.mentioned, stance_takers=len(stances.actors),
         )  # fmt: skip
         await delivery.send(stances_topic, key=stance.actor.encode(), value=event.to_json_bytes())
 

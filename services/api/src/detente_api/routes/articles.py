@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AwareDatetime
 
-from detente.events import ArticleStances
 from detente.indices import dyad_subject
+from detente_api.article_store import HeldArticle
 from detente_api.behind import ArticlePage, behind
 from detente_api.deps import RegistryDep, ViewDep
 from detente_api.routes.alerts import SUBJECT_PATTERN
@@ -94,7 +94,7 @@ async def list_articles(
     "/{article_id}",
     responses={404: {"description": "Never seen, or evicted (older than the retention)"}},
 )
-async def get_article(article_id: str, view: ViewDep) -> ArticleStances:
+async def get_article(article_id: str, view: ViewDep) -> HeldArticle:
     """Each actor's stance in one article, from its latest classification."""
     body = view.article(article_id)
     if body is None:
