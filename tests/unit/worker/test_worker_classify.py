@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from unittest import mock
 
+from prometheus_client import REGISTRY
 from worker_support import ARTICLE, Handled, Outbox, run
 
 from detente.events import DeadLetter, StanceEvent
@@ -53,6 +54,25 @@ def test_an_article_becomes_stances_and_subject_contributions(
         for partition, bundle in bundles
         for c in bundle.contributions
     )
+
+
+def test_a_batch_records_where_its_time_went(outbox: Outbox, articles_handled: Handled) -> None:
+    def count(phase: str) -> float:
+        labels = {"stage": "classify", "phase": phase}
+        return REGISTRY.get_sample_value("detente_worker_batch_phase_seconds_count", labels) or 0
+
+    before = {phase: count(phase) for phase in ("queued", "handle", "deliver")}
+
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context() as agent:
+            await agent.put(json.dumps(ARTICLE).encode(), key=b"unit-phases")
+            await articles_handled.records(1)
+
+    run(scenario())
+    # One batch, each phase observed once: how long it queued, was handled and delivered.
+    assert {phase: count(phase) - n for phase, n in before.items()} == {
+        "queued": 1, "handle": 1, "deliver": 1,
+    }  # fmt: skip
 
 
 def test_malformed_records_are_dead_lettered_with_their_reason(

@@ -33,14 +33,14 @@ log = logging.getLogger(__name__)
 async def classify_articles(stream):  # type: ignore[no-untyped-def]
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        await recovery.handle_batch(classify.handle_articles, events)
+        await recovery.handle_batch("classify", classify.handle_articles, events)
 
 
 @app.agent(contributions_topic)
 async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
     batches = stream.take_events(settings.batch_max_records, within=settings.batch_max_seconds)
     async for events in batches:
-        await recovery.handle_batch(aggregate.handle_contributions, events)
+        await recovery.handle_batch("aggregate", aggregate.handle_contributions, events)
 
 
 # Registered apart so that the check itself stays a plain coroutine (the timer loops).

@@ -127,8 +127,10 @@ class WorkerMetrics:
         def gauge(name: str, doc: str, labels: Sequence[str] = ()) -> Gauge:
             return Gauge(name, doc, labels, registry=registry)
 
-        def histogram(name: str, doc: str, buckets: Sequence[float]) -> Histogram:
-            return Histogram(name, doc, buckets=buckets, registry=registry)
+        def histogram(
+            name: str, doc: str, buckets: Sequence[float], labels: Sequence[str] = ()
+        ) -> Histogram:
+            return Histogram(name, doc, labels, buckets=buckets, registry=registry)
 
         self.consumed = counter("detente_worker_events_consumed", "Records consumed", ["topic"])
         self.produced = counter("detente_worker_events_produced", "Records produced", ["topic"])
@@ -173,6 +175,12 @@ class WorkerMetrics:
             "detente_worker_end_to_end_delay_seconds",
             "From the article's Kafka timestamp (produce time) to each index update it causes",
             _SECONDS_PIPELINE,
+        )  # fmt: skip
+        self.batch_phases = histogram(
+            "detente_worker_batch_phase_seconds",
+            "Where a batch's time goes, per stage: queued (from its oldest record's Kafka "
+            "timestamp to the stage taking it up), handle, deliver (outputs on the broker)",
+            _SECONDS_FAST, ["stage", "phase"],
         )  # fmt: skip
         self.publication = histogram(
             "detente_worker_publication_delay_seconds",

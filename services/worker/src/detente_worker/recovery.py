@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from faust.types import TP
 
 from detente.offsets import Gap, OffsetContinuity, SkippedRecords
-from detente_worker import delivery
+from detente_worker import delivery, metrics
 from detente_worker.app import app, settings
 from detente_worker.records import Record
 from detente_worker.tables import index_state, seen_articles
@@ -34,15 +35,24 @@ suspects: set[tuple[str, int, int]] = set()
 
 
 async def handle_batch(
-    handle: Callable[[Sequence[Record]], Awaitable[None]], events: Sequence[Any]
+    stage: str, handle: Callable[[Sequence[Record]], Awaitable[None]], events: Sequence[Any]
 ) -> None:
     """One batch from `take_events`: handled, and its outputs delivered, before Faust
-    acknowledges it (when the agent asks for the next batch)."""
+    acknowledges it (when the agent asks for the next batch). `stage` names it in metrics."""
     global handling
     handling += 1
     try:
-        await handle(in_order(events))
+        records = in_order(events)
+        taken_up, started = time.time(), time.perf_counter()
+        await handle(records)
+        handled = time.perf_counter()
         await delivery.flush_outputs()
+        phases = metrics.METRICS.batch_phases
+        oldest = min((r.produced_at for r in records if r.produced_at is not None), default=None)
+        if oldest is not None:  # a producer's clock ahead of ours reads as no wait
+            phases.labels(stage, "queued").observe(max(0.0, taken_up - oldest))
+        phases.labels(stage, "handle").observe(handled - started)
+        phases.labels(stage, "deliver").observe(time.perf_counter() - handled)
     finally:
         handling -= 1
 
