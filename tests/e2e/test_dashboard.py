@@ -293,6 +293,9 @@ def a_point_lists_its_articles(browser: WebDriver, patient: WebDriverWait, api: 
     print(f"evidence sentences: {sentences}")
     expected = [s for a in article["actors"] for s in a["evidence"]]
     assert sentences and set(sentences) <= set(expected)
+    # All of its stance records are in, so the item does not say more are arriving.
+    assert article["complete"] is True
+    assert not browser.find_elements(By.CSS_SELECTOR, f"{item} {by_testid('article-incomplete')}")
     # Russia's article is not behind the pair.
     assert not browser.find_elements(By.CSS_SELECTOR, by_testid("article-item", article=BEFORE.id))
 

@@ -90,5 +90,11 @@ function articleItem(article) {
     li.append(who);
   }
   if (others > 0) li.append(el("p", `${others} other actor${others === 1 ? "" : "s"} in the article not counted here.`, "note"));
+  // Stance records arrive one actor at a time: say so while some are still on their way.
+  if (article.complete === false) {
+    const arriving = el("p", "Classified just now: more of its stances are still arriving.", "note");
+    arriving.dataset.testid = "article-incomplete";
+    li.append(arriving);
+  }
   return li;
 }
