@@ -60,6 +60,9 @@ NO_PAUSE_WATCH = {"DETENTE_RESTART_AFTER_PAUSE": "false"}
 # `auto` classifies in a process of its own where two CPUs are usable (docs/performance.md),
 # so this is the baseline that process is measured against.
 CLASSIFY_THREAD = {"DETENTE_CLASSIFY_PROCESS": "false"}
+# A shorter batch window (docs/performance.md, The batch window): fresher indices at a
+# moderate rate, smaller batches (so more per-batch cost) at full load.
+WINDOW_10_MS = {"DETENTE_BATCH_MAX_SECONDS": "0.01"}
 
 
 def free_port() -> int:
@@ -221,13 +224,15 @@ def throughput(
             "worker_cpu_ms_per_article": round(1000 * cpu / count, 3)}  # fmt: skip
 
 
-def latency(rate: float, count: int, log_dir: Path) -> dict[str, Any]:
+def latency(
+    rate: float, count: int, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Produce → global index update, per article, at a steady `rate`.
 
     The k-th article produced is taken as counted when the global count first reaches k:
     exact when articles are counted in the order they were produced, and close to it here
     (four partitions read side by side)."""
-    stack = Stack(1, log_dir)
+    stack = Stack(1, log_dir, extra_env)
     try:
         records = articles(count, stack.names.prefix)
         sent = produce(records, stack.names, rate=rate)
@@ -278,6 +283,7 @@ def run(runs: int, count: int) -> dict[str, Any]:
             "1_worker_classify_thread": (1, CLASSIFY_THREAD),
             "2_worker": (2, {}),
             "2_worker_classify_thread": (2, CLASSIFY_THREAD),
+            "1_worker_window_10_ms": (1, WINDOW_10_MS),
         }
         results: dict[str, Any] = sustained(configs, runs, count, log_dir)
         rate = {name: results[name]["median_articles_per_second"] for name in configs}
@@ -290,6 +296,10 @@ def run(runs: int, count: int) -> dict[str, Any]:
         results["classify_process_speedup"] = round(one / rate["1_worker_classify_thread"], 2)
         # Latency is measured for the whole run, so give it enough articles for a p99.
         results["latency_at_50_per_second"] = latency(50.0, 1500, log_dir)
+        results["latency_at_50_per_second_window_10_ms"] = latency(
+            50.0, 1500, log_dir, WINDOW_10_MS
+        )
+        results["window_10_ms_throughput_ratio"] = round(rate["1_worker_window_10_ms"] / one, 2)
         at_80 = 0.8 * one
         results["latency_at_80_percent_of_sustained"] = latency(
             at_80, max(1500, int(at_80 * 20)), log_dir
