@@ -50,7 +50,7 @@ from detente.pronouns import (
     people_he_stands_for,
     pronoun_speaks_too,
 )
-from detente.registry import FOLD as _NORMALISE
+from detente.registry import fold
 from detente.reported import (
     OWN_SIDE,
     QuoteMask,
@@ -256,7 +256,7 @@ def attribute(
             )
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
             intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)
-            if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):
+            if (short_lead or intro_lead) and '"' not in fold(lead):
                 speakers[first.actor] = "sentence subject"
                 for other in outside[1:]:
                     if not coordinated(full[first.end : other.start]):

@@ -11,8 +11,7 @@ from datetime import date
 
 from detente.alias_forms import plain_capitals, role_variants, title_case
 from detente.cues import ACTION_VERBS, REPORTING_VERBS
-from detente.registry import FOLD as _NORMALISE
-from detente.registry import ActorRegistry
+from detente.registry import ActorRegistry, fold
 
 _WORD = re.compile(r"\w+")
 _ROLE_AFTER = re.compile(
@@ -275,7 +274,7 @@ class MentionFinder:
     def find(self, text: str, on: date | None = None, limit: int | None = None) -> list[Mention]:
         """Every registered name in `text` in reading order; with `limit`, reading stops
         at the `limit`-th (the rest of a hostile text costs nothing, detente.bounds)."""
-        normalised = text.translate(_NORMALISE)
+        normalised = fold(text)
         mentions: list[Mention] = []
         position = 0
         starts = self._first_words

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from detente.cues import acts_after
 from detente.mentions import Mention, MentionFinder
-from detente.registry import FOLD as _NORMALISE
+from detente.registry import fold
 from detente.sentences import Sentence
 
 _WORD = re.compile(r"\w+")
@@ -20,7 +20,7 @@ class QuoteMask:
     """Which characters of a sentence are inside a quotation (quote marks included)."""
 
     def __init__(self, sentence: str, inside_at_start: bool) -> None:
-        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(sentence.translate(_NORMALISE))]
+        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(fold(sentence))]
         self._inside_at_start = inside_at_start
         self.inside_at_end = inside_at_start ^ (len(self._marks) % 2 == 1)
 
@@ -102,7 +102,7 @@ def opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
     start of a sentence that continues a quotation."""
 
     def opens(before: str) -> bool:
-        folded = before.translate(_NORMALISE)
+        folded = fold(before)
         if _QUOTE_OPENING.search(folded):
             return True
         return inside_at_start and len(_WORD.findall(folded)) <= 1 and '"' not in folded
