@@ -151,6 +151,8 @@ def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
     return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
 
 
+# "On Tuesday, in a statement, the ...": a lead ending at a comma.
+_INTRO_COMMA = re.compile(r",\s*(?:the\s+)?$")
 # A lead that opens a complement clause: "Accusations that", "Fears whether".
 _COMPLEMENT_LEAD = re.compile(r"\b(?:that|whether)\s*$", re.IGNORECASE)
 
@@ -255,7 +257,7 @@ def attribute(
                 and _COMPLEMENT_LEAD.search(lead) is None
             )
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
-            intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)
+            intro_lead = _INTRO_COMMA.search(lead) is not None and acts_after(after)
             if (short_lead or intro_lead) and '"' not in fold(lead):
                 speakers[first.actor] = "sentence subject"
                 for other in outside[1:]:

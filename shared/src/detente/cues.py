@@ -104,6 +104,10 @@ PREPOSITIONS = frozenset(
 
 
 def _words_between(text: str) -> list[str]:
+    # Lowercasing first is the same on ASCII, and cheaper; elsewhere a character's lowercase
+    # may not be a word character ("İ"), so each word is lowercased as found.
+    if text.isascii():
+        return _WORD.findall(text.lower())
     return [w.lower() for w in _WORD.findall(text)]
 
 
@@ -375,6 +379,7 @@ _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
 _PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 
+_ACCORDING_TO = re.compile(r"according to (?:the )?$", re.IGNORECASE)
 LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 SUBJECT_CUES = frozenset(
@@ -392,7 +397,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
     if before.endswith("(") and rest.startswith(")"):
         return None
-    if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
+    if _ACCORDING_TO.search(before[-25:]):
         return "according to"
     if _STATEMENT_BEFORE.search(before[-80:]):
         return "statement by"

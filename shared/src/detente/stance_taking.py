@@ -97,7 +97,11 @@ class ScoredStatement:
 
 
 def _words_before(text: str, start: int, limit: int = 60) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text[max(0, start - limit) : start])]
+    text = text[max(0, start - limit) : start]
+    # As detente.cues lowercases words: the whole text at once when it is ASCII.
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def _in_list(index: int, mentions: Sequence[Mention], text: str) -> bool:
