@@ -7,7 +7,8 @@ distinct word (words repeat across statements: "said", "SPEAKER", "the"; up to
 `MAX_CACHED_WORDS` are remembered, some tens of MB at most), word n-grams are built from
 the vectorizer's own tokenizer, and scipy counts the occurrences. The counts then go through
 the vectorizer's own TF-IDF weighting, so the matrix is the one `transform` returns, entry
-for entry (tests/unit/detente/test_vectorise.py checks it).
+for entry (tests/unit/detente/test_vectorise.py checks it). The second stage's actor
+features skip DictVectorizer the same way (`CachedDictPipeline`, test_dict_features.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -133,3 +135,54 @@ class CachedTextPipeline:
         # FeatureUnion joins its parts' matrices this way.
         features = blocks[0] if len(blocks) == 1 else sp.hstack(blocks).tocsr()
         return self._classifier.predict_proba(features)
+
+
+class CachedDictPipeline:
+    """`pipeline.predict_proba(rows)` for a fitted pipeline of a DictVectorizer then a
+    classifier (the second stage's actor features), with the matrix built directly: the
+    vectorizer asks each value its type, several times, in Python. The same matrix, entry for
+    entry, when every value is a float; any other row goes through the pipeline itself."""
+
+    def __init__(self, pipeline: Any, vectorizer: DictVectorizer, classifier: Any) -> None:
+        self._pipeline = pipeline
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._dtype = vectorizer.dtype
+        self._classifier = classifier
+
+    @classmethod
+    def of(cls, pipeline: object) -> CachedDictPipeline | None:
+        """None when the pipeline has another shape: callers then use it as it is."""
+        if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+            return None
+        vectorizer, classifier = (step for _, step in pipeline.steps)
+        if not (
+            isinstance(vectorizer, DictVectorizer)
+            and vectorizer.sparse
+            and hasattr(vectorizer, "vocabulary_")
+        ):
+            return None
+        return cls(pipeline, vectorizer, classifier)
+
+    def predict_proba(self, rows: Sequence[dict[str, float]]) -> Any:
+        vocabulary = self._vocabulary
+        indices: list[int] = []
+        values: list[float] = []
+        indptr = [0]
+        for row in rows:
+            for name, value in row.items():
+                # A string or a list is a feature of its own in DictVectorizer; only plain
+                # floats are read here.
+                if type(value) is not float:
+                    return self._pipeline.predict_proba(rows)
+                index = vocabulary.get(name)
+                if index is not None:
+                    indices.append(index)
+                    values.append(value)
+            indptr.append(len(indices))
+        matrix = sp.csr_array(
+            (values, np.asarray(indices, dtype=np.intc), indptr),
+            shape=(len(rows), len(vocabulary)),
+            dtype=self._dtype,
+        )
+        matrix.sort_indices()  # as DictVectorizer leaves it
+        return self._classifier.predict_proba(matrix)
