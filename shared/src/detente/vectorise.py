@@ -106,6 +106,14 @@ class CachedTfidf:
         return self._vectorizer._tfidf.transform(counts, copy=False)
 
 
+def _features_then_classifier(pipeline: object) -> tuple[Any, Any] | None:
+    """A fitted pipeline's two steps, features then classifier; None for any other shape."""
+    if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+        return None
+    features, classifier = (step for _, step in pipeline.steps)
+    return features, classifier
+
+
 class CachedTextPipeline:
     """`pipeline.predict_proba(texts)` for a fitted pipeline of TF-IDF features (one
     vectorizer or a union of them) then a classifier, with the features from CachedTfidf."""
@@ -117,9 +125,10 @@ class CachedTextPipeline:
     @classmethod
     def of(cls, pipeline: object) -> CachedTextPipeline | None:
         """None when the pipeline has another shape: callers then use it as it is."""
-        if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+        steps = _features_then_classifier(pipeline)
+        if steps is None:
             return None
-        features, classifier = (step for _, step in pipeline.steps)
+        features, classifier = steps
         if isinstance(features, FeatureUnion):
             if features.transformer_weights:
                 return None
@@ -152,9 +161,10 @@ class CachedDictPipeline:
     @classmethod
     def of(cls, pipeline: object) -> CachedDictPipeline | None:
         """None when the pipeline has another shape: callers then use it as it is."""
-        if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+        steps = _features_then_classifier(pipeline)
+        if steps is None:
             return None
-        vectorizer, classifier = (step for _, step in pipeline.steps)
+        vectorizer, classifier = steps
         if not (
             isinstance(vectorizer, DictVectorizer)
             and vectorizer.sparse
