@@ -38,6 +38,10 @@ class CachedTfidf:
         self._preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
         self._tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
         self._word_features: dict[str, tuple[int, ...]] = {}
+        low, high = vectorizer.ngram_range
+        self._unigrams = low == 1
+        # "{} {}" for bigrams: the words as they are, joined by one space (as sklearn's).
+        self._joins = [(n, " ".join(["{}"] * n)) for n in range(max(low, 2), high + 1)]
 
     @staticmethod
     def supports(vectorizer: object) -> bool:
@@ -70,17 +74,15 @@ class CachedTfidf:
         known = self._vocabulary.get
         return [i for i in map(known, self._word_ngrams(text)) if i is not None]
 
-    def _word_ngrams(self, text: str) -> chain[str]:
-        """The analyzer's word n-grams (without stop words), joined by `zip` instead of
-        slicing in a loop."""
+    def _word_ngrams(self, text: str) -> list[str]:
+        """The analyzer's word n-grams (without stop words): each n's, joined by a format
+        string mapped over shifted copies of the tokens instead of slicing in a loop."""
         tokens = self._tokenize(self._preprocess(self._vectorizer.decode(text)))
-        low, high = self._vectorizer.ngram_range
-        # The shifted copies are shorter on purpose: zip stops at the last whole n-gram.
-        shifted = (
-            zip(*(tokens[i:] for i in range(n)), strict=False) for n in range(max(low, 2), high + 1)
-        )
-        joined = (map(" ".join, ngrams) for ngrams in shifted)
-        return chain(tokens if low == 1 else (), *joined)
+        grams = list(tokens) if self._unigrams else []
+        for n, template in self._joins:
+            # The shifted copies are shorter on purpose: map stops at the last whole n-gram.
+            grams += map(template.format, *(tokens[i:] for i in range(n)))
+        return grams
 
     def transform(self, texts: Sequence[str]) -> Any:
         features: list[int] = []
