@@ -102,6 +102,18 @@ class Attribution:
         return self.sentences[max(index, 0)]
 
     @cached_property
+    def _mentions_by_actor(self) -> dict[str, list[tuple[int, Mention]]]:
+        by_actor: dict[str, list[tuple[int, Mention]]] = defaultdict(list)
+        for index, mention in enumerate(self.mentions):
+            by_actor[mention.actor].append((index, mention))
+        return dict(by_actor)
+
+    def mentions_of(self, actor: str) -> list[tuple[int, Mention]]:
+        """The actor's mentions in text order, each with its index in `mentions` (grouped
+        once: every actor's features and windows read them)."""
+        return self._mentions_by_actor.get(actor, [])
+
+    @cached_property
     def _mention_starts(self) -> list[int]:
         return [m.start for m in self.mentions]
 
