@@ -13,8 +13,7 @@ features skip DictVectorizer the same way (`CachedDictPipeline`, test_dict_featu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from itertools import chain
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 # Distinct words whose n-grams are remembered; past this, new words are analysed each time.
 MAX_CACHED_WORDS = 200_000
+# Vocabulary indices, as the count matrix holds them.
+_INDEX = np.int32
 
 
 class CachedTfidf:
@@ -37,7 +38,7 @@ class CachedTfidf:
         self._by_word = vectorizer.analyzer == "char_wb"
         self._preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
         self._tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
-        self._word_features: dict[str, tuple[int, ...]] = {}
+        self._word_features: dict[str, bytes] = {}
         low, high = vectorizer.ngram_range
         self._unigrams = low == 1
         # "{} {}" for bigrams: the words as they are, joined by one space (as sklearn's).
@@ -54,25 +55,47 @@ class CachedTfidf:
             and hasattr(vectorizer, "vocabulary_")
         )
 
-    def _features_of_word(self, word: str) -> tuple[int, ...]:
-        """Vocabulary indices of one word's character n-grams, with repeats. `char_wb` n-grams
-        never cross a space, so a text's are the concatenation of its words'."""
+    def _features_of_word(self, word: str) -> bytes:
+        """Vocabulary indices of one word's character n-grams, with repeats, as the bytes of
+        an `_INDEX` array. `char_wb` n-grams never cross a space, so a text's are the
+        concatenation of its words': joined as bytes, they reach numpy without a Python
+        integer each."""
         cached = self._word_features.get(word)
         if cached is None:
             vocabulary = self._vocabulary
-            cached = tuple(vocabulary[g] for g in self._analyze(word) if g in vocabulary)
+            found = [vocabulary[g] for g in self._analyze(word) if g in vocabulary]
+            cached = np.array(found, dtype=_INDEX).tobytes()
             if len(self._word_features) < MAX_CACHED_WORDS:
                 self._word_features[word] = cached
         return cached
 
-    def _features(self, text: str) -> Iterable[int]:
-        """Vocabulary indices of the text's n-grams, with repeats, in no particular order."""
-        if self._by_word:
-            # The analyzer splits on whitespace the same way (runs of it collapse).
-            words = self._vectorizer.decode(text).split()
-            return chain.from_iterable(map(self._features_of_word, words))
+    def _char_features(self, text: str) -> bytes:
+        """`_features_of_word` of each of the text's words, joined."""
+        # The analyzer splits on whitespace the same way (runs of it collapse).
+        return b"".join(map(self._features_of_word, self._vectorizer.decode(text).split()))
+
+    def _word_features_of(self, text: str) -> list[int]:
+        """Vocabulary indices of the text's word n-grams, with repeats, in no particular
+        order."""
         known = self._vocabulary.get
         return [i for i in map(known, self._word_ngrams(text)) if i is not None]
+
+    def _occurrences(self, texts: Sequence[str]) -> tuple[Any, list[int]]:
+        """Every text's vocabulary indices, one after another (a writable `_INDEX` array),
+        and how many each text has."""
+        if self._by_word:
+            rows = [self._char_features(text) for text in texts]
+            size = np.dtype(_INDEX).itemsize
+            # bytearray: sum_duplicates sorts the indices in place.
+            joined = np.frombuffer(bytearray(b"".join(rows)), dtype=_INDEX)
+            return joined, [len(row) // size for row in rows]
+        features: list[int] = []
+        counts = []
+        for text in texts:
+            found = self._word_features_of(text)
+            features.extend(found)
+            counts.append(len(found))
+        return np.asarray(features, dtype=_INDEX), counts
 
     def _word_ngrams(self, text: str) -> list[str]:
         """The analyzer's word n-grams (without stop words): each n's, joined by a format
@@ -85,20 +108,14 @@ class CachedTfidf:
         return grams
 
     def transform(self, texts: Sequence[str]) -> Any:
-        features: list[int] = []
-        indptr = [0]
-        for text in texts:
-            features.extend(self._features(text))
-            indptr.append(len(features))
+        features, per_text = self._occurrences(texts)
+        indptr = np.zeros(len(texts) + 1, dtype=_INDEX)
+        np.cumsum(per_text, out=indptr[1:])
         # Each occurrence as a 1 in its row; summing duplicates counts them and sorts each
         # row's indices, which gives the matrix CountVectorizer builds, then weighted by the
         # vectorizer's own TF-IDF transformer.
         counts = sp.csr_array(
-            (
-                np.ones(len(features), dtype=np.intc),
-                np.asarray(features, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int32),
-            ),
+            (np.ones(len(features), dtype=np.intc), features, indptr),
             shape=(len(texts), len(self._vocabulary)),
             dtype=self._vectorizer.dtype,
         )
