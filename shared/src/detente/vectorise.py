@@ -43,6 +43,16 @@ class CachedTfidf:
         self._unigrams = low == 1
         # "{} {}" for bigrams: the words as they are, joined by one space (as sklearn's).
         self._joins = [(n, " ".join(["{}"] * n)) for n in range(max(low, 2), high + 1)]
+        # Each n-gram entry (n ≥ 2) of the vocabulary by its tokens: "a b" as ("a", "b").
+        self._ngrams: dict[tuple[str, ...], int] = (
+            {}
+            if self._by_word
+            else {
+                tuple(term.split(" ")): index
+                for term, index in self._vocabulary.items()
+                if " " in term
+            }
+        )
 
     @staticmethod
     def supports(vectorizer: object) -> bool:
@@ -75,10 +85,23 @@ class CachedTfidf:
         return b"".join(map(self._features_of_word, self._vectorizer.decode(text).split()))
 
     def _word_features_of(self, text: str) -> list[int]:
-        """Vocabulary indices of the text's word n-grams, with repeats, in no particular
-        order."""
+        """Vocabulary indices of the text's word n-grams (without stop words), with repeats,
+        in no particular order. Each n's n-grams come from shifted copies of the tokens,
+        not from slicing in a loop; an n-gram (n ≥ 2) is looked up as the tuple of its
+        tokens, which is the vocabulary's entry split at its spaces whenever no token holds a
+        space (else the tokens are joined by spaces, as scikit-learn joins them)."""
+        tokens = self._tokenize(self._preprocess(self._vectorizer.decode(text)))
         known = self._vocabulary.get
-        return [i for i in map(known, self._word_ngrams(text)) if i is not None]
+        found = list(map(known, tokens)) if self._unigrams else []
+        if " " in "".join(tokens):
+            for n, template in self._joins:
+                found += map(known, map(template.format, *(tokens[i:] for i in range(n))))
+        else:
+            known_ngram = self._ngrams.get
+            for n, _ in self._joins:
+                # The shifted copies are shorter on purpose: zip stops at the last n-gram.
+                found += map(known_ngram, zip(*(tokens[i:] for i in range(n)), strict=False))
+        return [i for i in found if i is not None]
 
     def _occurrences(self, texts: Sequence[str]) -> tuple[Any, list[int]]:
         """Every text's vocabulary indices, one after another (a writable `_INDEX` array),
@@ -96,16 +119,6 @@ class CachedTfidf:
             features.extend(found)
             counts.append(len(found))
         return np.asarray(features, dtype=_INDEX), counts
-
-    def _word_ngrams(self, text: str) -> list[str]:
-        """The analyzer's word n-grams (without stop words): each n's, joined by a format
-        string mapped over shifted copies of the tokens instead of slicing in a loop."""
-        tokens = self._tokenize(self._preprocess(self._vectorizer.decode(text)))
-        grams = list(tokens) if self._unigrams else []
-        for n, template in self._joins:
-            # The shifted copies are shorter on purpose: map stops at the last whole n-gram.
-            grams += map(template.format, *(tokens[i:] for i in range(n)))
-        return grams
 
     def transform(self, texts: Sequence[str]) -> Any:
         features, per_text = self._occurrences(texts)

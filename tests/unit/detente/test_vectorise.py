@@ -41,6 +41,8 @@ SETTINGS: list[dict[str, Any]] = [
     {"ngram_range": (2, 3), "norm": None},
     {"ngram_range": (3, 3), "smooth_idf": False},
     {"ngram_range": (1, 4), "token_pattern": r"\S+"},
+    # Tokens that hold spaces: n-grams are then joined as strings, not looked up as tuples.
+    {"ngram_range": (1, 3), "token_pattern": r"[a-z]+ [a-z]+|\w+"},
     {"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True},
     {"analyzer": "char_wb", "ngram_range": (2, 2), "binary": True, "use_idf": False},
 ]
