@@ -39,6 +39,15 @@ class CachedTfidf:
         self._preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
         self._tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
         self._word_features: dict[str, bytes] = {}
+        # build_tokenizer's own pattern, when nothing else (a preprocessor, accent stripping,
+        # a tokenizer of one's own) stands between a text and its tokens.
+        default = (
+            vectorizer.preprocessor is None
+            and vectorizer.strip_accents is None
+            and vectorizer.tokenizer is None
+            and vectorizer.input == "content"
+        )
+        self._token_pattern: Callable[[str], list[str]] | None = self._tokenize if default else None
         low, high = vectorizer.ngram_range
         self._unigrams = low == 1
         # "{} {}" for bigrams: the words as they are, joined by one space (as sklearn's).
@@ -90,7 +99,7 @@ class CachedTfidf:
         not from slicing in a loop; an n-gram (n ≥ 2) is looked up as the tuple of its
         tokens, which is the vocabulary's entry split at its spaces whenever no token holds a
         space (else the tokens are joined by spaces, as scikit-learn joins them)."""
-        tokens = self._tokenize(self._preprocess(self._vectorizer.decode(text)))
+        tokens = self._tokens(text)
         known = self._vocabulary.get
         found = list(map(known, tokens)) if self._unigrams else []
         if " " in "".join(tokens):
@@ -102,6 +111,13 @@ class CachedTfidf:
                 # The shifted copies are shorter on purpose: zip stops at the last n-gram.
                 found += map(known_ngram, zip(*(tokens[i:] for i in range(n)), strict=False))
         return [i for i in found if i is not None]
+
+    def _tokens(self, text: str) -> list[str]:
+        """The vectorizer's tokens of `text`: with its default preprocessing and tokenizer,
+        the token pattern's matches in the (lowercased) text, without the three calls."""
+        if self._token_pattern is not None and isinstance(text, str):
+            return self._token_pattern(text.lower() if self._vectorizer.lowercase else text)
+        return self._tokenize(self._preprocess(self._vectorizer.decode(text)))
 
     def _occurrences(self, texts: Sequence[str]) -> tuple[Any, list[int]]:
         """Every text's vocabulary indices, one after another (a writable `_INDEX` array),

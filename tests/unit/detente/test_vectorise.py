@@ -41,6 +41,9 @@ SETTINGS: list[dict[str, Any]] = [
     {"ngram_range": (2, 3), "norm": None},
     {"ngram_range": (3, 3), "smooth_idf": False},
     {"ngram_range": (1, 4), "token_pattern": r"\S+"},
+    # Accents stripped or a preprocessor of one's own: tokens through sklearn's own calls.
+    {"ngram_range": (1, 2), "strip_accents": "unicode"},
+    {"ngram_range": (1, 2), "preprocessor": str.upper, "lowercase": False},
     # Tokens that hold spaces: n-grams are then joined as strings, not looked up as tuples.
     {"ngram_range": (1, 3), "token_pattern": r"[a-z]+ [a-z]+|\w+"},
     {"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True},
