@@ -120,13 +120,12 @@ class CachedTfidf:
         return self._tokenize(self._preprocess(self._vectorizer.decode(text)))
 
     def _occurrences(self, texts: Sequence[str]) -> tuple[Any, list[int]]:
-        """Every text's vocabulary indices, one after another (a writable `_INDEX` array),
-        and how many each text has."""
+        """Every text's vocabulary indices, one after another (an `_INDEX` array), and how
+        many each text has."""
         if self._by_word:
             rows = [self._char_features(text) for text in texts]
             size = np.dtype(_INDEX).itemsize
-            # bytearray: sum_duplicates sorts the indices in place.
-            joined = np.frombuffer(bytearray(b"".join(rows)), dtype=_INDEX)
+            joined = np.frombuffer(b"".join(rows), dtype=_INDEX)
             return joined, [len(row) // size for row in rows]
         features: list[int] = []
         counts = []
@@ -148,6 +147,9 @@ class CachedTfidf:
             shape=(len(texts), len(self._vocabulary)),
             dtype=self._vectorizer.dtype,
         )
+        # Through CSC and back: scipy's conversions (counting sorts, linear) leave each row's
+        # entries in column order, duplicates side by side, so summing them sorts nothing.
+        counts = counts.tocsc().tocsr()
         counts.sum_duplicates()
         if self._vectorizer.binary:
             counts.data.fill(1)
