@@ -158,6 +158,10 @@ class MentionFinder:
             and titled not in aliases
         ]
         self._aliases = AliasIndex(surfaces)
+        # Each registered actor's principal, and who is a person: read once, since they are
+        # asked of nearly every mention in every sentence.
+        self._principals = {actor.id: registry.principal(actor.id) for actor in registry}
+        self._people = frozenset(actor.id for actor in registry if actor.kind == "person")
         self._demonyms = set(registry.demonyms())
         # Actors found outside the registry in the article being read (`knowing`).
         self._found_affiliations: dict[str, str] = {}
@@ -314,10 +318,10 @@ class MentionFinder:
     def principal(self, actor_id: str) -> str | None:
         """The state or body an actor speaks for: a registered one's, or that of the registered
         affiliation of one found outside the registry (`knowing`); None otherwise."""
-        if actor_id in self._registry:
-            return self._registry.principal(actor_id)
-        affiliation = self._found_affiliations.get(actor_id, "")
-        return self._registry.principal(affiliation) if affiliation in self._registry else None
+        registered = self._principals.get(actor_id)
+        if registered is not None:
+            return registered
+        return self._principals.get(self._found_affiliations.get(actor_id, ""))
 
     def is_office(self, actor_id: str) -> bool:
         """A registered organisation that is part of a state or body (a presidency, a
@@ -330,9 +334,9 @@ class MentionFinder:
     def is_person(self, actor_id: str) -> bool:
         """Registered people, and actors found outside the registry other than the bodies
         this finder was told of (`knowing`)."""
-        if actor_id not in self._registry:
+        if actor_id not in self._principals:
             return actor_id not in self._found_bodies
-        return self._registry.get(actor_id).kind == "person"
+        return actor_id in self._people
 
     def knowing(self, affiliations: Mapping[str, str], bodies: Iterable[str] = ()) -> MentionFinder:
         """This finder, for one article that names actors outside the registry
