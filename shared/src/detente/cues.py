@@ -292,9 +292,21 @@ def _speaks_before(before: str, rest: str) -> bool:
     return _AFTER_QUOTE.search(head[:verb_at].rstrip()) is not None
 
 
+def _may_end_of_or_for(before: str) -> bool:
+    """False only when the last word before the name is surely neither "of" nor "for":
+    it ends the text (spaces aside) in two ASCII characters other than "of" or "or" (any
+    case). Most names are passed over without splitting the text before them into words."""
+    end = before.rstrip()
+    last = end[-1:]
+    if not (last.isalnum() or last == "_"):
+        return True  # punctuation last: the words decide
+    pair = end[-2:]
+    return not pair.isascii() or pair.lower() in ("of", "or")
+
+
 def _role_of(before: str, rest: str) -> str | None:
     """The role noun in "the representative of France said", "Russia's minister told"."""
-    words_before = _words_between(before[-60:])
+    words_before = _words_between(before[-60:]) if _may_end_of_or_for(before) else []
     if (
         len(words_before) >= 2
         and words_before[-1] in {"of", "for"}
@@ -305,8 +317,10 @@ def _role_of(before: str, rest: str) -> str | None:
         if ahead and (ahead[-1] in PREPOSITIONS or ahead[-2:] == ["called", "on"]):
             return None
         return words_before[-2]
-    words_after = _words_between(rest[:60])
-    if words_after and words_after[0] == "s":
+    # The first word is read alone: only "'s" after the name goes on.
+    following = _WORD.search(rest, 0, 60)
+    if following is not None and following.group().lower() == "s":
+        words_after = _words_between(rest[:60])
         # "naming X as Ukraine's defence minister", "talks with Russia's envoy": the role
         # holder is an object there, and so is the state that owns the role.
         if after_preposition(before) or _words_between(before[-12:])[-1:] == ["as"]:
