@@ -140,18 +140,12 @@ def test_whether_the_word_before_a_name_may_be_of_or_for(before: str, may: bool)
     assert _may_end_of_or_for(before) is may
 
 
-@pytest.mark.parametrize(
-    ("before", "rest", "role"),
-    [
-        ("the representative of ", " said", "representative"),
-        ("THE REPRESENTATIVE OF ", " said", "representative"),
-        ("", "'s foreign minister said", "foreign"),
-        ("", "'S MINISTER SAID", "minister"),
-        ("", "’s envoy told", "envoy"),
-        ("", " said on Monday", None),
-        ("talks with ", "'s envoy", None),  # a preposition: the role holder is an object
-        ("the professor of ", " said", None),
-    ],
-)
-def test_the_role_noun_around_a_name(before: str, rest: str, role: str | None) -> None:
-    assert _role_of(before, rest) == role
+def test_the_role_noun_around_a_name() -> None:
+    assert _role_of("the representative of ", " said") == "representative"
+    assert _role_of("THE REPRESENTATIVE OF ", " said") == "representative"
+    assert _role_of("", "'s foreign minister said") == "foreign"
+    assert _role_of("", "'S MINISTER SAID") == "minister"
+    assert _role_of("", "’s envoy told") == "envoy"
+    assert _role_of("", " said on Monday") is None
+    assert _role_of("talks with ", "'s envoy") is None  # the role holder is an object there
+    assert _role_of("the professor of ", " said") is None
