@@ -9,6 +9,7 @@ from detente.party_cues import AGENT_COMPOUND as AGENT_COMPOUND
 from detente.party_cues import MEDIATOR as MEDIATOR
 from detente.party_cues import PARTY as PARTY
 from detente.party_cues import names_a_compound_agent, names_a_mediator, names_a_party
+from detente.prefilter import may_hold
 
 _WORD = re.compile(r"\w+")
 
@@ -367,6 +368,9 @@ _CLAUSE_BEFORE = re.compile(
     r"\s*(?:the\s+|(?:(?:many|most|some|several|all)\s+of\s+)?(?:its|their)\s+)?$",
     re.IGNORECASE,  # "While Pristina viewed ...": a sentence may open with the conjunction
 )
+# The nouns `_STATEMENT_BEFORE` cannot match without.
+_STATEMENT_NOUNS = ("remarks", "statement", "address", "speech", "message", "readout", "letter",
+                    "op-ed")  # fmt: skip
 _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
@@ -413,7 +417,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         return None
     if _ACCORDING_TO.search(before[-25:]):
         return "according to"
-    if _STATEMENT_BEFORE.search(before[-80:]):
+    if may_hold(before[-80:], _STATEMENT_NOUNS) and _STATEMENT_BEFORE.search(before[-80:]):
         return "statement by"
     if _SITE_AFTER.match(rest) and _POSTED_ON.search(before[-80:]):
         return "statement by"
@@ -440,7 +444,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     if relative and acts_after(rest[relative.end() :]):
         return "clause subject"
     if after_preposition(before):
-        if _AGENT_BEFORE.search(before[-60:]):
+        if may_hold(before[-60:], ("by",)) and _AGENT_BEFORE.search(before[-60:]):
             return "agent (by)"
         # "At Germany's initiative", "in response to Russia's offensive": the possessor acts.
         return "deed" if _possessive_deed(rest) else None
@@ -454,7 +458,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         participle = _PARTICIPLE_CLAUSE.match(after)
         if acts_after(after) or (participle and acts_after(after[participle.end() :])):
             return "subject with appositive"
-    if _AGENT_BEFORE.search(before[-60:]):
+    if may_hold(before[-60:], ("by",)) and _AGENT_BEFORE.search(before[-60:]):
         return "agent (by)"
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
     if _deed_after(rest):
