@@ -127,7 +127,10 @@ def add_impersonal_subjects(
     Russia will respect the choice". Not after "It was alleged that" or "It is feared that":
     only verbs by which a side states its own position open the frame."""
     for mention in mentions:
-        before = sentence.text[: mention.start - sentence.start]
-        rest = sentence.text[mention.end - sentence.start :]
-        if _IMPERSONAL_FRAME.search(before[-60:]) and acts_after(rest):
+        at = mention.start - sentence.start
+        frame = sentence.text[max(0, at - 60) : at]
+        # The frame ends in "that" (as written): without it, no pattern to run.
+        if "that" not in frame or not _IMPERSONAL_FRAME.search(frame):
+            continue
+        if acts_after(sentence.text[mention.end - sentence.start :]):
             speakers.setdefault(mention.actor, IMPERSONAL)
