@@ -122,7 +122,15 @@ class Attribution:
         for every statement and every mention window)."""
         first = bisect_left(self._mention_starts, start)
         last = bisect_left(self._mention_starts, end, lo=first)
-        return [m for m in self.mentions[first:last] if m.end <= end]
+        inside = self.mentions[first:last]
+        # Where the mentions' ends rise with their starts, the last ends furthest.
+        if self._ends_in_order and (not inside or inside[-1].end <= end):
+            return inside
+        return [m for m in inside if m.end <= end]
+
+    @cached_property
+    def _ends_in_order(self) -> bool:
+        return all(a.end <= b.end for a, b in pairwise(self.mentions))
 
     def masked(
         self, sentence: Sentence, start: int, end: int, token: Callable[[Mention], str]

@@ -16,4 +16,8 @@ def may_hold(text: str, words: tuple[str, ...]) -> bool:
     if not text.isascii():
         return True
     lowered = text.lower()
-    return any(word in lowered for word in words)
+    # A loop, not any() over a generator: about twice as fast on these short tuples.
+    for word in words:  # noqa: SIM110
+        if word in lowered:
+            return True
+    return False
