@@ -83,6 +83,7 @@ def bench_classify(articles: list[Article], runs: int, corpus: Path) -> dict[str
             reference.classify_many(articles[start : start + 64])
 
     one_by_one()  # warm caches before measuring either
+    load_before = os.getloadavg()[0]
     per_article = timed(one_by_one, runs)
     baseline = start_baseline(corpus)
     batch_cpu: list[float] = []
@@ -101,7 +102,11 @@ def bench_classify(articles: list[Article], runs: int, corpus: Path) -> dict[str
     median_batched = statistics.median(per_batch)
     median_single = statistics.median(per_article)
     median_reference = statistics.median(per_reference_batch)
-    figures: dict[str, object] = {"baseline_engine_commit": BASELINE_COMMIT}
+    # The machine is shared: how busy it was says how far the wall-clock figures carry.
+    figures: dict[str, object] = {
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "baseline_engine_commit": BASELINE_COMMIT,
+    }
     if isinstance(baseline, BaselineEngine):
         answers = []
         for start in range(0, len(articles), 64):
