@@ -9,7 +9,7 @@ from detente.party_cues import AGENT_COMPOUND as AGENT_COMPOUND
 from detente.party_cues import MEDIATOR as MEDIATOR
 from detente.party_cues import PARTY as PARTY
 from detente.party_cues import names_a_compound_agent, names_a_mediator, names_a_party
-from detente.prefilter import may_hold
+from detente.prefilter import may_end_of_or_for, may_hold
 
 _WORD = re.compile(r"\w+")
 
@@ -293,21 +293,9 @@ def _speaks_before(before: str, rest: str) -> bool:
     return _AFTER_QUOTE.search(head[:verb_at].rstrip()) is not None
 
 
-def _may_end_of_or_for(before: str) -> bool:
-    """False only when the last word before the name is surely neither "of" nor "for":
-    it ends the text (spaces aside) in two ASCII characters other than "of" or "or" (any
-    case). Most names are passed over without splitting the text before them into words."""
-    end = before.rstrip()
-    last = end[-1:]
-    if not (last.isalnum() or last == "_"):
-        return True  # punctuation last: the words decide
-    pair = end[-2:]
-    return not pair.isascii() or pair.lower() in ("of", "or")
-
-
 def _role_of(before: str, rest: str) -> str | None:
     """The role noun in "the representative of France said", "Russia's minister told"."""
-    words_before = _words_between(before[-60:]) if _may_end_of_or_for(before) else []
+    words_before = _words_between(before[-60:]) if may_end_of_or_for(before) else []
     if (
         len(words_before) >= 2
         and words_before[-1] in {"of", "for"}

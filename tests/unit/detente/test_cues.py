@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from detente.cues import PARTY, _may_end_of_or_for, _role_of, cue_for
+from detente.cues import PARTY, _role_of, cue_for
 
 
 def cue_of(sentence: str, name: str) -> str | None:
@@ -117,27 +117,6 @@ def test_a_body_s_own_members_may_open_a_clause(sentence: str, cue: str | None) 
 )
 def test_a_time_between_the_subject_and_its_verb_is_skipped(sentence: str, cue: str | None) -> None:
     assert cue_of(sentence, "Turkey") == cue
-
-
-@pytest.mark.parametrize(
-    ("before", "may"),
-    [
-        ("the representative of ", True),
-        ("The Representative OF  ", True),
-        ("the special envoy for", True),
-        ('a statement of "', True),  # punctuation last: the words decide
-        ("", True),
-        ("the head of the señoř ", True),  # not ASCII: the words decide
-        ("Sheikh Tamim bin Hamad Al Thani, Emir of ", True),
-        ("the minister ", False),
-        ("officials said that ", False),
-        ("x ", False),
-        ("the professors\t", False),
-        ("the professor ", True),  # ends as "for" does: the words decide
-    ],
-)
-def test_whether_the_word_before_a_name_may_be_of_or_for(before: str, may: bool) -> None:
-    assert _may_end_of_or_for(before) is may
 
 
 def test_the_role_noun_around_a_name() -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from detente.prefilter import may_hold
+from detente.prefilter import may_end_of_or_for, may_hold
 
 WORDS = ("statement", "chair", "by")
 PATTERN = re.compile(r"\b(?:statement|co-?chairs?|by)\b", re.IGNORECASE)
@@ -40,3 +40,24 @@ def test_no_for_an_ascii_text_without_the_words() -> None:
 def test_a_text_beyond_ascii_is_left_to_the_pattern() -> None:
     assert may_hold("la déclaration du ", WORDS)
     assert may_hold("’", WORDS)
+
+
+@pytest.mark.parametrize(
+    ("before", "may"),
+    [
+        ("the representative of ", True),
+        ("The Representative OF  ", True),
+        ("the special envoy for", True),
+        ('a statement of "', True),  # punctuation last: the words decide
+        ("", True),
+        ("the head of the señoř ", True),  # not ASCII: the words decide
+        ("Sheikh Tamim bin Hamad Al Thani, Emir of ", True),
+        ("the minister ", False),
+        ("officials said that ", False),
+        ("x ", False),
+        ("the professors\t", False),
+        ("the professor ", True),  # ends as "for" does: the words decide
+    ],
+)
+def test_whether_the_word_before_a_name_may_be_of_or_for(before: str, may: bool) -> None:
+    assert may_end_of_or_for(before) is may
