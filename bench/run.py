@@ -19,6 +19,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from baseline import BASELINE_COMMIT, BaselineEngine, BaselineUnavailable, output_digest
+
 from detente.events import Article
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
@@ -51,7 +53,16 @@ def timed(function, runs: int, cpu: list[float] | None = None) -> list[float]:  
     return seconds
 
 
-def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
+def start_baseline(corpus: Path) -> BaselineEngine | str:
+    """Issue #17's engine before the change (bench/baseline.py), or why it cannot run."""
+    try:
+        return BaselineEngine(corpus)
+    except (BaselineUnavailable, OSError, ValueError) as exc:
+        return str(exc)
+
+
+def bench_classify(articles: list[Article], runs: int, corpus: Path) -> dict[str, object]:
+    """`corpus` holds `articles` as JSON Lines, for the baseline engine's process."""
     load_started = time.perf_counter()
     engine = StanceEngine.create(ActorRegistry.load(), StanceModel.load())
     load_seconds = time.perf_counter() - load_started
@@ -72,16 +83,45 @@ def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
             reference.classify_many(articles[start : start + 64])
 
     one_by_one()  # warm caches before measuring either
+    load_before = os.getloadavg()[0]
     per_article = timed(one_by_one, runs)
+    baseline = start_baseline(corpus)
     batch_cpu: list[float] = []
     per_batch: list[float] = []
     per_reference_batch: list[float] = []
-    for _ in range(runs):  # interleaved, so a busy spell slows both alike
+    per_baseline: list[float] = []
+    for _ in range(runs):  # interleaved, so a busy spell slows all alike
         per_batch += timed(batched, 1, batch_cpu)
         per_reference_batch += timed(reference_batched, 1)
+        if isinstance(baseline, BaselineEngine):
+            try:
+                per_baseline.append(baseline.round())
+            except (BaselineUnavailable, OSError, ValueError) as exc:
+                baseline.close()
+                baseline, per_baseline = f"stopped during the rounds: {exc}", []
     median_batched = statistics.median(per_batch)
     median_single = statistics.median(per_article)
     median_reference = statistics.median(per_reference_batch)
+    # The machine is shared: how busy it was says how far the wall-clock figures carry.
+    figures: dict[str, object] = {
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "baseline_engine_commit": BASELINE_COMMIT,
+    }
+    if isinstance(baseline, BaselineEngine):
+        answers = []
+        for start in range(0, len(articles), 64):
+            answers.extend(engine.classify_many(articles[start : start + 64]))
+        median_baseline = statistics.median(per_baseline)
+        figures |= {
+            "baseline_engine_articles_per_second": round(len(articles) / median_baseline, 1),
+            "speedup_over_baseline_engine": round(median_baseline / median_batched, 2),
+            # The same model, so the same answers: the change is a speed-up only.
+            "baseline_engine_same_answers": baseline.digest == output_digest(answers),
+            "baseline_engine_seconds": [round(s, 4) for s in per_baseline],
+        }
+        baseline.close()
+    else:
+        figures["baseline_engine_skipped"] = baseline
     return {
         "articles": len(articles),
         "runs": runs,
@@ -95,6 +135,7 @@ def bench_classify(articles: list[Article], runs: int) -> dict[str, object]:
         "batched_seconds": [round(s, 4) for s in per_batch],
         "one_by_one_seconds": [round(s, 4) for s in per_article],
         "reference_features_seconds": [round(s, 4) for s in per_reference_batch],
+        **figures,
     }
 
 
@@ -134,7 +175,7 @@ def main() -> int:
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "classify": bench_classify(articles, args.runs),
+        "classify": bench_classify(articles, args.runs, corpus),
         "classify_cli": bench_cli(corpus, max(3, args.runs // 2)),
     }
     corpus.unlink()

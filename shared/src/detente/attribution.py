@@ -50,7 +50,7 @@ from detente.pronouns import (
     people_he_stands_for,
     pronoun_speaks_too,
 )
-from detente.registry import FOLD as _NORMALISE
+from detente.registry import fold
 from detente.reported import (
     OWN_SIDE,
     QuoteMask,
@@ -102,6 +102,18 @@ class Attribution:
         return self.sentences[max(index, 0)]
 
     @cached_property
+    def _mentions_by_actor(self) -> dict[str, list[tuple[int, Mention]]]:
+        by_actor: dict[str, list[tuple[int, Mention]]] = defaultdict(list)
+        for index, mention in enumerate(self.mentions):
+            by_actor[mention.actor].append((index, mention))
+        return dict(by_actor)
+
+    def mentions_of(self, actor: str) -> list[tuple[int, Mention]]:
+        """The actor's mentions in text order, each with its index in `mentions` (grouped
+        once: every actor's features and windows read them)."""
+        return self._mentions_by_actor.get(actor, [])
+
+    @cached_property
     def _mention_starts(self) -> list[int]:
         return [m.start for m in self.mentions]
 
@@ -110,7 +122,15 @@ class Attribution:
         for every statement and every mention window)."""
         first = bisect_left(self._mention_starts, start)
         last = bisect_left(self._mention_starts, end, lo=first)
-        return [m for m in self.mentions[first:last] if m.end <= end]
+        inside = self.mentions[first:last]
+        # Where the mentions' ends rise with their starts, the last ends furthest.
+        if self._ends_in_order and (not inside or inside[-1].end <= end):
+            return inside
+        return [m for m in inside if m.end <= end]
+
+    @cached_property
+    def _ends_in_order(self) -> bool:
+        return all(a.end <= b.end for a, b in pairwise(self.mentions))
 
     def masked(
         self, sentence: Sentence, start: int, end: int, token: Callable[[Mention], str]
@@ -151,6 +171,8 @@ def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
     return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
 
 
+# "On Tuesday, in a statement, the ...": a lead ending at a comma.
+_INTRO_COMMA = re.compile(r",\s*(?:the\s+)?$")
 # A lead that opens a complement clause: "Accusations that", "Fears whether".
 _COMPLEMENT_LEAD = re.compile(r"\b(?:that|whether)\s*$", re.IGNORECASE)
 
@@ -255,8 +277,8 @@ def attribute(
                 and _COMPLEMENT_LEAD.search(lead) is None
             )
             # "On Tuesday, in a statement, the Houthis claimed ...": an introductory phrase.
-            intro_lead = re.search(r",\s*(?:the\s+)?$", lead) is not None and acts_after(after)
-            if (short_lead or intro_lead) and '"' not in lead.translate(_NORMALISE):
+            intro_lead = _INTRO_COMMA.search(lead) is not None and acts_after(after)
+            if (short_lead or intro_lead) and '"' not in fold(lead):
                 speakers[first.actor] = "sentence subject"
                 for other in outside[1:]:
                     if not coordinated(full[first.end : other.start]):

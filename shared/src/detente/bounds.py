@@ -96,7 +96,9 @@ def bound_sentences(
     for sentence in sentences:
         split += len(sentence.text) > limit
         for piece in split_long_sentence(sentence, limit):
-            bounded.append(replace(piece, index=len(bounded)))
+            # Sentences are immutable: one already at its place is kept, not copied.
+            index = len(bounded)
+            bounded.append(piece if piece.index == index else replace(piece, index=index))
     return bounded, split
 
 

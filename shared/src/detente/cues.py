@@ -9,6 +9,7 @@ from detente.party_cues import AGENT_COMPOUND as AGENT_COMPOUND
 from detente.party_cues import MEDIATOR as MEDIATOR
 from detente.party_cues import PARTY as PARTY
 from detente.party_cues import names_a_compound_agent, names_a_mediator, names_a_party
+from detente.prefilter import may_end_of_or_for, may_hold
 
 _WORD = re.compile(r"\w+")
 
@@ -104,6 +105,10 @@ PREPOSITIONS = frozenset(
 
 
 def _words_between(text: str) -> list[str]:
+    # Lowercasing first is the same on ASCII, and cheaper; elsewhere a character's lowercase
+    # may not be a word character ("İ"), so each word is lowercased as found.
+    if text.isascii():
+        return _WORD.findall(text.lower())
     return [w.lower() for w in _WORD.findall(text)]
 
 
@@ -290,7 +295,7 @@ def _speaks_before(before: str, rest: str) -> bool:
 
 def _role_of(before: str, rest: str) -> str | None:
     """The role noun in "the representative of France said", "Russia's minister told"."""
-    words_before = _words_between(before[-60:])
+    words_before = _words_between(before[-60:]) if may_end_of_or_for(before) else []
     if (
         len(words_before) >= 2
         and words_before[-1] in {"of", "for"}
@@ -301,8 +306,10 @@ def _role_of(before: str, rest: str) -> str | None:
         if ahead and (ahead[-1] in PREPOSITIONS or ahead[-2:] == ["called", "on"]):
             return None
         return words_before[-2]
-    words_after = _words_between(rest[:60])
-    if words_after and words_after[0] == "s":
+    # The first word is read alone: only "'s" after the name goes on.
+    following = _WORD.search(rest, 0, 60)
+    if following is not None and following.group().lower() == "s":
+        words_after = _words_between(rest[:60])
         # "naming X as Ukraine's defence minister", "talks with Russia's envoy": the role
         # holder is an object there, and so is the state that owns the role.
         if after_preposition(before) or _words_between(before[-12:])[-1:] == ["as"]:
@@ -349,6 +356,9 @@ _CLAUSE_BEFORE = re.compile(
     r"\s*(?:the\s+|(?:(?:many|most|some|several|all)\s+of\s+)?(?:its|their)\s+)?$",
     re.IGNORECASE,  # "While Pristina viewed ...": a sentence may open with the conjunction
 )
+# The nouns `_STATEMENT_BEFORE` cannot match without.
+_STATEMENT_NOUNS = ("remarks", "statement", "address", "speech", "message", "readout", "letter",
+                    "op-ed")  # fmt: skip
 _STATEMENT_BEFORE = re.compile(
     r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
@@ -375,6 +385,7 @@ _APPOSITIVE = re.compile(r"^\s*,\s*[^,;:\"]{2,160}?,\s*")
 _PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 
+_ACCORDING_TO = re.compile(r"according to (?:the )?$", re.IGNORECASE)
 LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 SUBJECT_CUES = frozenset(
@@ -392,9 +403,9 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     # "... Mission in Kosovo (UNMIK), said": a bracketed name echoes the one before.
     if before.endswith("(") and rest.startswith(")"):
         return None
-    if re.search(r"according to (?:the )?$", before[-25:], re.IGNORECASE):
+    if _ACCORDING_TO.search(before[-25:]):
         return "according to"
-    if _STATEMENT_BEFORE.search(before[-80:]):
+    if may_hold(before[-80:], _STATEMENT_NOUNS) and _STATEMENT_BEFORE.search(before[-80:]):
         return "statement by"
     if _SITE_AFTER.match(rest) and _POSTED_ON.search(before[-80:]):
         return "statement by"
@@ -421,7 +432,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     if relative and acts_after(rest[relative.end() :]):
         return "clause subject"
     if after_preposition(before):
-        if _AGENT_BEFORE.search(before[-60:]):
+        if may_hold(before[-60:], ("by",)) and _AGENT_BEFORE.search(before[-60:]):
             return "agent (by)"
         # "At Germany's initiative", "in response to Russia's offensive": the possessor acts.
         return "deed" if _possessive_deed(rest) else None
@@ -435,7 +446,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         participle = _PARTICIPLE_CLAUSE.match(after)
         if acts_after(after) or (participle and acts_after(after[participle.end() :])):
             return "subject with appositive"
-    if _AGENT_BEFORE.search(before[-60:]):
+    if may_hold(before[-60:], ("by",)) and _AGENT_BEFORE.search(before[-60:]):
         return "agent (by)"
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
     if _deed_after(rest):

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from copy import copy
 from dataclasses import dataclass
 from datetime import date
 
 from detente.alias_forms import plain_capitals, role_variants, title_case
+from detente.alias_index import AliasIndex
 from detente.cues import ACTION_VERBS, REPORTING_VERBS
-from detente.registry import FOLD as _NORMALISE
-from detente.registry import ActorRegistry
+from detente.registry import ActorRegistry, fold
 
 _WORD = re.compile(r"\w+")
 _ROLE_AFTER = re.compile(
@@ -105,6 +104,11 @@ _HONORIFICS = frozenset(
 _PAST_BEFORE = re.compile(r"\b(?:former|ex-|late|then)\s*$", re.IGNORECASE)
 _OFFICE = "office:"
 _NAME_GAP = re.compile(r",?[ \t]+")
+# Compiled once: these run for every mention.
+_WORD_BEFORE_GAP = re.compile(r"\b([A-Za-z]+)\.?[ \t]+$")
+_LEFT_WORD = re.compile(r"[\w.']+$")
+_FOLLOWING_WORD = re.compile(r" ([A-Z][a-z]+)\b")
+_CAPITAL_BEFORE = re.compile(r"([A-Z][\w'-]*)[ \t]+$")
 
 
 # "Susan E. Rice", "Antony J. Blinken": a first name, one initial, a surname.
@@ -124,7 +128,6 @@ class MentionFinder:
 
     def __init__(self, registry: ActorRegistry) -> None:
         self._registry = registry
-        self._by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)
         surfaces = [
             *registry.aliases().items(),
             *registry.demonyms().items(),
@@ -154,43 +157,18 @@ class MentionFinder:
             and (titled := title_case(alias)) != alias
             and titled not in aliases
         ]
-        for alias, target in surfaces:
-            first = _WORD.match(alias)
-            if first is not None:
-                self._by_first_word[first.group()].append((alias, target))
+        self._aliases = AliasIndex(surfaces)
+        # Each registered actor's principal, and who is a person: read once, since they are
+        # asked of nearly every mention in every sentence.
+        self._principals = {actor.id: registry.principal(actor.id) for actor in registry}
+        self._people = frozenset(actor.id for actor in registry if actor.kind == "person")
         self._demonyms = set(registry.demonyms())
         # Actors found outside the registry in the article being read (`knowing`).
         self._found_affiliations: dict[str, str] = {}
         self._found_bodies: frozenset[str] = frozenset()
-        self._cache: dict[str, list[tuple[int, dict[str, tuple[str, str]]]]] = {}
-        # Every token an alias can start with, as written or capitalised ("the" → "The").
-        self._first_words = set(self._by_first_word) | {
-            w[:1].upper() + w[1:] for w in self._by_first_word
-        }
-        for candidates in self._by_first_word.values():
-            candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
-
-    def _candidates(self, token: str) -> list[tuple[int, dict[str, tuple[str, str]]]]:
-        """Aliases that may start at `token`, grouped by length, longest first, each group
-        keyed by the forms it matches: "the Kremlin" also matches "The Kremlin", but
-        "Putin" never matches "putin"."""
-        cached = self._cache.get(token)
-        if cached is None:
-            pairs = list(self._by_first_word.get(token, ()))
-            if token[:1].isupper():
-                pairs += self._by_first_word.get(token[:1].lower() + token[1:], ())
-            groups: dict[int, dict[str, tuple[str, str]]] = {}
-            for alias, target in pairs:
-                group = groups.setdefault(len(alias), {})
-                group.setdefault(alias, (alias, target))
-                group.setdefault(alias[:1].upper() + alias[1:], (alias, target))
-            cached = sorted(groups.items(), reverse=True)
-            if len(self._cache) < 100_000:
-                self._cache[token] = cached
-        return cached
 
     def _longest_at(self, normalised: str, start: int, token: str) -> tuple[str, str] | None:
-        for length, forms in self._candidates(token):
+        for length, forms in self._aliases.groups_at(normalised, start, token):
             end = start + length
             hit = forms.get(normalised[start:end])
             if hit is None:
@@ -220,14 +198,12 @@ class MentionFinder:
     ) -> bool:
         # "Mr Holland", "reporter Jordan": a place's name used as a person's surname.
         if not target.startswith(_OFFICE) and not self.is_person(target):
-            honorific = re.search(
-                r"\b([A-Za-z]+)\.?[ \t]+$", normalised[max(0, start - 20) : start]
-            )
+            honorific = _WORD_BEFORE_GAP.search(normalised[max(0, start - 20) : start])
             if honorific is not None and honorific.group(1).lower() in _HONORIFICS:
                 return True
         joined_left = start >= 2 and normalised[start - 1] == "-" and previous_end != start - 1
         if joined_left and normalised[start - 2].isalpha():
-            left = re.search(r"[\w.']+$", normalised[max(0, start - 41) : start - 1])
+            left = _LEFT_WORD.search(normalised[max(0, start - 41) : start - 1])
             left_word = left.group() if left else ""
             # "U.S.-China talks" pairs two actors; "Dlamini-Zuma" is one longer name.
             if left_word[:1].isupper() and not self._starts_a_name(
@@ -240,7 +216,7 @@ class MentionFinder:
             and not self.is_person(target)
         ):
             return True
-        following = re.match(r" ([A-Z][a-z]+)\b", normalised[end : end + 20])
+        following = _FOLLOWING_WORD.match(normalised[end : end + 20])
         if following is not None and following.group(1) in _NAME_SUFFIXES:
             return True
         # "Abbas Mousavi", "Kim Yong-nam": a person's one-word alias before another
@@ -260,7 +236,7 @@ class MentionFinder:
         # the Government Vladimir Putin"); a lone surname or a body's generic name is not.
         if " " in normalised[start:end] and self.is_person(target):
             return False
-        before = re.search(r"([A-Z][\w'-]*)[ \t]+$", normalised[max(0, start - 40) : start])
+        before = _CAPITAL_BEFORE.search(normalised[max(0, start - 40) : start])
         if before is None or not normalised[start].isupper():
             return False
         word = before.group(1)
@@ -275,10 +251,10 @@ class MentionFinder:
     def find(self, text: str, on: date | None = None, limit: int | None = None) -> list[Mention]:
         """Every registered name in `text` in reading order; with `limit`, reading stops
         at the `limit`-th (the rest of a hostile text costs nothing, detente.bounds)."""
-        normalised = text.translate(_NORMALISE)
+        normalised = fold(text)
         mentions: list[Mention] = []
         position = 0
-        starts = self._first_words
+        starts = self._aliases.first_words
         for word in _WORD.finditer(normalised):
             token = word.group()
             # Most words start no alias: one set look-up, before anything slower.
@@ -342,10 +318,10 @@ class MentionFinder:
     def principal(self, actor_id: str) -> str | None:
         """The state or body an actor speaks for: a registered one's, or that of the registered
         affiliation of one found outside the registry (`knowing`); None otherwise."""
-        if actor_id in self._registry:
-            return self._registry.principal(actor_id)
-        affiliation = self._found_affiliations.get(actor_id, "")
-        return self._registry.principal(affiliation) if affiliation in self._registry else None
+        registered = self._principals.get(actor_id)
+        if registered is not None:
+            return registered
+        return self._principals.get(self._found_affiliations.get(actor_id, ""))
 
     def is_office(self, actor_id: str) -> bool:
         """A registered organisation that is part of a state or body (a presidency, a
@@ -358,9 +334,9 @@ class MentionFinder:
     def is_person(self, actor_id: str) -> bool:
         """Registered people, and actors found outside the registry other than the bodies
         this finder was told of (`knowing`)."""
-        if actor_id not in self._registry:
+        if actor_id not in self._principals:
             return actor_id not in self._found_bodies
-        return self._registry.get(actor_id).kind == "person"
+        return actor_id in self._people
 
     def knowing(self, affiliations: Mapping[str, str], bodies: Iterable[str] = ()) -> MentionFinder:
         """This finder, for one article that names actors outside the registry

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from detente.vectorise import CachedTextPipeline
+from detente.vectorise import CachedDictPipeline, CachedTextPipeline
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "stance.skops"
 
@@ -157,12 +157,17 @@ class StanceModel:
     # The same models with faster TF-IDF features (detente.vectorise), when their shape allows.
     _statements: Classifier = field(init=False, repr=False, compare=False)
     _agency: Classifier | None = field(init=False, repr=False, compare=False)
+    _stance_taking: ActorClassifier | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         statements = self._fast(self.pipeline) or self.pipeline
         agency = self._fast(self.agency) or self.agency
         object.__setattr__(self, "_statements", statements)
         object.__setattr__(self, "_agency", agency)
+        stance_taking = (
+            CachedDictPipeline.of(self.stance_taking) if self.fast_features else None
+        ) or self.stance_taking
+        object.__setattr__(self, "_stance_taking", stance_taking)
 
     def _fast(self, pipeline: object) -> CachedTextPipeline | None:
         return CachedTextPipeline.of(pipeline) if self.fast_features else None
@@ -188,9 +193,9 @@ class StanceModel:
         """P(the actor takes a stance of its own) per actor feature dict."""
         if not features:
             return []
-        if self.stance_taking is None:
+        if self._stance_taking is None:
             return [f["prior"] for f in features]
-        proba = np.asarray(self.stance_taking.predict_proba(list(features)))
+        proba = np.asarray(self._stance_taking.predict_proba(list(features)))
         return [float(p) for p in proba[:, 1]]
 
     @classmethod

@@ -94,6 +94,11 @@ def add_the_two(
     before "the two <plural>" (people for "leaders"; for "countries" or "their governments",
     states, a person standing for his state: "the prime minister of Israel and Lebanon")
     acts, when the phrase is the subject of a verb."""
+    # Every match holds "he two", "oth" or "heir" ("[Tt]he two", "[Bb]oth", "[Tt]heir"): most
+    # sentences are passed over without running the pattern.
+    said = sentence.text
+    if "he two" not in said and "oth" not in said and "heir" not in said:
+        return
     for match in _THE_TWO.finditer(sentence.text):
         if mask[match.start()] or not acts_after(sentence.text[match.end() :]):
             continue

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from detente.prefilter import may_hold
+
 # "the agreement between Armenia and Azerbaijan", "talks between Kyiv and Moscow": the
 # parties to a deal or to talks act; "the conflict between ..." names no act of theirs.
 PARTY = "party to an agreement or talks"
@@ -37,6 +39,8 @@ _PARTY_SECOND = re.compile(
 # "the mediators — Egypt, Qatar and the United States", "mediators from Kenya": a named
 # mediator's act is the mediation.
 MEDIATOR = "mediator"
+# What `_MEDIATOR_BEFORE` cannot match without ("co-chair" holds "chair").
+_MEDIATOR_NOUNS = ("mediator", "facilitator", "guarantor", "chair", "broker")
 _MEDIATOR_BEFORE = re.compile(
     r"\b(?:mediators?|facilitators?|guarantors?|co-?chairs?|brokers?)\s*"
     r"(?:[—–:(,-]\s*|\s(?:from|of|in)\s+|,?\s*namely\s+)(?:the\s+)?$",
@@ -77,7 +81,8 @@ def names_a_party(before: str) -> bool:
 
 def names_a_mediator(before: str) -> bool:
     """Does `before` end where a mediator is named ("the mediators from")?"""
-    return _MEDIATOR_BEFORE.search(before[-40:]) is not None
+    tail = before[-40:]
+    return may_hold(tail, _MEDIATOR_NOUNS) and _MEDIATOR_BEFORE.search(tail) is not None
 
 
 def names_a_compound_agent(rest: str) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from detente.cues import REPORTING_VERBS, after_preposition, object_of_verb
 from detente.mentions import Mention
-from detente.registry import FOLD as _NORMALISE
+from detente.registry import fold
 from detente.reported import QuoteMask
 from detente.sentences import Sentence
 
@@ -55,7 +55,7 @@ def carried_over(
     stand for the last people who spoke. Empty otherwise."""
     if not last_speakers:
         return {}
-    starts_in_quote = inside_quote or sentence.text.translate(_NORMALISE).startswith('"')
+    starts_in_quote = inside_quote or fold(sentence.text).startswith('"')
     if not starts_in_quote and (
         not _PRONOUN_STARTS.match(sentence.text) or _EMPTY_IT.match(sentence.text)
     ):

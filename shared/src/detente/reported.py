@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from detente.cues import acts_after
 from detente.mentions import Mention, MentionFinder
-from detente.registry import FOLD as _NORMALISE
+from detente.registry import fold
 from detente.sentences import Sentence
 
 _WORD = re.compile(r"\w+")
@@ -20,7 +20,7 @@ class QuoteMask:
     """Which characters of a sentence are inside a quotation (quote marks included)."""
 
     def __init__(self, sentence: str, inside_at_start: bool) -> None:
-        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(sentence.translate(_NORMALISE))]
+        self._marks = [m.start() for m in _DOUBLE_QUOTE.finditer(fold(sentence))]
         self._inside_at_start = inside_at_start
         self.inside_at_end = inside_at_start ^ (len(self._marks) % 2 == 1)
 
@@ -102,7 +102,7 @@ def opens_quotation(inside_at_start: bool) -> Callable[[str], bool]:
     start of a sentence that continues a quotation."""
 
     def opens(before: str) -> bool:
-        folded = before.translate(_NORMALISE)
+        folded = fold(before)
         if _QUOTE_OPENING.search(folded):
             return True
         return inside_at_start and len(_WORD.findall(folded)) <= 1 and '"' not in folded
@@ -127,7 +127,10 @@ def add_impersonal_subjects(
     Russia will respect the choice". Not after "It was alleged that" or "It is feared that":
     only verbs by which a side states its own position open the frame."""
     for mention in mentions:
-        before = sentence.text[: mention.start - sentence.start]
-        rest = sentence.text[mention.end - sentence.start :]
-        if _IMPERSONAL_FRAME.search(before[-60:]) and acts_after(rest):
+        at = mention.start - sentence.start
+        frame = sentence.text[max(0, at - 60) : at]
+        # The frame ends in "that" (as written): without it, no pattern to run.
+        if "that" not in frame or not _IMPERSONAL_FRAME.search(frame):
+            continue
+        if acts_after(sentence.text[mention.end - sentence.start :]):
             speakers.setdefault(mention.actor, IMPERSONAL)

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from detente.attribution import Mention
 from detente.mentions import TITLE_WORDS
+from detente.prefilter import may_hold
 from detente.registry import ActorRegistry, fold
 
 # Core titles a person can be named with, and the words that may qualify them.
@@ -22,6 +23,7 @@ _CORE = (
     "secretary|minister|president|chancellor|premier|spokesman|spokeswoman|spokesperson|"
     "ambassador|envoy|king|emir"
 )
+_CORE_WORDS = tuple(_CORE.split("|"))  # what `_TITLE_BEFORE` cannot match without
 _TITLE_FIRST = re.compile(rf"({_CORE})\b", re.I)  # "President Putin" as one alias
 _TITLE_BEFORE = re.compile(rf"\b({_CORE})\b(?: of [A-Z][\w-]*(?: [A-Z][\w-]*)?)?[ \t]*$", re.I)
 # "the Secretary", "the foreign minister"; not "the Secretary-General", "the president of
@@ -49,7 +51,11 @@ def link_titles(
         window = folded[max(0, mention.start - 60) : mention.start]
         title = _TITLE_FIRST.match(surface)
         lead = window  # where "vice" or "deputy" would stand before the title
-        if title is None and (title := _TITLE_BEFORE.search(window)) is not None:
+        if (
+            title is None
+            and may_hold(window, _CORE_WORDS)
+            and (title := _TITLE_BEFORE.search(window)) is not None
+        ):
             lead = window[: title.start(1)]
         if title is not None:
             deputy = _DEPUTY_BEFORE.search(lead) is not None

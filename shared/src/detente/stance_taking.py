@@ -97,18 +97,22 @@ class ScoredStatement:
 
 
 def _words_before(text: str, start: int, limit: int = 60) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text[max(0, start - limit) : start])]
+    text = text[max(0, start - limit) : start]
+    # As detente.cues lowercases words: the whole text at once when it is ASCII.
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def _in_list(index: int, mentions: Sequence[Mention], text: str) -> bool:
     """Is mention `index` (in text order) one item of a list: "Russia, China and Iran"?"""
     mention = mentions[index]
-    neighbours = []
-    if index > 0:
-        neighbours.append(text[mentions[index - 1].end : mention.start])
-    if index + 1 < len(mentions):
-        neighbours.append(text[mention.end : mentions[index + 1].start])
-    return any(_LIST_GAP.fullmatch(gap) for gap in neighbours)
+    # The gaps are read in place (`fullmatch` between two positions), not copied out.
+    before = index > 0 and _LIST_GAP.fullmatch(text, mentions[index - 1].end, mention.start)
+    after = index + 1 < len(mentions) and _LIST_GAP.fullmatch(
+        text, mention.end, mentions[index + 1].start
+    )
+    return bool(before or after)
 
 
 def actor_features(
@@ -124,7 +128,7 @@ def actor_features(
     `text` is what attribution read (title, blank line, body) and `title_end` where the title
     ends in it (0 without a title); `scored` are this actor's statements.
     """
-    own = [(i, m) for i, m in enumerate(attribution.mentions) if m.actor == actor_id]
+    own = attribution.mentions_of(actor_id)
     features: dict[str, float] = {f"kind={kind}": 1.0}
     mentions = max(len(own), 1)
     context: Counter[str] = Counter()
@@ -198,9 +202,7 @@ def agency_windows(attribution: Attribution, actor_id: str, text: str) -> list[s
         return SELF_TOKEN if mention.actor == actor_id else OTHER_TOKEN
 
     windows = []
-    for mention in attribution.mentions:
-        if mention.actor != actor_id:
-            continue
+    for _, mention in attribution.mentions_of(actor_id):
         sentence = attribution.sentence_at(mention.start)
         left = attribution.masked(sentence, sentence.start, mention.start, token)
         right = attribution.masked(sentence, mention.end, sentence.end, token)

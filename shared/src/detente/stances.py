@@ -203,13 +203,14 @@ class StanceEngine:
             for item in scored:
                 per_actor[item.statement.actor].append(item)
             title_end = len(article.title) if article.title else 0
+            principals: dict[str, str] = {}
             actors = []
             for actor_id, items in per_actor.items():
                 name, kind, affiliation = self._describe(actor_id, discovered)
                 features = actor_features(actor_id, kind, attribution, full, title_end, items)
                 windows = agency_windows(attribution, actor_id, full)
-                targets = self._targets(actor_id, items, attribution, discovered)
-                named_at = [m.start for m in attribution.mentions if m.actor == actor_id]
+                targets = self._targets(actor_id, items, attribution, discovered, principals)
+                named_at = [m.start for _, m in attribution.mentions_of(actor_id)]
                 actors.append(
                     NamedActor(
                         actor_id, name, kind, affiliation, items, features, windows, targets,
@@ -241,15 +242,24 @@ class StanceEngine:
         statements: Sequence[ScoredStatement],
         attribution: Attribution,
         discovered: dict[str, DiscoveredActor],
+        principals: dict[str, str],
     ) -> list[str]:
         """Whom an actor's statements are about: the other sides named in its sentences
-        ("Russia warned Ukraine", "Macron and Putin agreed"), most named first."""
-        own = self._principal(actor_id, discovered)
+        ("Russia warned Ukraine", "Macron and Putin agreed"), most named first. `principals`
+        remembers each actor's principal within the article."""
+
+        def principal(actor: str) -> str:
+            found = principals.get(actor)
+            if found is None:
+                found = principals[actor] = self._principal(actor, discovered)
+            return found
+
+        own = principal(actor_id)
         counts: Counter[str] = Counter()
         sentences = {s.statement.sentence.index: s.statement.sentence for s in statements}
         for sentence in sentences.values():
             named = {m.actor for m in attribution.mentions_within(sentence.start, sentence.end)}
-            sides = {self._principal(other, discovered) for other in named - {actor_id}}
+            sides = {principal(other) for other in named - {actor_id}}
             counts.update(sides - {own})
         ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
         return [side for side, _ in ranked[:MAX_TARGETS]]

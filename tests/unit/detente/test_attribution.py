@@ -5,6 +5,7 @@ from datetime import date
 from detente.attribution import (
     MENTIONED_ONLY,
     THE_TWO,
+    Attribution,
     Mention,
     MentionFinder,
     attribute,
@@ -649,3 +650,19 @@ def test_the_subject_of_a_clause_of_fact_acts_but_not_of_a_condition(
     ]
     assert speakers(registry, "Talks will stall if Kyiv withdraws its troops.") == []
     assert speakers(registry, "Aides doubt that Kyiv withdrew its troops.") == []
+
+
+def test_mentions_within_leave_out_names_that_run_past_the_end() -> None:
+    in_order = Attribution(
+        sentences=[],
+        mentions=[Mention("a", 0, 5, "A"), Mention("b", 6, 10, "B"), Mention("c", 11, 20, "C")],
+    )
+    assert [m.actor for m in in_order.mentions_within(0, 15)] == ["a", "b"]
+    assert [m.actor for m in in_order.mentions_within(0, 20)] == ["a", "b", "c"]
+    assert in_order.mentions_within(6, 6) == []
+    # A name inside a longer one: ends out of order, each one is checked.
+    nested = Attribution(
+        sentences=[], mentions=[Mention("a", 0, 20, "A"), Mention("b", 5, 10, "B")]
+    )
+    assert [m.actor for m in nested.mentions_within(0, 12)] == ["b"]
+    assert [m.actor for m in nested.mentions_within(0, 20)] == ["a", "b"]

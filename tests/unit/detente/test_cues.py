@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from detente.cues import PARTY, cue_for
+from detente.cues import PARTY, _role_of, cue_for
 
 
 def cue_of(sentence: str, name: str) -> str | None:
@@ -117,3 +117,14 @@ def test_a_body_s_own_members_may_open_a_clause(sentence: str, cue: str | None) 
 )
 def test_a_time_between_the_subject_and_its_verb_is_skipped(sentence: str, cue: str | None) -> None:
     assert cue_of(sentence, "Turkey") == cue
+
+
+def test_the_role_noun_around_a_name() -> None:
+    assert _role_of("the representative of ", " said") == "representative"
+    assert _role_of("THE REPRESENTATIVE OF ", " said") == "representative"
+    assert _role_of("", "'s foreign minister said") == "foreign"
+    assert _role_of("", "'S MINISTER SAID") == "minister"
+    assert _role_of("", "’s envoy told") == "envoy"
+    assert _role_of("", " said on Monday") is None
+    assert _role_of("talks with ", "'s envoy") is None  # the role holder is an object there
+    assert _role_of("the professor of ", " said") is None

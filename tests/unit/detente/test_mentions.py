@@ -204,3 +204,20 @@ def test_a_lone_name_before_a_verb_or_a_small_word_is_still_the_person(
     finder: MentionFinder, text: str
 ) -> None:
     assert found(finder, text)[0] == ("mahmoud-abbas", "Abbas")
+
+
+def test_registered_sides_and_people_as_the_registry_has_them(registry: ActorRegistry) -> None:
+    finder = MentionFinder(registry)
+    for actor in registry:
+        assert finder.principal(actor.id) == registry.principal(actor.id)
+        assert finder.is_person(actor.id) == (actor.kind == "person")
+    assert finder.principal("vladimir-putin") == "russia"
+    assert finder.is_person("vladimir-putin")
+    assert not finder.is_person("russia")
+    assert not finder.is_person("kremlin")
+    # Not registered, and no affiliation given: no side; a person unless said otherwise.
+    assert finder.principal("someone-unknown") is None
+    assert finder.principal("") is None
+    assert finder.is_person("someone-unknown")
+    told = finder.knowing({"a-envoy": "not-registered"})
+    assert told.principal("a-envoy") is None  # an affiliation the registry lacks

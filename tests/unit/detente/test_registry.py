@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from detente.registry import ActorRegistry, RegistryError
+from detente.registry import FOLD, ActorRegistry, RegistryError, fold
 
 
 def test_lineage_rolls_people_up_to_their_state(registry: ActorRegistry) -> None:
@@ -110,3 +110,24 @@ def test_shipped_heads_of_smaller_states_resolve_by_date_and_title() -> None:
     assert shipped.lookup("the Turkish Cypriot leader", date(2017, 1, 1)).name == ("Mustafa Akıncı")
     assert shipped.lookup("the Zimbabwean president", date(2010, 1, 1)).name == "Robert Mugabe"
     assert shipped.lookup("the Djiboutian president").name == "Ismaïl Omar Guelleh"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "plain ASCII, left as it is: \"quoted\" and 'quoted'",
+        "“Élysée” and ‘Šefčovič’ said «non»",
+        "Kyiv’s envoy — in Zürich — 東京 and İstanbul, ñ at the end: ñ",
+        "’",
+    ],
+)
+def test_fold_is_translate_with_the_table_character_for_character(text: str) -> None:
+    folded = fold(text)
+    assert folded == text.translate(FOLD)
+    assert len(folded) == len(text)
+
+
+def test_fold_leaves_ascii_and_unmapped_characters_alone() -> None:
+    assert fold("Elysee \"x\" 'y'") == "Elysee \"x\" 'y'"
+    assert fold("Élysée — 東京") == "Elysee — 東京"

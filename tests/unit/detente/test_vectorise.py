@@ -33,12 +33,19 @@ TEXTS = [
     "a",
     "said said said said",  # repeats
     "an unseen vocabulary entirely",
+    "SPEAKER said {0} {} {x} {{ braces }} %s",  # n-grams are joined by a format string
 ]
 SETTINGS: list[dict[str, Any]] = [
     {"ngram_range": (1, 2), "sublinear_tf": True},
     {"lowercase": False, "ngram_range": (1, 3), "token_pattern": r"[\w'-]+"},
     {"ngram_range": (2, 3), "norm": None},
     {"ngram_range": (3, 3), "smooth_idf": False},
+    {"ngram_range": (1, 4), "token_pattern": r"\S+"},
+    # Accents stripped or a preprocessor of one's own: tokens through sklearn's own calls.
+    {"ngram_range": (1, 2), "strip_accents": "unicode"},
+    {"ngram_range": (1, 2), "preprocessor": str.upper, "lowercase": False},
+    # Tokens that hold spaces: n-grams are then joined as strings, not looked up as tuples.
+    {"ngram_range": (1, 3), "token_pattern": r"[a-z]+ [a-z]+|\w+"},
     {"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True},
     {"analyzer": "char_wb", "ngram_range": (2, 2), "binary": True, "use_idf": False},
 ]
@@ -118,3 +125,10 @@ def test_the_reference_path_scores_alike_through_scikit_learn() -> None:
     assert reference.scores(TEXTS) == fast.scores(TEXTS)
     windows = ["OTHER accused SELF of shelling", "SELF warned OTHER against"]
     assert reference.p_agent(windows) == fast.p_agent(windows)
+
+
+def test_ngrams_with_braces_join_as_sklearn_joins_them() -> None:
+    texts = ["said {0} {} {x} now", "said {0} {} {x} now", "{} {} {{ %s }}", "{} {} {{ %s }}"]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 3), token_pattern=r"\S+").fit(texts)
+    assert "{0} {} {x}" in vectorizer.vocabulary_
+    assert_same_matrix(vectorizer.transform(texts), CachedTfidf(vectorizer).transform(texts))
