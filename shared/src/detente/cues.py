@@ -356,11 +356,11 @@ _CLAUSE_BEFORE = re.compile(
     r"\s*(?:the\s+|(?:(?:many|most|some|several|all)\s+of\s+)?(?:its|their)\s+)?$",
     re.IGNORECASE,  # "While Pristina viewed ...": a sentence may open with the conjunction
 )
-# The nouns `_STATEMENT_BEFORE` cannot match without.
+# The nouns `_STATEMENT_BEFORE` cannot match without (so `may_hold` can rule it out first).
 _STATEMENT_NOUNS = ("remarks", "statement", "address", "speech", "message", "readout", "letter",
                     "op-ed")  # fmt: skip
 _STATEMENT_BEFORE = re.compile(
-    r"\b(?:remarks|statement|address|speech|message|readout|letter|op-ed)\s+"
+    rf"\b(?:{'|'.join(map(re.escape, _STATEMENT_NOUNS))})\s+"
     r"(?:[\w.-]+\s+){0,2}(?:by|of|from)\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
     re.IGNORECASE,
 )

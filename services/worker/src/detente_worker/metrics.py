@@ -257,6 +257,18 @@ class WorkerMetrics:
         )
         self.subjects.observe(update, partition)
 
+    def observe_batch(
+        self, stage: str, *, queued: float | None, handle: float, deliver: float
+    ) -> None:
+        """One batch's phases (`detente_worker_batch_phase_seconds`); `queued` is None when
+        its records carry no Kafka timestamp, and a producer's clock ahead of ours reads as
+        no wait."""
+        phases = self.batch_phases
+        if queued is not None:
+            phases.labels(stage, "queued").observe(max(0.0, queued))
+        phases.labels(stage, "handle").observe(handle)
+        phases.labels(stage, "deliver").observe(deliver)
+
     def set_table_sizes(self, tables: Mapping[str, Any]) -> None:
         for name, table in tables.items():
             self.table_keys.labels(table=name).set(len(table))

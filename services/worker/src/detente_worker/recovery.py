@@ -47,12 +47,13 @@ async def handle_batch(
         await handle(records)
         handled = time.perf_counter()
         await delivery.flush_outputs()
-        phases = metrics.METRICS.batch_phases
         oldest = min((r.produced_at for r in records if r.produced_at is not None), default=None)
-        if oldest is not None:  # a producer's clock ahead of ours reads as no wait
-            phases.labels(stage, "queued").observe(max(0.0, taken_up - oldest))
-        phases.labels(stage, "handle").observe(handled - started)
-        phases.labels(stage, "deliver").observe(time.perf_counter() - handled)
+        metrics.METRICS.observe_batch(
+            stage,
+            queued=None if oldest is None else taken_up - oldest,
+            handle=handled - started,
+            deliver=time.perf_counter() - handled,
+        )
     finally:
         handling -= 1
 
