@@ -31,10 +31,11 @@ def sample(n: int) -> list[Article]:
 
 async def collect(articles: list[Article], *, in_process: bool, seconds: list[float]) -> list:
     out: list = []
-    async for results in scoring.classify_in_pieces(
-        get_engine(), articles, 20_000, in_process=in_process, observe_model=seconds.append
-    ):
-        out.extend(results)
+    async for run in scoring.classify_in_pieces(
+        get_engine(), articles, 20_000, in_process=in_process, process_runs=3,
+        observe_model=seconds.append,
+    ):  # fmt: skip
+        out.extend(run.results)
     return out
 
 
@@ -43,6 +44,7 @@ def test_the_process_gives_the_threads_stances_and_a_dead_one_fails_loudly(
 ) -> None:
     process = scoring.ClassifyingProcess()
     monkeypatch.setattr(scoring, "CLASSIFYING_PROCESS", process)
+    monkeypatch.setattr(scoring, "MIN_PROCESS_RUN", 2)  # several runs, overlapping
     articles = sample(12)
     seconds: list[float] = []
     in_thread = asyncio.run(collect(articles, in_process=False, seconds=[]))

@@ -19,7 +19,8 @@ from worker_support import ARTICLE, Handled, Outbox, run
 from detente import bounds
 from detente.bounds import Cuts
 from detente.events import Article, ArticleStances, StanceEvent
-from detente_worker import agents, scoring, topics
+from detente_worker import agents, classify, scoring, topics
+from detente_worker.app import settings
 from detente_worker.classify import handle_articles
 from detente_worker.engine import get_engine
 from detente_worker.records import Record
@@ -64,7 +65,7 @@ def classify_pieces(
     """Every piece's results in order, and how many pieces beyond the first there were."""
 
     async def collect() -> list[list[scoring.Result]]:
-        return [r async for r in scoring.classify_in_pieces(engine, articles, limit)]  # type: ignore[arg-type]
+        return [r.results async for r in scoring.classify_in_pieces(engine, articles, limit)]  # type: ignore[arg-type]
 
     pieces = run(collect())
     return [result for piece in pieces for result in piece], len(pieces) - 1
@@ -143,6 +144,22 @@ def test_a_huge_article_goes_through_small_and_counted(
     assert bounded(bounds.MENTIONS_PER_ARTICLE) > before[bounds.MENTIONS_PER_ARTICLE]
 
 
+def article_records(prefix: str, count: int) -> list[Record]:
+    return [
+        Record(json.dumps({**ARTICLE, "id": f"{prefix}-{n}"}).encode(), f"{prefix}-{n}".encode(),
+               "articles", 0, n)
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def handle_in_stage_one(records: list[Record]) -> None:
+    async def scenario() -> None:
+        async with agents.classify_articles.test_context():
+            await handle_articles(records)
+
+    run(scenario())
+
+
 def test_a_piece_is_sent_before_the_next_one_is_classified(
     outbox: Outbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -155,17 +172,7 @@ def test_a_piece_is_sent_before_the_next_one_is_classified(
         return classify(engine, piece)  # type: ignore[arg-type]
 
     monkeypatch.setattr(scoring, "classify_batch", recording)
-    records = [
-        Record(json.dumps({**ARTICLE, "id": f"p-{n}"}).encode(), f"p-{n}".encode(), "articles",
-               0, n)
-        for n in range(3)
-    ]  # fmt: skip
-
-    async def scenario() -> None:
-        async with agents.classify_articles.test_context():
-            await handle_articles(records)
-
-    run(scenario())
+    handle_in_stage_one(article_records("p", 3))
     # Each piece's stances are out before the next piece starts: a huge article late in a
     # batch does not hold back the articles before it.
     assert sent_before[0] == 0 and sent_before[1] > 0 and sent_before[2] > sent_before[1]
@@ -182,3 +189,132 @@ def test_pieces_give_the_same_stances_as_one_call() -> None:
     results, extra = classify_pieces(engine, sample, limit=5_000)
     assert extra > 5
     assert results == whole
+
+
+def test_a_piece_splits_into_nearly_equal_runs_never_too_small() -> None:
+    batch = [article(n, 10) for n in range(10)]
+    assert [len(r) for r in scoring.split_evenly(batch, 4, smallest=2)] == [3, 3, 2, 2]
+    assert [len(r) for r in scoring.split_evenly(batch, 4, smallest=4)] == [5, 5]
+    assert [len(r) for r in scoring.split_evenly(batch, 4, smallest=16)] == [10]
+    assert [len(r) for r in scoring.split_evenly(batch[:1], 4, smallest=1)] == [1]
+    assert [a.id for r in scoring.split_evenly(batch, 3, smallest=1) for a in r] == [
+        a.id for a in batch
+    ]
+
+
+class ScriptedProcess:
+    """A stand-in classifying process: what was sent and handed back, in order. Each run's
+    results are ready at once, unless `hold` keeps them pending."""
+
+    def __init__(self, hold: bool = False) -> None:
+        self.log: list[tuple[str, list[str]]] = []
+        self.futures: list[asyncio.Future[list[scoring.Result]]] = []
+        self.hold = hold
+
+    def submit(
+        self, run: Sequence[Article], observe: object
+    ) -> asyncio.Future[list[scoring.Result]]:
+        self.log.append(("sent", [a.id for a in run]))
+        future: asyncio.Future[list[scoring.Result]] = asyncio.get_running_loop().create_future()
+        if not self.hold:
+            future.set_result(RecordingEngine().classify_counted(run))  # type: ignore[arg-type]
+        self.futures.append(future)
+        return future
+
+
+def test_in_the_process_the_next_run_is_sent_before_this_one_is_handed_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    process = ScriptedProcess()
+    monkeypatch.setattr(scoring, "CLASSIFYING_PROCESS", process)
+    monkeypatch.setattr(scoring, "MIN_PROCESS_RUN", 1)
+    batch = [article(n, size) for n, size in enumerate([30, 30, 30, 30, 100])]
+
+    async def consume() -> list[bool]:
+        ends = []
+        async for classified in scoring.classify_in_pieces(
+            None,  # type: ignore[arg-type]
+            batch,
+            limit=100,
+            in_process=True,
+            process_runs=2,
+        ):
+            handed = [r[0].id for r in classified.results]  # type: ignore[index]
+            process.log.append(("handed", handed))
+            ends.append(classified.ends_piece)
+        return ends
+
+    ends = run(consume())
+    # Pieces of bounded text (a-0…a-2, a-3, a-4), the first in two runs; each run is in
+    # the process's hands before the one before it comes back.
+    assert process.log == [
+        ("sent", ["a-0", "a-1"]), ("sent", ["a-2"]), ("handed", ["a-0", "a-1"]),
+        ("sent", ["a-3"]), ("handed", ["a-2"]),
+        ("sent", ["a-4"]), ("handed", ["a-3"]),
+        ("handed", ["a-4"]),
+    ]  # fmt: skip
+    assert ends == [False, True, True, True]
+
+
+def test_runs_still_in_the_process_are_dropped_when_the_batch_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    process = ScriptedProcess(hold=True)
+    monkeypatch.setattr(scoring, "CLASSIFYING_PROCESS", process)
+    monkeypatch.setattr(scoring, "MIN_PROCESS_RUN", 1)
+
+    async def fail_while_publishing() -> None:
+        runs = scoring.classify_in_pieces(
+            None,  # type: ignore[arg-type]
+            [article(n, 10) for n in range(4)],
+            in_process=True,
+            process_runs=4,
+        )
+        waiting = asyncio.ensure_future(runs.__anext__())
+        await asyncio.sleep(0)
+        process.futures[0].set_result([])
+        await waiting
+        await runs.aclose()  # as `async for` does when its body raises
+
+    run(fail_while_publishing())
+    assert len(process.futures) == 2  # never more than one run ahead
+    assert process.futures[1].cancelled()
+
+
+def test_stances_go_out_per_run_and_contributions_once_per_piece(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen_at_submit: list[tuple[int, int]] = []
+    engine = get_engine()
+
+    class InlineProcess:
+        def submit(
+            self, run: Sequence[Article], observe: object
+        ) -> asyncio.Future[list[scoring.Result]]:
+            seen_at_submit.append(
+                (len(outbox.of(topics.stances_topic)), len(outbox.of(topics.contributions_topic)))
+            )
+            future: asyncio.Future[list[scoring.Result]] = (
+                asyncio.get_running_loop().create_future()
+            )
+            future.set_result(scoring.classify_batch(engine, run))
+            return future
+
+    monkeypatch.setattr(classify, "IN_PROCESS", True)
+    monkeypatch.setattr(scoring, "CLASSIFYING_PROCESS", InlineProcess())
+    monkeypatch.setattr(scoring, "MIN_PROCESS_RUN", 1)
+    monkeypatch.setattr(settings, "classify_process_runs", 3)
+    handle_in_stage_one(article_records("r", 3))
+    stances = len(outbox.of(topics.stances_topic))
+    # Three runs of one article; the third is sent once the first's stances are out.
+    assert seen_at_submit[:2] == [(0, 0), (0, 0)]
+    assert 0 < seen_at_submit[2][0] < stances and seen_at_submit[2][1] == 0
+    # Contributions leave once, bundled by partition, for the whole piece: stage two
+    # publishes each subject once per batch, and more, smaller bundles would cost it more.
+    partitions = [p for p, _ in outbox.bundles()]
+    assert partitions and len(partitions) == len(set(partitions))
+    assert {c.article_id for _, b in outbox.bundles() for c in b.contributions} == {
+        "r-0",
+        "r-1",
+        "r-2",
+    }

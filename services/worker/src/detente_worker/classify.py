@@ -140,17 +140,26 @@ async def handle_articles(records: Sequence[Record]) -> None:
     # once it is done: articles early in a batch never wait for a huge one after them.
     unsent = iter(accepted)
     pieces = 0
+    contributions: list[Contribution] = []
     started = time.perf_counter()
     classified = scoring.classify_in_pieces(
         engine, [a for _, a in accepted], in_process=IN_PROCESS,
+        process_runs=settings.classify_process_runs,
         observe_model=metrics.METRICS.inference.observe,
     )  # fmt: skip
     try:
-        async for results in classified:
-            pieces += 1
-            per_article = (time.perf_counter() - started) / len(results)
-            piece = [next(unsent) for _ in results]
-            await publish(piece, results, positions, engine.registry, per_article)
+        async for run in classified:
+            per_article = (time.perf_counter() - started) / len(run.results)
+            done = [next(unsent) for _ in run.results]
+            contributions += await publish(
+                done, run.results, positions, engine.registry, per_article
+            )
+            if run.ends_piece:
+                # Once per piece, not per run: stage two publishes each subject once per
+                # batch it reads, so more, smaller bundles would cost it more.
+                await send_contributions(contributions)
+                contributions = []
+                pieces += 1
             started = time.perf_counter()
     except BrokenProcessPool as exc:
         # Raising would let Faust acknowledge the batch: restart and read it again instead.
@@ -164,9 +173,9 @@ async def publish(
     positions: dict[str, str],
     registry: ActorRegistry,
     per_article: float,
-) -> None:
-    """Classified articles out: stances to `stances`, contributions to their subjects'
-    partitions, an article that could not be classified to the DLQ."""
+) -> list[Contribution]:
+    """Classified articles out: stances to `stances`, an article that could not be
+    classified to the DLQ; their contributions, for `send_contributions`."""
     classified_at = datetime.now(UTC)
     fencing.ensure_still_member()
     contributions: list[Contribution] = []
@@ -190,7 +199,7 @@ async def publish(
             source_offset=record.offset, article_produced_at=record.produced_at,
         )  # fmt: skip
         contributions.extend(placed)
-    await send_contributions(contributions)
+    return contributions
 
 
 async def send_stances(article: Article, stances: ArticleStances, classified_at: datetime) -> None:

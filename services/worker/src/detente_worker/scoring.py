@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from detente import bounds
@@ -33,6 +35,10 @@ from detente.stances import StanceEngine
 _CLASSIFIER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detente-classify")
 
 Result = tuple[ArticleStances, Cuts] | Exception
+
+# Fewer articles per call to the classifying process would cost more in pickling and
+# round trips than the overlap wins.
+MIN_PROCESS_RUN = 16
 
 
 def classify_batch(engine: StanceEngine, articles: Sequence[Article]) -> list[Result]:
@@ -85,19 +91,45 @@ class ClassifyingProcess:
         """Start the process and wait until its engine is loaded; the model version."""
         return self.pool().submit(_remote().ready).result()
 
-    async def classify(
+    def submit(
         self, articles: Sequence[Article], observe_model: Callable[[float], None]
-    ) -> list[Result]:
+    ) -> asyncio.Future[list[Result]]:
+        """The piece's results, to be awaited; the process takes pieces in the order sent."""
         loop = asyncio.get_running_loop()
-        results, seconds = await loop.run_in_executor(
-            self.pool(), _remote().classify_piece, articles
-        )
-        for value in seconds:
-            observe_model(value)
-        return results
+        done = loop.run_in_executor(self.pool(), _remote().classify_piece, articles)
+
+        async def results() -> list[Result]:
+            results, seconds = await done
+            for value in seconds:
+                observe_model(value)
+            return results  # type: ignore[no-any-return]
+
+        return asyncio.ensure_future(results())
 
 
 CLASSIFYING_PROCESS = ClassifyingProcess()
+
+
+def split_evenly(piece: list[Article], parts: int, smallest: int) -> list[list[Article]]:
+    """`piece` in up to `parts` consecutive runs of nearly equal length, none shorter than
+    `smallest` articles (unless the piece is)."""
+    parts = max(1, min(parts, len(piece) // max(smallest, 1)))
+    size, extra = divmod(len(piece), parts)
+    runs, start = [], 0
+    for n in range(parts):
+        end = start + size + (1 if n < extra else 0)
+        runs.append(piece[start:end])
+        start = end
+    return runs
+
+
+@dataclass
+class Classified:
+    """One run's results, in reading order; `ends_piece`: the last run of its piece of
+    bounded text, when the stage sends the piece's index contributions."""
+
+    results: list[Result]
+    ends_piece: bool = True
 
 
 async def classify_in_pieces(
@@ -106,14 +138,40 @@ async def classify_in_pieces(
     limit: int | None = None,
     *,
     in_process: bool = False,
+    process_runs: int = 1,
     observe_model: Callable[[float], None] = lambda seconds: None,
-) -> AsyncIterator[list[Result]]:
+) -> AsyncIterator[Classified]:
     """`classify_batch` over the batch piece by piece on the classifying thread (or, with
     `in_process`, in the classifying process): each piece's results, in reading order, as
-    soon as that piece is done. A classifying process that died raises BrokenProcessPool."""
+    soon as that piece is done. A classifying process that died raises BrokenProcessPool.
+
+    In the process, each piece goes in up to `process_runs` runs, and each run is sent
+    before the previous one's results are handed back: the process classifies the next
+    run while the event loop publishes this one, instead of waiting for it."""
     loop = asyncio.get_running_loop()
-    for piece in pieces(articles, limit):
-        if in_process:
-            yield await CLASSIFYING_PROCESS.classify(piece, observe_model)
-        else:
-            yield await loop.run_in_executor(_CLASSIFIER, classify_batch, engine, piece)
+    if not in_process:
+        for piece in pieces(articles, limit):
+            yield Classified(await loop.run_in_executor(_CLASSIFIER, classify_batch, engine, piece))
+        return
+    runs = [
+        (run, n == len(piece_runs) - 1)
+        for piece in pieces(articles, limit)
+        for piece_runs in [split_evenly(piece, process_runs, MIN_PROCESS_RUN)]
+        for n, run in enumerate(piece_runs)
+    ]
+    in_flight: deque[tuple[asyncio.Future[list[Result]], bool]] = deque()
+    try:
+        for run, ends_piece in runs:
+            in_flight.append((CLASSIFYING_PROCESS.submit(run, observe_model), ends_piece))
+            if len(in_flight) > 1:
+                done, ends = in_flight.popleft()
+                yield Classified(await done, ends)
+        while in_flight:
+            done, ends = in_flight.popleft()
+            yield Classified(await done, ends)
+    finally:
+        # Left behind when the batch failed while publishing: not wanted any more.
+        for future, _ in in_flight:
+            if future.done() and not future.cancelled():
+                future.exception()  # seen, so asyncio does not log it as lost
+            future.cancel()
