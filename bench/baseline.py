@@ -17,6 +17,7 @@ on stdin, one JSON line per answer on stdout.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import io
 import json
@@ -85,8 +86,16 @@ class BaselineEngine:
         try:
             source = extract(commit, Path(self._folder.name))
             environment = {**os.environ, "PYTHONPATH": str(source)}
+            # The collector as the current engine runs under (detente.heap), which the
+            # baseline's own tree predates: the engines differ, their runtime does not.
+            # Imported here: the serving process imports the baseline's `detente`.
+            from detente import heap
+
+            young = str(heap.YOUNG_COLLECTION_EVERY)
+            older = [str(ratio) for ratio in heap.OLDER_COLLECTION_RATIOS]
+            command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(corpus)]
             self._process = subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), "--serve", str(corpus)],
+                [*command, "--gc-threshold", young, *older],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -145,9 +154,10 @@ class BaselineEngine:
         self.close()
 
 
-def serve(corpus: Path) -> int:
-    """The baseline process: load the engine it imports, warm it on the corpus, say so with
-    the answers' digest, then time one round per line read."""
+def serve(corpus: Path, gc_threshold: list[int]) -> int:
+    """The baseline process: load the engine it imports, settle the collector as
+    `detente.heap.settle` does, warm it on the corpus, say so with the answers' digest, then
+    time one round per line read."""
     import detente.stances
     from detente.events import Article
     from detente.model import StanceModel
@@ -156,6 +166,9 @@ def serve(corpus: Path) -> int:
 
     articles = [Article.model_validate_json(line) for line in corpus.read_text().splitlines()]
     engine = StanceEngine.create(ActorRegistry.load(), StanceModel.load(MODEL))
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*gc_threshold)
 
     def classify() -> list[object]:
         answers: list[object] = []
@@ -179,4 +192,6 @@ def serve(corpus: Path) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve", type=Path, required=True, help="corpus (JSON Lines)")
-    sys.exit(serve(parser.parse_args().serve))
+    parser.add_argument("--gc-threshold", type=int, nargs=3, required=True)
+    arguments = parser.parse_args()
+    sys.exit(serve(arguments.serve, arguments.gc_threshold))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from baseline import BASELINE_COMMIT, BaselineEngine, BaselineUnavailable, output_digest
 
+from detente import heap
 from detente.events import Article
 from detente.model import StanceModel
 from detente.registry import ActorRegistry
@@ -66,6 +67,7 @@ def bench_classify(articles: list[Article], runs: int, corpus: Path) -> dict[str
     load_started = time.perf_counter()
     engine = StanceEngine.create(ActorRegistry.load(), StanceModel.load())
     load_seconds = time.perf_counter() - load_started
+    heap.settle()  # as the worker, its classifying process and `detente classify` do
     # Issue #17's baseline: the same engine with scikit-learn's own TF-IDF transform, as it
     # scored before detente.vectorise (the same stances, tests/unit/detente/test_vectorise.py).
     reference = replace(engine, model=replace(engine.model, fast_features=False))

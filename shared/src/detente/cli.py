@@ -13,6 +13,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
+from detente import heap
 from detente.events import Article, first_error
 from detente.model import DEFAULT_MODEL_PATH, ModelError, StanceModel
 from detente.registry import ActorRegistry
@@ -38,6 +39,7 @@ def _load_model(args: argparse.Namespace) -> StanceModel:
 
 def _classify(args: argparse.Namespace) -> int:
     engine = StanceEngine.create(ActorRegistry.load(args.registry), _load_model(args))
+    heap.settle()
     handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     failures = 0
     batch: list[Article] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from detente import heap
 from detente.logs import collapse_repeats
 from detente.metrics_http import start_metrics_server
 
@@ -43,6 +44,7 @@ def main() -> None:
     collapse_repeats("aiokafka", "faust.transport")
     if settings.restart_after_pause:
         fencing.PAUSE_WATCH.start()
+    heap.settle()  # the model, the registry and Faust's modules are loaded by now
     sys.argv = [sys.argv[0], "worker", "--loglevel", "info", *sys.argv[1:]]
     app.main()
 

@@ -19,6 +19,7 @@ import pickle
 import signal
 from collections.abc import Sequence
 
+from detente import heap
 from detente.events import Article
 from detente.stances import StanceEngine
 from detente_worker.engine import get_engine
@@ -38,6 +39,7 @@ def start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _engine
     _engine = timed(get_engine(), _model_seconds.append)
+    heap.settle()
 
 
 def classify_piece(articles: Sequence[Article]) -> tuple[list[Result], list[float]]:
