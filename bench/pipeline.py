@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -251,15 +252,23 @@ def latency(
             "p95_seconds": pct(0.95), "p99_seconds": pct(0.99)}  # fmt: skip
 
 
+Probe = Callable[[], tuple[float, float]]
+
+
 def sustained(configs: dict[str, tuple[int, dict[str, str]]], runs: int, count: int,
-              log_dir: Path) -> dict[str, Any]:  # fmt: skip
+              log_dir: Path, ceiling: Probe) -> dict[str, Any]:  # fmt: skip
     """Each configuration (workers, environment) `runs` times, interleaved: round r runs
-    every configuration once, so a noisy minute on the shared machine hits them alike."""
+    every configuration once, so a noisy minute on the shared machine hits them alike.
+    Before each run, one pass of `ceiling` (articles/s, CPU ms per article), so the classify
+    ceiling is measured across the same time as the workers (run.py's CeilingProbe)."""
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
+    ceilings: list[tuple[float, float]] = []
     for _ in range(runs):
         for name, (workers, env) in configs.items():
+            ceilings.append(ceiling())
             samples[name].append(throughput(workers, count, log_dir, env))
-    return {
+    ceilings.append(ceiling())
+    figures: dict[str, Any] = {
         name: {
             "median_articles_per_second": statistics.median(
                 s["articles_per_second"] for s in samples[name]
@@ -271,9 +280,15 @@ def sustained(configs: dict[str, tuple[int, dict[str, str]]], runs: int, count: 
         }
         for name in configs
     }
+    figures["classify_ceiling_between_runs"] = {
+        "median_articles_per_second": round(statistics.median(c[0] for c in ceilings), 1),
+        "median_cpu_ms_per_article": round(statistics.median(c[1] for c in ceilings), 3),
+        "articles_per_second": [round(c[0], 1) for c in ceilings],
+    }
+    return figures
 
 
-def run(runs: int, count: int) -> dict[str, Any]:
+def run(runs: int, count: int, ceiling: Probe) -> dict[str, Any]:
     subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=KAFKA_ENV)
     log_dir = ROOT / ".run" / "bench-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -289,7 +304,7 @@ def run(runs: int, count: int) -> dict[str, Any]:
             "2_worker_classify_thread": (2, CLASSIFY_THREAD),
             "1_worker_window_10_ms": (1, WINDOW_10_MS),
         }
-        results: dict[str, Any] = sustained(configs, runs, count, log_dir)
+        results: dict[str, Any] = sustained(configs, runs, count, log_dir, ceiling)
         rate = {name: results[name]["median_articles_per_second"] for name in configs}
         one = rate["1_worker"]
         results["speedup_over_one_record_at_a_time"] = round(
