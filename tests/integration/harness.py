@@ -144,6 +144,14 @@ def http_get(url: str) -> tuple[int, Any]:
         return 0, None
 
 
+def complete_article(api: str, article_id: str) -> dict[str, Any] | None:
+    """The API's page of an article once it says `complete`: an article's stance records are
+    keyed by actor and reach the API over several partitions, so a page can hold part of
+    them for a moment (docs/api.md). None until then."""
+    status, body = http_get(f"{api}/v1/articles/{article_id}")
+    return body if status == 200 and body.get("complete") is True else None
+
+
 def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

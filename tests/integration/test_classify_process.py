@@ -14,7 +14,16 @@ import pytest
 
 from detente.topics import TopicNames
 
-from harness import BIN, ROOT, Services, group_progress, http_get, produce, read_all, wait_for
+from harness import (
+    BIN,
+    ROOT,
+    Services,
+    complete_article,
+    group_progress,
+    produce,
+    read_all,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -52,8 +61,8 @@ def test_stances_match_offline_and_a_killed_classifier_loses_nothing(
     def shown(ids: list[str]) -> dict[str, dict[str, str]] | None:
         out = {}
         for article_id in ids:
-            status, body = http_get(f"{api}/v1/articles/{article_id}")
-            if status != 200:
+            body = complete_article(api, article_id)
+            if body is None:  # not there yet, or only part of its stances
                 return None
             out[article_id] = {s["actor"]: s["stance"] for s in body["actors"]}
         return out

@@ -19,7 +19,17 @@ from prometheus_client.parser import text_string_to_metric_families
 from detente.topics import TopicNames
 from detente_producer.ingest.urls import article_id
 
-from harness import BIN, ROOT, Services, free_port, http_get, read_all, service_env, wait_for
+from harness import (
+    BIN,
+    ROOT,
+    Services,
+    complete_article,
+    free_port,
+    http_get,
+    read_all,
+    service_env,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -139,12 +149,15 @@ def test_feeds_reach_the_api_once_across_a_restart(
     assert ingest.returncode == 0, log.read_text(errors="replace")[-3000:]
 
     # The right story under each id, with its actors found by the worker.
-    status, talks = http_get(f"{api}/v1/articles/{ids['ceasefire-talks']}")
-    assert status == 200
+    talks = wait_for(
+        lambda: complete_article(api, ids["ceasefire-talks"]), 60, "the talks story, complete"
+    )
     assert talks["title"] == "Macron offers to host ceasefire talks; Lavrov rejects the idea"
     named = {a["actor"] for a in talks["actors"]} | {a["actor"] for a in talks.get("mentioned", [])}
     assert {"emmanuel-macron", "sergei-lavrov"} <= named, named
-    status, harbour = http_get(f"{api}/v1/articles/{ids['harbour-dispute']}")
+    harbour = wait_for(
+        lambda: complete_article(api, ids["harbour-dispute"]), 60, "the harbour story, complete"
+    )
     named = {a["actor"] for a in harbour["actors"]} | {
         a["actor"] for a in harbour.get("mentioned", [])
     }

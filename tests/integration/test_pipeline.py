@@ -15,6 +15,7 @@ from harness import (
     BIN,
     ROOT,
     Services,
+    complete_article,
     counter_totals,
     http_get,
     produce,
@@ -123,11 +124,7 @@ def test_the_seed_article_shows_putin_hardline_and_macron_conciliatory(
 
     seed_id = "txt-" + hashlib.sha256(seed_file.read_bytes()).hexdigest()[:16]
     try:
-        article = wait_for(
-            lambda: (r := http_get(f"{api}/v1/articles/{seed_id}"))[0] == 200 and r[1],
-            120,
-            "seed article",
-        )
+        article = wait_for(lambda: complete_article(api, seed_id), 120, "seed article, complete")
     except AssertionError:
         print(services.logs())
         raise
