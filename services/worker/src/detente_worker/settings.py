@@ -68,10 +68,12 @@ class Settings(BaseSettings):
     # worker may use two CPUs or more (cpus.py), else the thread; a pod limited to one CPU
     # keeps the thread, where the process could only add overhead.
     classify_process: Literal["auto"] | bool = "auto"
-    # In that process, each piece of a batch goes in up to this many runs, each sent before
-    # the previous one's outputs are published, so that it classifies while the event loop
-    # sends (scoring.py). 1: the whole piece, waited for (the bench's baseline).
-    classify_process_runs: int = Field(default=4, ge=1, le=64)
+    # In that process, each piece of a batch can go in up to this many runs, each sent
+    # before the previous one's outputs are published, so that it classifies while the
+    # event loop sends (scoring.py). 1 (the default): the whole piece, waited for. 4 measured
+    # x0.98-1.11, and a fault test (two workers, one killed) hung once with it, not yet
+    # explained (docs/performance.md, Overlapping runs).
+    classify_process_runs: int = Field(default=1, ge=1, le=64)
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
