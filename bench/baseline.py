@@ -17,8 +17,8 @@ on stdin, one JSON line per answer on stdout.
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -28,7 +28,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 
 ROOT = Path(__file__).resolve().parents[1]
 # "The engine before the change" of issue #17: the last commit before the classify
@@ -86,16 +86,8 @@ class BaselineEngine:
         try:
             source = extract(commit, Path(self._folder.name))
             environment = {**os.environ, "PYTHONPATH": str(source)}
-            # The collector as the current engine runs under (detente.heap), which the
-            # baseline's own tree predates: the engines differ, their runtime does not.
-            # Imported here: the serving process imports the baseline's `detente`.
-            from detente import heap
-
-            young = str(heap.YOUNG_COLLECTION_EVERY)
-            older = [str(ratio) for ratio in heap.OLDER_COLLECTION_RATIOS]
-            command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(corpus)]
             self._process = subprocess.Popen(
-                [*command, "--gc-threshold", young, *older],
+                [sys.executable, str(Path(__file__).resolve()), "--serve", str(corpus)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -154,10 +146,22 @@ class BaselineEngine:
         self.close()
 
 
-def serve(corpus: Path, gc_threshold: list[int]) -> int:
-    """The baseline process: load the engine it imports, settle the collector as
-    `detente.heap.settle` does, warm it on the corpus, say so with the answers' digest, then
-    time one round per line read."""
+def current_heap() -> ModuleType:
+    """This checkout's `detente.heap`, loaded by path: the baseline's own tree predates it,
+    and the engines should differ, not the collector they run under."""
+    spec = importlib.util.spec_from_file_location(
+        "current_heap", ROOT / "shared" / "src" / "detente" / "heap.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(corpus: Path) -> int:
+    """The baseline process: load the engine it imports, settle the collector as the
+    current engine's processes do, warm it on the corpus, say so with the answers' digest,
+    then time one round per line read."""
     import detente.stances
     from detente.events import Article
     from detente.model import StanceModel
@@ -166,9 +170,7 @@ def serve(corpus: Path, gc_threshold: list[int]) -> int:
 
     articles = [Article.model_validate_json(line) for line in corpus.read_text().splitlines()]
     engine = StanceEngine.create(ActorRegistry.load(), StanceModel.load(MODEL))
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*gc_threshold)
+    current_heap().settle()
 
     def classify() -> list[object]:
         answers: list[object] = []
@@ -192,6 +194,4 @@ def serve(corpus: Path, gc_threshold: list[int]) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve", type=Path, required=True, help="corpus (JSON Lines)")
-    parser.add_argument("--gc-threshold", type=int, nargs=3, required=True)
-    arguments = parser.parse_args()
-    sys.exit(serve(arguments.serve, arguments.gc_threshold))
+    sys.exit(serve(parser.parse_args().serve))

@@ -318,3 +318,25 @@ def test_stances_go_out_per_run_and_contributions_once_per_piece(
         "r-1",
         "r-2",
     }
+
+
+def test_with_one_run_per_piece_nothing_is_sent_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    process = ScriptedProcess()
+    monkeypatch.setattr(scoring, "CLASSIFYING_PROCESS", process)
+    batch = [article(n, 60) for n in range(3)]  # a piece each at limit 100
+
+    async def consume() -> None:
+        async for classified in scoring.classify_in_pieces(
+            None,  # type: ignore[arg-type]
+            batch,
+            limit=100,
+            in_process=True,
+        ):
+            process.log.append(("handed", [r[0].id for r in classified.results]))  # type: ignore[index]
+
+    run(consume())
+    assert process.log == [
+        ("sent", ["a-0"]), ("handed", ["a-0"]),
+        ("sent", ["a-1"]), ("handed", ["a-1"]),
+        ("sent", ["a-2"]), ("handed", ["a-2"]),
+    ]  # fmt: skip

@@ -159,11 +159,14 @@ async def classify_in_pieces(
         for piece_runs in [split_evenly(piece, process_runs, MIN_PROCESS_RUN)]
         for n, run in enumerate(piece_runs)
     ]
+    # One run ahead only when runs are asked for: with one run per piece (the default) each
+    # piece is sent once the one before it is published, as before runs existed.
+    ahead = 1 if process_runs > 1 else 0
     in_flight: deque[tuple[asyncio.Future[list[Result]], bool]] = deque()
     try:
         for run, ends_piece in runs:
             in_flight.append((CLASSIFYING_PROCESS.submit(run, observe_model), ends_piece))
-            if len(in_flight) > 1:
+            if len(in_flight) > ahead:
                 done, ends = in_flight.popleft()
                 yield Classified(await done, ends)
         while in_flight:
