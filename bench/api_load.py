@@ -35,6 +35,7 @@ from pipeline import (
     free_port,
     global_counts,
     produce,
+    start_empty_broker,
 )
 
 ARTICLES = 300
@@ -197,7 +198,7 @@ def bench_api(runs: int = 3, seconds: int = 10) -> dict[str, object]:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk not found on PATH: install it with `apt-get install wrk`")
     started = time.monotonic()
-    subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=KAFKA_ENV, stdout=sys.stderr)
+    start_empty_broker()
     log_dir = ROOT / ".run" / "bench-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     api: list[subprocess.Popen[bytes]] = []

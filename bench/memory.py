@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from pipeline import BOOTSTRAP, KAFKA_ENV, KAFKA_SH, PARTITIONS, ROOT, Stack
+from pipeline import BOOTSTRAP, KAFKA_ENV, KAFKA_SH, PARTITIONS, ROOT, Stack, start_empty_broker
 from prometheus_client.parser import text_string_to_metric_families
 
 from detente.events import IndexUpdate
@@ -81,7 +81,7 @@ def table_keys(port: int) -> dict[str, float]:
 
 
 def run(count: int, checkpoints: int = 20) -> dict[str, Any]:
-    subprocess.run(["bash", str(KAFKA_SH), "start"], check=True, env=KAFKA_ENV)
+    start_empty_broker()
     log_dir = ROOT / ".run" / "bench-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     start = datetime.now(UTC) - count * STEP
