@@ -14,6 +14,7 @@ features skip DictVectorizer the same way (`CachedDictPipeline`, test_dict_featu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ class CachedTfidf:
                 if " " in term
             }
         )
+        self._coded = None if self._by_word else _CodedNgrams.of(self._vocabulary, low, high)
 
     @staticmethod
     def supports(vectorizer: object) -> bool:
@@ -127,6 +129,12 @@ class CachedTfidf:
             size = np.dtype(_INDEX).itemsize
             joined = np.frombuffer(b"".join(rows), dtype=_INDEX)
             return joined, [len(row) // size for row in rows]
+        if self._coded is not None:
+            tokens = [self._tokens(text) for text in texts]
+            flat = list(chain.from_iterable(tokens))
+            # A token with a space is joined, not split, by sklearn: the per-text path then.
+            if " " not in "".join(flat):
+                return self._coded.occurrences(flat, list(map(len, tokens)))
         features: list[int] = []
         counts = []
         for text in texts:
@@ -154,6 +162,92 @@ class CachedTfidf:
         if self._vectorizer.binary:
             counts.data.fill(1)
         return self._vectorizer._tfidf.transform(counts, copy=False)
+
+
+class _CodedNgrams:
+    """A word vocabulary's n-grams as integers, so that a batch's are looked up by numpy
+    rather than one tuple at a time: each token of the vocabulary gets a code (every other
+    token one code more than the largest), and an n-gram is its tokens' codes read as the
+    digits of one number. Its entries are then found by binary search among the
+    vocabulary's own n-gram numbers."""
+
+    def __init__(self, codes: dict[str, int], unigrams: Any, numbers: list[tuple[int, Any, Any]]):
+        self._codes = codes
+        self._unknown = len(codes)
+        self._unigrams = unigrams  # vocabulary index per code, -1 when not a unigram entry
+        self._numbers = numbers  # (n, sorted n-gram numbers, their vocabulary indices)
+
+    @classmethod
+    def of(cls, vocabulary: dict[str, int], low: int, high: int) -> _CodedNgrams | None:
+        """None when the numbers would not fit in 63 bits (a vast vocabulary, long n-grams)."""
+        terms = [(term.split(" "), index) for term, index in vocabulary.items()]
+        codes: dict[str, int] = {}
+        for words, _ in terms:
+            for word in words:
+                codes.setdefault(word, len(codes))
+        base = len(codes) + 1
+        if base**high >= 2**63:
+            return None
+        unigrams = np.full(base, -1, dtype=np.int64)
+        by_length: dict[int, tuple[list[int], list[int]]] = {}
+        for words, index in terms:
+            if len(words) == 1:
+                unigrams[codes[words[0]]] = index
+                continue
+            number = 0
+            for word in words:
+                number = number * base + codes[word]
+            numbers, indices = by_length.setdefault(len(words), ([], []))
+            numbers.append(number)
+            indices.append(index)
+        coded = []
+        for n in range(max(low, 2), high + 1):
+            numbers, indices = by_length.get(n, ([], []))
+            order = np.argsort(np.asarray(numbers, dtype=np.int64), kind="stable")
+            coded.append(
+                (
+                    n,
+                    np.asarray(numbers, dtype=np.int64)[order],
+                    np.asarray(indices, dtype=np.int64)[order],
+                )
+            )
+        return cls(codes, unigrams if low == 1 else None, coded)
+
+    def occurrences(self, tokens: list[str], per_text: list[int]) -> tuple[Any, list[int]]:
+        """As `CachedTfidf._occurrences`: the vocabulary indices of the texts' n-grams, text
+        after text (the order within a text differs, which the counting ignores), and how
+        many each text has. `tokens` are all the texts' tokens, one text after another."""
+        code = self._codes.get
+        codes = np.fromiter(
+            map(code, tokens, repeat(self._unknown)), dtype=np.int64, count=len(tokens)
+        )
+        text_of = np.repeat(np.arange(len(per_text)), per_text)
+        base = self._unknown + 1
+        rows, found = [], []
+        if self._unigrams is not None:
+            indices = self._unigrams[codes]
+            known = indices >= 0
+            rows.append(text_of[known])
+            found.append(indices[known])
+        for n, numbers, vocabulary_indices in self._numbers:
+            starts = len(codes) - n + 1
+            if starts <= 0 or not len(numbers):
+                continue
+            number = codes[:starts].copy()
+            for k in range(1, n):
+                number *= base
+                number += codes[k : k + starts]
+            at = np.minimum(np.searchsorted(numbers, number), len(numbers) - 1)
+            # An n-gram counts when it is an entry and its n tokens are of one text.
+            known = (numbers[at] == number) & (text_of[:starts] == text_of[n - 1 :])
+            rows.append(text_of[:starts][known])
+            found.append(vocabulary_indices[at[known]])
+        if not rows:
+            return np.zeros(0, dtype=_INDEX), [0] * len(per_text)
+        row = np.concatenate(rows)
+        order = np.argsort(row, kind="stable")
+        features = np.concatenate(found)[order].astype(_INDEX)
+        return features, np.bincount(row, minlength=len(per_text)).tolist()
 
 
 def _features_then_classifier(pipeline: object) -> tuple[Any, Any] | None:
