@@ -66,6 +66,7 @@ app = faust.App(
     web_in_thread=False,
     producer_acks=-1,
     producer_linger=settings.producer_linger_seconds,
+    producer_compression_type=settings.compression_type,
     producer_partitioner=key_partitioner,
     # Dead letters carry oversized records whole (see detente.topics).
     producer_max_request_size=MAX_PRODUCER_REQUEST_BYTES,

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     # Let the producer gather a batch's many small records into fewer requests; the flush
     # at the end of every batch sends what is left at once, so no record waits this long.
     producer_linger_seconds: float = Field(default=0.01, ge=0)
+    # How the worker's records (stances, contributions, indices, table changelogs) travel
+    # and are stored: its JSON shrinks about fivefold under zstd, and on a busy machine the
+    # bytes (the worker's socket writes, the broker's appends and fetches) cost more CPU than
+    # compressing them (docs/performance.md, Compression). Every reader needs the codec:
+    # the Java and librdkafka clients have it, Python ones through cramjam or zstandard.
+    producer_compression: Literal["none", "gzip", "lz4", "zstd"] = "zstd"
     # How often remembered article ids older than the allowed lateness are forgotten.
     seen_expiry_interval_seconds: float = Field(default=300.0, gt=0)
     # How often stage two looks for subjects idle long enough to forget (docs/indices.md,
@@ -93,6 +99,11 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         # `DETENTE_MODEL_SHA256=` (as a compose file may set it) means: use the file's.
         return None if value == "" else value
+
+    @property
+    def compression_type(self) -> str | None:
+        """`producer_compression` as aiokafka names it: no codec is None there."""
+        return None if self.producer_compression == "none" else self.producer_compression
 
 
 @cache
