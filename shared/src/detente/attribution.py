@@ -171,6 +171,10 @@ def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
     return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
 
 
+# Cues of actors a sentence reports on rather than hears from: a
+# quotation that goes on is not theirs.
+_SPOKEN_ABOUT = frozenset({THE_TWO, PARTY})
+
 # "On Tuesday, in a statement, the ...": a lead ending at a comma.
 _INTRO_COMMA = re.compile(r",\s*(?:the\s+)?$")
 # A lead that opens a complement clause: "Accusations that", "Fears whether".
@@ -207,6 +211,9 @@ def attribute(
             by_sentence[cursor].append(mention)
 
     last_speakers: list[str] = []
+    # Of those, who spoke: not a pair or the parties their words were about ('He said the
+    # two sides had come closer. "Dialogue is the only path."' is his quotation alone).
+    last_voices: list[str] = []
     last_people: list[str] = []  # "he" and "she" are the last people who spoke
     document_speaker: str | None = None  # "Statement by X": its "I" and "we" are X
     inside_quote = False
@@ -297,7 +304,9 @@ def attribute(
                 sentence, mask, outside, last_people, finder.is_person
             ):
                 speakers.setdefault(actor_id, CARRIED_OVER)
-        elif carried := carried_over(sentence, mask, inside_quote, last_speakers, last_people):
+        elif carried := carried_over(
+            sentence, mask, inside_quote, last_speakers, last_people, last_voices
+        ):
             speakers = carried
             # "He said UNMIK had brought ...": the pronoun's own side acts as well.
             add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
@@ -308,6 +317,9 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
+            last_voices = [a for a, cue in speakers.items() if cue not in _SPOKEN_ABOUT] or list(
+                speakers
+            )
             last_people = (
                 people_he_stands_for(speakers, outside, full, finder.is_person) or last_people
             )

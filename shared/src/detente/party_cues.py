@@ -55,11 +55,14 @@ _AGENT_COMPOUND = re.compile(
 )
 
 
-# Talks someone asks for or a modal puts ahead are no act of the parties yet: "urged
-# dialogue between X and Y", "should be worked out in talks between X and Y".
+# Talks someone asks for, offers or proposes, or a modal puts ahead, are no act of the
+# parties yet: "urged dialogue between X and Y", "should be worked out in talks between X
+# and Y", "offered to host talks between X and Y", "a proposal for a truce between X and Y".
 _NOT_YET = re.compile(
     r"\b(?:should|must|ought|would|could|urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+for|"
-    r"encourag(?:e|es|ed|ing)|press(?:es|ed|ing)?\s+for|need\s+for)\b"
+    r"encourag(?:e|es|ed|ing)|press(?:es|ed|ing)?\s+for|need\s+for|"
+    r"offer(?:s|ed|ing)?|propos(?:e|es|ed|ing|als?)|invit(?:e|es|ed|ing|ations?)|"
+    r"(?:ready|willing|prepared)\s+to)\b"
     r"[^,;:.!?\"“”]*$"
     # "space for dialogue between", "hopes for direct talks between": talks that are a
     # purpose, not yet held.

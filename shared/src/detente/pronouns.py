@@ -49,10 +49,13 @@ def carried_over(
     inside_quote: bool,
     last_speakers: Sequence[str],
     last_people: Sequence[str],
+    last_voices: Sequence[str] = (),
 ) -> dict[str, str]:
     """For a sentence where no name acts: the last speakers, when it opens with a pronoun or
     a bare title ("He added", "The minister said") or inside a quotation; "he" and "she"
-    stand for the last people who spoke. Empty otherwise."""
+    stand for the last people who spoke. A quotation goes on in the words of `last_voices`
+    (those of the last speakers who spoke, not the sides their words were about), when
+    given. Empty otherwise."""
     if not last_speakers:
         return {}
     starts_in_quote = inside_quote or fold(sentence.text).startswith('"')
@@ -63,6 +66,8 @@ def carried_over(
     spoke_last: Sequence[str] = last_speakers
     if _PERSONAL_PRONOUN.search(mask.outside(sentence.text)):
         spoke_last = last_people or last_speakers
+    elif starts_in_quote and last_voices:
+        spoke_last = last_voices
     return dict.fromkeys(spoke_last, CARRIED_OVER)
 
 

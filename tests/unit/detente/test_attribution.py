@@ -529,8 +529,35 @@ def test_talks_asked_for_or_put_ahead_by_a_modal_are_no_act_of_the_parties(
     for asked in (
         "Macron urged talks between Moscow and Kyiv.",
         "Macron said the dispute should be settled in talks between Moscow and Kyiv.",
+        # Offered, proposed or invited to: not held yet either.
+        "Macron offered to host talks between Moscow and Kyiv.",
+        "Macron renewed his offer to host direct talks between Moscow and Kyiv in Paris.",
+        "Macron put forward a proposal for a truce between Moscow and Kyiv.",
+        "Macron invited Moscow and Kyiv to talks between Moscow and Kyiv in Paris.",
+        "Macron said he was ready to host talks between Moscow and Kyiv.",
     ):
         assert [a for a, _ in speakers(registry, asked)] == ["emmanuel-macron"]
+
+
+def test_a_quotation_that_goes_on_is_the_speaker_s_not_the_sides_reported_on(
+    registry: ActorRegistry,
+) -> None:
+    text = (
+        "Lavrov met Macron. He said talks between Moscow and Kyiv had resumed. "
+        '"Dialogue is the only path. We will go on."'
+    )
+    result = attribute(text, MentionFinder(registry))
+    by_sentence = [
+        [(s.actor, s.cue) for s in result.statements if s.sentence.index == index]
+        for index in range(4)
+    ]
+    # The pair acts in the sentence that reports on it, and the pronoun's speaker speaks.
+    assert by_sentence[1] == [
+        ("russia", "party to an agreement or talks"),
+        ("ukraine", "party to an agreement or talks"),
+        ("sergei-lavrov", "carried over"),
+    ]
+    assert by_sentence[2] == by_sentence[3] == [("sergei-lavrov", "carried over")]
 
 
 def test_the_state_owning_a_role_held_by_an_object_does_not_act(registry: ActorRegistry) -> None:
