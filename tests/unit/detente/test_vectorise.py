@@ -132,3 +132,21 @@ def test_ngrams_with_braces_join_as_sklearn_joins_them() -> None:
     vectorizer = TfidfVectorizer(ngram_range=(1, 3), token_pattern=r"\S+").fit(texts)
     assert "{0} {} {x}" in vectorizer.vocabulary_
     assert_same_matrix(vectorizer.transform(texts), CachedTfidf(vectorizer).transform(texts))
+
+
+def test_word_ngrams_are_looked_up_as_numbers_and_never_across_two_texts() -> None:
+    vectorizer = TfidfVectorizer(ngram_range=(1, 3)).fit(["peace talks resume", "talks resume"])
+    cached = CachedTfidf(vectorizer)
+    assert cached._coded is not None  # the batch path, not one text at a time
+    # "talks resume" would be a bigram of the joined tokens of the first two texts.
+    texts = ["peace talks", "resume now", "", "talks resume peace talks resume"]
+    assert_same_matrix(vectorizer.transform(texts), cached.transform(texts))
+    assert cached.transform(texts)[0, vectorizer.vocabulary_["talks resume"]] == 0
+
+
+def test_ngrams_too_long_for_one_integer_are_looked_up_one_text_at_a_time() -> None:
+    # 20-grams over the training vocabulary's tokens would not fit in 63 bits.
+    vectorizer = TfidfVectorizer(ngram_range=(1, 20)).fit(TRAIN)
+    cached = CachedTfidf(vectorizer)
+    assert cached._coded is None
+    assert_same_matrix(vectorizer.transform(TEXTS), cached.transform(TEXTS))
