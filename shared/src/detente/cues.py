@@ -421,7 +421,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
     head = _HEAD_TITLE_AFTER.match(rest)
     if head and not person and (headline or not _NAME_NEXT.match(rest, head.end())):
         return "office of actor"
-    if "between" in before[-200:].lower() and names_a_party(before):
+    if "between" in before[-200:].lower() and names_a_party(before, rest):
         return PARTY
     if names_a_mediator(before):
         return MEDIATOR

@@ -71,15 +71,28 @@ _NOT_YET = re.compile(
 )
 
 
-def names_a_party(before: str) -> bool:
+# The same after the parties: "the summit between X and Y expected to take place", "talks
+# between X and Y are scheduled for Monday", "a meeting between X and Y will be held".
+_NOT_YET_AFTER = re.compile(
+    r"[^,;:.!?\"“”]{0,100}?\b(?:(?:is|are|was|were|being)\s+)?(?:"
+    r"(?:expected|planned|scheduled|due|set|slated)\s+(?:to|for)\b|"
+    r"(?:will|would|shall|could|might|may)\s+(?:(?:not|also|now|soon|then)\s+)?"
+    r"(?:take\s+place|be\s+held|resume|begin|start|open|convene)\b)",
+    re.IGNORECASE,
+)
+
+
+def names_a_party(before: str, rest: str = "") -> bool:
     """Does `before` end where a party to an agreement, talks or a meeting is named, talks
-    that are held rather than asked for?"""
+    that are held rather than asked for or still ahead (`rest`: what follows the name)?"""
     tail = before[-200:]
     found = _PARTY_BEFORE.search(tail, max(0, len(tail) - 80)) or _PARTY_SECOND.search(tail)
     if found is None:
         return False
     at = found.start()
-    return _NOT_YET.search(tail[max(0, at - 80) : at]) is None
+    if _NOT_YET.search(tail[max(0, at - 80) : at]) is not None:
+        return False
+    return _NOT_YET_AFTER.match(rest) is None
 
 
 def names_a_mediator(before: str) -> bool:

@@ -535,6 +535,10 @@ def test_talks_asked_for_or_put_ahead_by_a_modal_are_no_act_of_the_parties(
         "Macron put forward a proposal for a truce between Moscow and Kyiv.",
         "Macron invited Moscow and Kyiv to talks between Moscow and Kyiv in Paris.",
         "Macron said he was ready to host talks between Moscow and Kyiv.",
+        # Still ahead, by what follows the parties.
+        "Macron said talks between Moscow and Kyiv were expected to resume on Monday.",
+        "Macron said a meeting between Moscow and Kyiv would be held in Paris.",
+        "Macron said the summit between Moscow and Kyiv scheduled for May was off.",
     ):
         assert [a for a, _ in speakers(registry, asked)] == ["emmanuel-macron"]
 
