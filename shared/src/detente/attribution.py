@@ -310,6 +310,10 @@ def attribute(
             speakers = carried
             # "He said UNMIK had brought ...": the pronoun's own side acts as well.
             add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
+        elif said := pronoun_speaks_too(sentence, mask, outside, last_people, finder.is_person):
+            # 'The fight "will continue" from Niger, he said.': nobody named acts, but "he"
+            # reports.
+            speakers = dict.fromkeys(said, CARRIED_OVER)
         if speakers:
             quoted = [m for m in named if mask[m.start - sentence.start]]
             add_own_side(speakers, quoted, sentence, finder, opens_quotation(inside_quote))

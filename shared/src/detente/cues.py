@@ -388,6 +388,13 @@ _PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 _ACCORDING_TO = re.compile(r"according to (?:the )?$", re.IGNORECASE)
 LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
+# "meetings held in Pristina and Belgrade on Monday will ...": a name joined by "and" to a
+# prepositional object is one too. Not after "of" ("the leaders of Serbia and Kosovo
+# accepted": the leaders of both act) nor "with" ("together with Egypt and the United States").
+_AND_AFTER_OBJECT = re.compile(
+    r"\b(?:in|at|to|on|against|from|into|toward|towards|over|among|across|near)"
+    r"\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){1,4}and\s+(?:the\s+)?$"
+)
 SUBJECT_CUES = frozenset(
     {"reporting verb", "sentence subject", "subject with appositive", "clause subject"}
 )
@@ -456,6 +463,7 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         _CLAUSE_BEFORE.search(before[-30:])
         and acts_after(rest)
         and not _BETWEEN_OPEN.search(before[-80:])
+        and not _AND_AFTER_OBJECT.search(before[-80:])
     ):
         return "clause subject"
     return None

@@ -543,6 +543,27 @@ def test_talks_asked_for_or_put_ahead_by_a_modal_are_no_act_of_the_parties(
         assert [a for a, _ in speakers(registry, asked)] == ["emmanuel-macron"]
 
 
+def test_a_pronoun_that_reports_at_the_end_speaks_when_no_name_acts(
+    registry: ActorRegistry,
+) -> None:
+    text = 'Macron spoke in Paris. The fight "will continue" in the Sahel, he said.'
+    assert speakers(registry, text) == [
+        ("emmanuel-macron", "sentence subject"),
+        ("emmanuel-macron", "carried over"),
+    ]
+    # Not when a person named before the pronoun may be the one it stands for.
+    text = "Macron spoke in Paris. Lavrov's plan would fail, he said."
+    assert ("emmanuel-macron", "carried over") not in speakers(registry, text)
+
+
+def test_a_name_joined_to_a_prepositional_object_is_one_too(registry: ActorRegistry) -> None:
+    text = "The meetings held in Moscow and Kyiv on Monday will resume the dialogue."
+    assert speakers(registry, text) == []
+    # After "of", both act through the leaders named.
+    text = "The leaders of Russia and Ukraine accepted the plan."
+    assert ("ukraine", "clause subject") in speakers(registry, text)
+
+
 def test_a_quotation_that_goes_on_is_the_speaker_s_not_the_sides_reported_on(
     registry: ActorRegistry,
 ) -> None:
