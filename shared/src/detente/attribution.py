@@ -171,8 +171,8 @@ def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
     return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
 
 
-# Cues of actors a sentence reports on rather than hears from: a
-# quotation that goes on is not theirs.
+# Cues of actors a sentence reports on rather than hears from: a quotation that goes on
+# is not theirs.
 _SPOKEN_ABOUT = frozenset({THE_TWO, PARTY})
 
 # "On Tuesday, in a statement, the ...": a lead ending at a comma.
