@@ -5,7 +5,8 @@ the statement model's character n-grams the engine's largest single cost. Here a
 `TfidfVectorizer` is read, never changed: its character n-grams are looked up once per
 distinct word (words repeat across statements: "said", "SPEAKER", "the"; up to
 `MAX_CACHED_WORDS` are remembered, some tens of MB at most), word n-grams are built from
-the vectorizer's own tokenizer, and scipy counts the occurrences. The counts then go through
+the vectorizer's own tokenizer and a whole batch's looked up at once by numpy
+(`_CodedNgrams`), and scipy counts the occurrences. The counts then go through
 the vectorizer's own TF-IDF weighting, so the matrix is the one `transform` returns, entry
 for entry (tests/unit/detente/test_vectorise.py checks it). The second stage's actor
 features skip DictVectorizer the same way (`CachedDictPipeline`, test_dict_features.py).
