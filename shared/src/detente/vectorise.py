@@ -203,15 +203,9 @@ class _CodedNgrams:
             indices.append(index)
         coded = []
         for n in range(max(low, 2), high + 1):
-            numbers, indices = by_length.get(n, ([], []))
-            order = np.argsort(np.asarray(numbers, dtype=np.int64), kind="stable")
-            coded.append(
-                (
-                    n,
-                    np.asarray(numbers, dtype=np.int64)[order],
-                    np.asarray(indices, dtype=np.int64)[order],
-                )
-            )
+            keys, at = (np.asarray(a, dtype=np.int64) for a in by_length.get(n, ([], [])))
+            order = np.argsort(keys, kind="stable")
+            coded.append((n, keys[order], at[order]))
         return cls(codes, unigrams if low == 1 else None, coded)
 
     def occurrences(self, tokens: list[str], per_text: list[int]) -> tuple[Any, list[int]]:
