@@ -156,11 +156,14 @@ def acts_after(rest: str) -> bool:
 
 
 # "remains in the shadows", "stayed under sanctions": where the subject is, not what it does
-# ("Russia remains committed" is a position, and stays an act).
+# ("Russia remains committed" is a position, and stays an act). "Crimea is an integral part
+# of Ukraine": a territory claimed in someone's statement.
 _STATIVE = re.compile(
-    r"^\s+(?:(?:still|has|have|had|will|would|also)\s+){0,2}"
-    r"(?:remain|remains|remained|stay|stays|stayed|lies|lay|sits|sat)\s+"
-    r"(?:in|under|on|at|outside|within|inside|behind|among|between)\b",
+    r"^\s+(?:(?:still|has|have|had|will|would|also|always)\s+){0,2}"
+    r"(?:(?:remain|remains|remained|stay|stays|stayed|lies|lay|sits|sat)\s+"
+    r"(?:in|under|on|at|outside|within|inside|behind|among|between)"
+    r"|(?:is|are|was|were|be|been|remains?)\s+(?:an?\s+)?"
+    r"(?:(?:integral|inalienable|inseparable|indivisible)\s+)?part\s+of)\b",
     re.IGNORECASE,
 )
 
@@ -344,8 +347,12 @@ _DEED_NOUNS = (
     "commitments?|pledges?|assistance|cooperation|engagement|restraint|withdrawal"
 )
 _DEED_AFTER = re.compile(rf"^(?:['’]s?)?\s+((?:[a-z][\w-]*\s+){{0,3}})(?:{_DEED_NOUNS})\b")
+# Not after a verb that takes "by" as its object's preposition: "abide by the United
+# Nations arms embargo", "stood by Ukraine" name no agent.
 _AGENT_BEFORE = re.compile(
-    r"\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$", re.IGNORECASE
+    r"(?<!abide )(?<!abides )(?<!abided )(?<!abiding )(?<!stand )(?<!stands )(?<!stood )"
+    r"(?<!standing )\bby\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}(?:of|for)\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
 )
 # Where a clause of its own opens: after a comma, a conjunction, or a subordinator of fact
 # ("That is why the United States is providing", "because Russia refused"); not "if" or

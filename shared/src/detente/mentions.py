@@ -331,6 +331,10 @@ class MentionFinder:
         actor = self._registry.get(actor_id)
         return actor.kind == "organisation" and actor.affiliation is not None
 
+    def is_state(self, actor_id: str) -> bool:
+        """A registered state (a country or territory and its government)."""
+        return actor_id in self._registry and self._registry.get(actor_id).kind == "state"
+
     def is_person(self, actor_id: str) -> bool:
         """Registered people, and actors found outside the registry other than the bodies
         this finder was told of (`knowing`)."""
