@@ -46,7 +46,6 @@ from detente.pairs import (
 )
 from detente.pronouns import (
     CARRIED_OVER,
-    ENVOY,
     carried_over,
     people_he_stands_for,
     pronoun_speaks_too,
@@ -63,6 +62,7 @@ from detente.reported import (
 )
 from detente.sentences import Sentence, split_sentences
 from detente.speaker_labels import labels_a_turn
+from detente.titles import without_titles_of_people_who_act
 
 __all__ = [
     "AGENT_COMPOUND", "MEDIATOR", "MENTIONED_ONLY", "OWN_SIDE", "PARTY", "PREPOSITIONS",
@@ -334,53 +334,11 @@ def attribute(
         for actor_id, cue in credited_in_quotation(quoted, sentence, full).items():
             result.statements.append(Statement(actor_id, sentence, cue))
         inside_quote = mask.inside_at_end
-    _offices_of_people_who_act(result, finder)
+    result.statements = without_titles_of_people_who_act(
+        result.statements, result.mentions_within, finder
+    )
     _add_mention_fallback(result, by_sentence)
     return result
-
-
-# Between an envoy's name and the title that names whom the envoy serves: an appositive
-# ("Zahir Tanin, Special Representative of the"), not another clause ("..., and").
-_APPOSED = re.compile(r"^[^.;:]{0,80}$")
-_ANOTHER_CLAUSE = re.compile(r"\b(?:and|but|while|who|which|said|says)\b")
-
-
-def _offices_of_people_who_act(result: Attribution, finder: MentionFinder) -> None:
-    """A state named only in its leader's title ("Serbian President Blames ...", "the
-    President of Serbia said") does not act itself: where the article names a person of
-    that state who acts, the act is the person's, and the state keeps no statement for the
-    title (bodies and armed groups, whose leaders speak for them, keep theirs). Likewise a
-    person named only in the title of an envoy who is named beside it and acts ("Zahir
-    Tanin, Special Representative of the Secretary-General, said")."""
-    acting = [s for s in result.statements if s.cue != ENVOY and finder.is_person(s.actor)]
-    if not acting:
-        return
-    sides = {finder.principal(s.actor) for s in acting}
-    acting_in: dict[int, set[str]] = defaultdict(set)
-    for statement in acting:
-        acting_in[statement.sentence.index].add(statement.actor)
-
-    def beside_an_envoy(statement: Statement) -> bool:
-        sentence = statement.sentence
-        within = [m for m in result.mentions if sentence.start <= m.start < sentence.end]
-        titles = [m for m in within if m.actor == statement.actor]
-        envoys = [m for m in within if m.actor in acting_in[sentence.index]]
-        for title in titles:
-            for envoy in envoys:
-                first, second = (envoy, title) if envoy.start < title.start else (title, envoy)
-                gap = sentence.text[first.end - sentence.start : second.start - sentence.start]
-                if _APPOSED.match(gap) and not _ANOTHER_CLAUSE.search(gap):
-                    return True
-        return False
-
-    def kept(statement: Statement) -> bool:
-        if statement.cue != ENVOY:
-            return True
-        if finder.is_person(statement.actor):
-            return not beside_an_envoy(statement)
-        return not (finder.is_state(statement.actor) and statement.actor in sides)
-
-    result.statements = [statement for statement in result.statements if kept(statement)]
 
 
 MENTIONED_ONLY = "mentioned only"

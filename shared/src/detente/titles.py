@@ -1,0 +1,69 @@
+"""Titles whose holder acts: the act is the holder's, not the title's owner's.
+
+Attribution gives a weak cue ("office of actor") to whoever a title names: Serbia in "the
+President of Serbia said", the Secretary-General in "the Special Representative of the
+Secretary-General said". Once the article names the person who acts under that title, the
+cue has done its work and would only make the title's owner a speaker beside its holder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from detente.mentions import Mention, MentionFinder
+from detente.pronouns import ENVOY
+
+if TYPE_CHECKING:  # attribution imports this module
+    from detente.attribution import Statement
+
+# Between an envoy's name and the title that names whom the envoy serves: an appositive
+# ("Zahir Tanin, Special Representative of the"), not another clause ("..., and").
+_APPOSED = re.compile(r"^[^.;:]{0,80}$")
+_ANOTHER_CLAUSE = re.compile(r"\b(?:and|but|while|who|which|said|says)\b")
+
+
+def without_titles_of_people_who_act(
+    statements: list[Statement],
+    mentions_within: Callable[[int, int], list[Mention]],
+    finder: MentionFinder,
+) -> list[Statement]:
+    """`statements` less the title cues whose holder acts in the article.
+
+    A state named only in its leader's title ("Serbian President Blames ...", "the
+    President of Serbia said") does not act itself: where the article names a person of
+    that state who acts, the act is the person's (bodies and armed groups, whose leaders
+    speak for them, keep their cue). A person named only in the title of an envoy who is
+    named beside it and acts ("Zahir Tanin, Special Representative of the
+    Secretary-General, said") does not act either."""
+    acting = [s for s in statements if s.cue != ENVOY and finder.is_person(s.actor)]
+    if not acting:
+        return statements
+    sides = {finder.principal(s.actor) for s in acting}
+    acting_in: dict[int, set[str]] = defaultdict(set)
+    for statement in acting:
+        acting_in[statement.sentence.index].add(statement.actor)
+
+    def beside_an_envoy(statement: Statement) -> bool:
+        sentence = statement.sentence
+        within = mentions_within(sentence.start, sentence.end)
+        titles = [m for m in within if m.actor == statement.actor]
+        envoys = [m for m in within if m.actor in acting_in[sentence.index]]
+        for title in titles:
+            for envoy in envoys:
+                first, second = (envoy, title) if envoy.start < title.start else (title, envoy)
+                gap = sentence.text[first.end - sentence.start : second.start - sentence.start]
+                if _APPOSED.match(gap) and not _ANOTHER_CLAUSE.search(gap):
+                    return True
+        return False
+
+    def kept(statement: Statement) -> bool:
+        if statement.cue != ENVOY:
+            return True
+        if finder.is_person(statement.actor):
+            return not beside_an_envoy(statement)
+        return not (finder.is_state(statement.actor) and statement.actor in sides)
+
+    return [statement for statement in statements if kept(statement)]
