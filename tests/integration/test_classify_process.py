@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,9 +41,11 @@ def classifier_of(worker_pid: int) -> int:
     raise AssertionError(f"no classifying process among {children}")
 
 
-def test_stances_match_offline_and_a_killed_classifier_loses_nothing(
-    bootstrap: str, topics: TopicNames, services: Services
-) -> None:
+def sample_classified_offline() -> tuple[
+    list[dict[str, Any]], list[tuple[bytes, bytes]], dict[str, dict[str, str]]
+]:
+    """The sample's articles, their records for `articles`, and each one's stances from
+    `detente classify` (actor → stance; empty for an article without a stance-taker)."""
     lines = [line for line in SAMPLE.read_text().splitlines() if line.strip()]
     articles = [json.loads(line) for line in lines]
     offline = subprocess.run(
@@ -54,6 +57,13 @@ def test_stances_match_offline_and_a_killed_classifier_loses_nothing(
         for a in map(json.loads, offline.stdout.splitlines())
     }
     records = [(a["id"].encode(), line.encode()) for a, line in zip(articles, lines, strict=True)]
+    return articles, records, expected
+
+
+def test_stances_match_offline_and_a_killed_classifier_loses_nothing(
+    bootstrap: str, topics: TopicNames, services: Services
+) -> None:
+    articles, records, expected = sample_classified_offline()
     half = len(records) // 2
     worker = services.worker(DETENTE_CLASSIFY_PROCESS="true")
     api = services.api()
@@ -86,3 +96,39 @@ def test_stances_match_offline_and_a_killed_classifier_loses_nothing(
         print(f"dead letters: {len(read_all(bootstrap, topics.articles_dlq))}")
         raise
     assert result == {i: expected[i] for i in every}
+
+
+def test_a_stopped_classifier_restarts_the_worker_and_loses_nothing(
+    bootstrap: str, topics: TopicNames, services: Services
+) -> None:
+    """SIGSTOP leaves the classifying process alive and silent, and the worker's event loop
+    alive too (so Faust goes on heartbeating and the group never reassigns the partition):
+    only the deadline on each run turns the stall into a restart."""
+    articles, records, expected = sample_classified_offline()
+    # Articles without a stance-taker send no stance record, so the API never shows them.
+    taking = [article_id for article_id, stances in expected.items() if stances]
+    half = len(records) // 2
+    deadline = {"DETENTE_CLASSIFY_PROCESS": "true", "DETENTE_CLASSIFY_TIMEOUT_SECONDS": "5"}
+    worker = services.worker(**deadline)
+    api = services.api()
+
+    def shown(ids: list[str]) -> bool:
+        return all(complete_article(api, article_id) is not None for article_id in ids)
+
+    try:
+        produce(bootstrap, topics.articles, records[:half])
+        first = [i for i in taking if i in {a["id"] for a in articles[:half]}]
+        wait_for(lambda: shown(first), 180, "the first half in the API")
+        stopped = classifier_of(worker.pid)
+        os.kill(stopped, signal.SIGSTOP)
+        produce(bootstrap, topics.articles, records[half:])
+        assert worker.wait(timeout=120) == 75
+        # The stopped process died with its worker (PR_SET_PDEATHSIG sends SIGKILL, which a
+        # stopped process cannot hold off).
+        wait_for(lambda: not Path(f"/proc/{stopped}").exists(), 30, "the stopped classifier gone")
+        services.worker("worker-2", **deadline)
+        wait_for(lambda: shown(taking), 180, "every article in the API")
+    except AssertionError:
+        print(services.logs(tail=12000))
+        raise
+    assert "no answer from the classifier within 5 s" in services.logs(tail=200000)

@@ -7,10 +7,11 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from prometheus_client import REGISTRY
@@ -340,3 +341,52 @@ def test_with_one_run_per_piece_nothing_is_sent_ahead(monkeypatch: pytest.Monkey
         ("sent", ["a-1"]), ("handed", ["a-1"]),
         ("sent", ["a-2"]), ("handed", ["a-2"]),
     ]  # fmt: skip
+
+
+def test_a_process_that_stops_answering_is_taken_as_stuck(monkeypatch: pytest.MonkeyPatch) -> None:
+    process = ScriptedProcess(hold=True)  # stopped: nothing ever comes back
+    monkeypatch.setattr(scoring, "CLASSIFYING_PROCESS", process)
+    monkeypatch.setattr(scoring, "MIN_PROCESS_RUN", 1)
+
+    async def consume() -> None:
+        async for _ in scoring.classify_in_pieces(
+            None,  # type: ignore[arg-type]
+            [article(n, 10) for n in range(4)],
+            in_process=True,
+            process_runs=2,
+            answer_within=0.2,
+        ):
+            pass
+
+    started = time.perf_counter()
+    with pytest.raises(scoring.ClassifyingStuck, match=r"within 0\.2 s"):
+        run(consume())
+    assert time.perf_counter() - started < 30  # a deadline, not a hang
+    assert all(future.cancelled() for future in process.futures)
+
+
+def test_a_thread_that_stops_answering_is_taken_as_stuck_and_a_slow_one_is_not() -> None:
+    async def classify(engine: RecordingEngine, within: float) -> int:
+        runs = scoring.classify_in_pieces(engine, [article(0, 10)], answer_within=within)  # type: ignore[arg-type]
+        return len([classified async for classified in runs])
+
+    with pytest.raises(scoring.ClassifyingStuck):
+        run(classify(RecordingEngine(busy=1.0), within=0.1))
+    assert run(classify(RecordingEngine(busy=0.1), within=5.0)) == 1
+
+
+def test_a_stuck_classifier_restarts_the_worker_before_its_batch_is_acknowledged(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def stuck(*args: object, **kwargs: object) -> AsyncIterator[scoring.Classified]:
+        raise scoring.ClassifyingStuck("no answer from the classifier within 0.1 s")
+        yield  # an async generator, as classify_in_pieces is
+
+    monkeypatch.setattr(scoring, "classify_in_pieces", stuck)
+    with mock.patch.object(classify.delivery, "exit_now") as exit_now:
+        handle_in_stage_one(article_records("stuck", 2))
+    exit_now.assert_called_once()
+    why, status = exit_now.call_args.args
+    assert status == 75
+    assert "no answer from the classifier" in why
+    assert outbox.of(topics.stances_topic) == []

@@ -146,6 +146,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
         engine, [a for _, a in accepted], in_process=IN_PROCESS,
         process_runs=settings.classify_process_runs,
         observe_model=metrics.METRICS.inference.observe,
+        answer_within=settings.classify_timeout_seconds,
     )  # fmt: skip
     try:
         async for run in classified:
@@ -164,6 +165,9 @@ async def handle_articles(records: Sequence[Record]) -> None:
     except BrokenProcessPool as exc:
         # Raising would let Faust acknowledge the batch: restart and read it again instead.
         delivery.exit_now(f"the classifying process died ({exc!r}); restarting", 75)
+    except scoring.ClassifyingStuck as exc:
+        # The same, for a classifier that stopped answering; the process dies with us.
+        delivery.exit_now(f"{exc} (DETENTE_CLASSIFY_TIMEOUT_SECONDS); restarting", 75)
     metrics.count_bounded({bounds.BATCH_TEXT: max(pieces - 1, 0)})
 
 

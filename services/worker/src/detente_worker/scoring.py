@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +39,24 @@ Result = tuple[ArticleStances, Cuts] | Exception
 # Fewer articles per call to the classifying process would cost more in pickling and
 # round trips than the overlap wins.
 MIN_PROCESS_RUN = 16
+
+
+class ClassifyingStuck(RuntimeError):
+    """The classifying process or thread gave no answer for a run within the time allowed:
+    stopped (SIGSTOP, a frozen container), wedged, or starved far beyond any real piece."""
+
+
+async def _answer(run: Awaitable[list[Result]], within: float | None) -> list[Result]:
+    """The run's results, or ClassifyingStuck after `within` seconds (None: no limit). The
+    event loop stays alive while a classifier hangs, so Faust would go on heartbeating and
+    the partition would stall for good, unseen by the group: a deadline turns that into a
+    restart."""
+    if within is None:
+        return await run
+    try:
+        return await asyncio.wait_for(run, within)
+    except TimeoutError as exc:
+        raise ClassifyingStuck(f"no answer from the classifier within {within:g} s") from exc
 
 
 def classify_batch(engine: StanceEngine, articles: Sequence[Article]) -> list[Result]:
@@ -140,6 +158,7 @@ async def classify_in_pieces(
     in_process: bool = False,
     process_runs: int = 1,
     observe_model: Callable[[float], None] = lambda seconds: None,
+    answer_within: float | None = None,
 ) -> AsyncIterator[Classified]:
     """`classify_batch` over the batch piece by piece on the classifying thread (or, with
     `in_process`, in the classifying process): each piece's results, in reading order, as
@@ -147,11 +166,14 @@ async def classify_in_pieces(
 
     In the process, each piece goes in up to `process_runs` runs, and each run is sent
     before the previous one's results are handed back: the process classifies the next
-    run while the event loop publishes this one, instead of waiting for it."""
+    run while the event loop publishes this one, instead of waiting for it.
+
+    A run not answered within `answer_within` seconds raises ClassifyingStuck."""
     loop = asyncio.get_running_loop()
     if not in_process:
         for piece in pieces(articles, limit):
-            yield Classified(await loop.run_in_executor(_CLASSIFIER, classify_batch, engine, piece))
+            on_thread = loop.run_in_executor(_CLASSIFIER, classify_batch, engine, piece)
+            yield Classified(await _answer(on_thread, answer_within))
         return
     runs = [
         (run, n == len(piece_runs) - 1)
@@ -168,10 +190,10 @@ async def classify_in_pieces(
             in_flight.append((CLASSIFYING_PROCESS.submit(run, observe_model), ends_piece))
             if len(in_flight) > ahead:
                 done, ends = in_flight.popleft()
-                yield Classified(await done, ends)
+                yield Classified(await _answer(done, answer_within), ends)
         while in_flight:
             done, ends = in_flight.popleft()
-            yield Classified(await done, ends)
+            yield Classified(await _answer(done, answer_within), ends)
     finally:
         # Left behind when the batch failed while publishing: not wanted any more.
         for future, _ in in_flight:

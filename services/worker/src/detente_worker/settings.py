@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # x0.98-1.11, and a fault test (two workers, one killed) hung once with it, not yet
     # explained (docs/performance.md, Overlapping runs).
     classify_process_runs: int = Field(default=1, ge=1, le=64)
+    # A run of the classifier (process or thread) unanswered this long is taken as stuck:
+    # the worker exits with 75 before anything of its batch is acknowledged, and reads the
+    # batch again after the restart. A whole piece (400,000 characters) takes seconds here.
+    classify_timeout_seconds: float = Field(default=120.0, gt=0)
     # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
     tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
