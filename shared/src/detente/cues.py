@@ -394,6 +394,9 @@ _PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 _ACCORDING_TO = re.compile(r"according to (?:the )?$", re.IGNORECASE)
 LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
+# Named only in a title that another holds ("the President of Serbia said", "the Special
+# Representative of the Secretary-General said"): a weak cue (detente.titles).
+OFFICE = "office of actor"
 _BETWEEN_OPEN = re.compile(r"\bbetween\b[^,;:.]*$", re.IGNORECASE)
 # "meetings held in Pristina and Belgrade on Monday will ...": a name joined by "and" to a
 # prepositional object is one too. Not after "of" ("the leaders of Serbia and Kosovo
@@ -429,12 +432,12 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         # for himself, so the state is only named ("the President of Serbia blamed ..."); and
         # a person's envoy ("the Special Representative of the Secretary-General") speaks in
         # the envoy's voice, not the person's.
-        return "office of actor" if person or role in _OFFICE_NOUNS else "role of actor"
+        return OFFICE if person or role in _OFFICE_NOUNS else "role of actor"
     # With the leader's name after the title ("Russian leader Putin"), the name is the one
     # that acts; a headline capitalises every word, so there the title alone decides.
     head = _HEAD_TITLE_AFTER.match(rest)
     if head and not person and (headline or not _NAME_NEXT.match(rest, head.end())):
-        return "office of actor"
+        return OFFICE
     if "between" in before[-200:].lower() and names_a_party(before, rest):
         return PARTY
     if names_a_mediator(before):

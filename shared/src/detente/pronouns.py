@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from detente.cues import REPORTING_VERBS, after_preposition, object_of_verb
+from detente.cues import OFFICE, REPORTING_VERBS, after_preposition, object_of_verb
 from detente.mentions import Mention
 from detente.registry import fold
 from detente.reported import QuoteMask
@@ -17,7 +17,7 @@ from detente.sentences import Sentence
 CARRIED_OVER = "carried over"
 # The cue of a person's envoy ("the Special Representative of the Secretary-General said"):
 # the envoy is the one "he" stands for, not the person.
-ENVOY = "office of actor"
+ENVOY = OFFICE
 
 _PRONOUN_STARTS = re.compile(
     r"^[\"']?\s*(?:He|She|They|It|We|The (?:minister|president|prime minister|spokesman|"

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from detente.cues import OFFICE
 from detente.mentions import Mention, MentionFinder
-from detente.pronouns import ENVOY
 
 if TYPE_CHECKING:  # attribution imports this module
     from detente.attribution import Statement
@@ -38,7 +38,9 @@ def without_titles_of_people_who_act(
     speak for them, keep their cue). A person named only in the title of an envoy who is
     named beside it and acts ("Zahir Tanin, Special Representative of the
     Secretary-General, said") does not act either."""
-    acting = [s for s in statements if s.cue != ENVOY and finder.is_person(s.actor)]
+    if not any(s.cue == OFFICE for s in statements):  # most articles: nothing to look up
+        return statements
+    acting = [s for s in statements if s.cue != OFFICE and finder.is_person(s.actor)]
     if not acting:
         return statements
     sides = {finder.principal(s.actor) for s in acting}
@@ -60,7 +62,7 @@ def without_titles_of_people_who_act(
         return False
 
     def kept(statement: Statement) -> bool:
-        if statement.cue != ENVOY:
+        if statement.cue != OFFICE:
             return True
         if finder.is_person(statement.actor):
             return not beside_an_envoy(statement)
