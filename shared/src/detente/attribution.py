@@ -47,8 +47,10 @@ from detente.pairs import (
 from detente.pronouns import (
     CARRIED_OVER,
     carried_over,
+    objects_of,
     people_he_stands_for,
     pronoun_speaks_too,
+    unknown_speaker,
 )
 from detente.registry import fold
 from detente.reported import (
@@ -128,6 +130,15 @@ class Attribution:
         if self._ends_in_order and (not inside or inside[-1].end <= end):
             return inside
         return [m for m in inside if m.end <= end]
+
+    @cached_property
+    def _name_words(self) -> frozenset[str]:
+        return frozenset(w.casefold() for m in self.mentions for w in _WORD.findall(m.surface))
+
+    def is_name_word(self, word: str) -> bool:
+        """Whether `word` (case-folded) is part of a name the text gives an actor ("katz" of
+        "Israel Katz")."""
+        return word in self._name_words
 
     @cached_property
     def _ends_in_order(self) -> bool:
@@ -302,13 +313,24 @@ def attribute(
                 del speakers[mention.actor]
         if not speakers and document_speaker and _FIRST_PERSON.search(mask.outside(sentence.text)):
             speakers = {document_speaker: "first person of the statement's author"}
+        # 'He said Doha, with Egypt and the United States, would ...': "he" speaks, and the
+        # others act in his words; a quotation that follows is his alone.
+        reporting: list[str] = []
         if speakers:
-            for actor_id in pronoun_speaks_too(
-                sentence, mask, outside, last_people, finder.is_person
-            ):
+            reporting = pronoun_speaks_too(sentence, mask, outside, last_people, finder.is_person)
+            for actor_id in reporting:
                 speakers.setdefault(actor_id, CARRIED_OVER)
+        elif unknown_speaker(mask.outside(sentence.text), result.is_name_word):
+            # '"We hear shooting," said a miner': nobody known speaks, nor does "he" next.
+            last_speakers, last_voices, last_people = [], [], []
         elif carried := carried_over(
-            sentence, mask, inside_quote, last_speakers, last_people, last_voices
+            sentence,
+            mask,
+            inside_quote,
+            last_speakers,
+            last_people,
+            last_voices,
+            objects=objects_of(outside, sentence),
         ):
             speakers = carried
             # "He said UNMIK had brought ...": the pronoun's own side acts as well.
@@ -324,8 +346,10 @@ def attribute(
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
             last_speakers = list(speakers)
-            last_voices = [a for a, cue in speakers.items() if cue not in _SPOKEN_ABOUT] or list(
-                speakers
+            last_voices = (
+                reporting
+                or [a for a, cue in speakers.items() if cue not in _SPOKEN_ABOUT]
+                or list(speakers)
             )
             last_people = (
                 people_he_stands_for(speakers, outside, full, finder.is_person) or last_people

@@ -1,14 +1,21 @@
 """Pronouns: whom "he", "she", "they" or "the minister" at the head of a sentence stands for
 (the last speakers, carried over), which "it" stands for nobody ("It is difficult to ..."),
-and a pronoun that speaks in a sentence where others act too ('"...," he said, noting that
-the truce called by X and Y held')."""
+a pronoun that speaks in a sentence where others act too ('"...," he said, noting that
+the truce called by X and Y held'), and a sentence whose speaker is someone the registry
+does not know ('"...," said a nurse'), after which the last speakers carry over no more."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from detente.cues import OFFICE, REPORTING_VERBS, after_preposition, object_of_verb
+from detente.cues import (
+    OFFICE,
+    REPORTING_VERBS,
+    acts_after,
+    after_preposition,
+    object_of_verb,
+)
 from detente.mentions import Mention
 from detente.registry import fold
 from detente.reported import QuoteMask
@@ -43,6 +50,48 @@ _PRONOUN_SPEAKS = re.compile(
 )
 
 
+# '"We hear shooting most weeks," said a miner', '"...," a doctor said', 'Umm Khaled said
+# she fled': the sentence names its own speaker, and nobody the registry knows (a known one
+# would have acted). Its words are not the last speakers', and a "he" after it is that
+# speaker. Not "he said", "the ministry said", "both sides said", nor "a ministry
+# spokesperson said" or "an army officer said": an unnamed official is of a side already
+# named; and not "Katz said" where "Israel Katz" is named (`known_word`).
+_SPEECH = r"(?:said|says|told|tells|added|adds|asked|explained|recalled|wrote|insisted|noted)"
+_NOT_A_NAME = (
+    r"(?!(?:The|He|She|They|It|We|I|Both|Each|All|This|That|These|Those|His|Her|Their|Its|"
+    r"Our|But|And|As|In|On|At|After|When|While)\b)"
+)
+_NAMED_SPEAKER = re.compile(
+    r"^\s*[,;]?\s*(?:"
+    rf"{_SPEECH}\s+(?P<after>(?:an?|one|another)\s[^.;]*|{_NOT_A_NAME}[A-Z][^.;]*)"
+    rf"|(?P<indefinite>(?:[Aa]n?|[Oo]ne|[Aa]nother)\s+(?:[\w'’-]+\s+){{1,5}}?){_SPEECH}\b"
+    rf"|(?P<name>{_NOT_A_NAME}[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,3}})\s+{_SPEECH}\b"
+    r")"
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
+_WORD = re.compile(r"\w+")
+_OF_A_SIDE = re.compile(
+    r"\b(?:spokes(?:man|woman|person)|officials?|officers?|diplomats?|members?|ministers?|"
+    r"ministry|aides?|advisers?|advisors?|envoys?|representatives?|sources?|commanders?|"
+    r"negotiators?|delegates?|ambassadors?)\b",
+    re.IGNORECASE,
+)
+
+
+def unknown_speaker(outside: str, known_word: Callable[[str], bool]) -> bool:
+    """Whether a sentence where no name acts says who speaks, and that speaker is nobody
+    the registry knows: `outside` is the sentence without its quotations; `known_word(word)`
+    whether a capitalised word is part of a name the article gives an actor."""
+    match = _NAMED_SPEAKER.match(outside)
+    if match is None:
+        return False
+    speaker = match.group("after") or match.group("indefinite") or match.group("name")
+    if _OF_A_SIDE.search(speaker):
+        return False
+    names = (word for name in _CAPITALISED.findall(speaker) for word in _WORD.findall(name))
+    return not any(known_word(word.casefold()) for word in names)
+
+
 def carried_over(
     sentence: Sentence,
     mask: QuoteMask,
@@ -50,12 +99,15 @@ def carried_over(
     last_speakers: Sequence[str],
     last_people: Sequence[str],
     last_voices: Sequence[str] = (),
+    objects: Collection[str] = (),
 ) -> dict[str, str]:
     """For a sentence where no name acts: the last speakers, when it opens with a pronoun or
     a bare title ("He added", "The minister said") or inside a quotation; "he" and "she"
     stand for the last people who spoke. A quotation goes on in the words of `last_voices`
     (those of the last speakers who spoke, not the sides their words were about), when
-    given. Empty otherwise."""
+    given. Not those the sentence names as the object of its verb (`objects`): "We have
+    lodged stern representations with the US side" is not the United States', nor "They
+    call on Baku to stop" Azerbaijan's. Empty otherwise."""
     if not last_speakers:
         return {}
     starts_in_quote = inside_quote or fold(sentence.text).startswith('"')
@@ -68,7 +120,31 @@ def carried_over(
         spoke_last = last_people or last_speakers
     elif starts_in_quote and last_voices:
         spoke_last = last_voices
-    return dict.fromkeys(spoke_last, CARRIED_OVER)
+    return dict.fromkeys((a for a in spoke_last if a not in objects), CARRIED_OVER)
+
+
+# "call on Baku", "representations with the US side": a name its sentence addresses.
+_ADDRESSED = re.compile(
+    r"\b(?:(?:call|calls|called|calling|appeal|appeals|appealed)\s+(?:on|upon)|with)"
+    r"\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# '"...," warned Hamas spokesman X': after a quotation the verb is the speaker's, inverted.
+_INVERTED = re.compile(r"[,\"”]\s*[a-z]+\s+(?:(?:the|a|an)\s+)?$")
+
+
+def objects_of(mentions: Sequence[Mention], sentence: Sentence) -> set[str]:
+    """The actors `mentions` (in `sentence`) name as objects: of a verb ("accused Taipei of",
+    not "said Tokyo would") or of a call ("call on Baku")."""
+    objects = set()
+    for mention in mentions:
+        at = mention.start - sentence.start
+        before = sentence.text[max(0, at - 30) : at]
+        rest = sentence.text[mention.end - sentence.start :]
+        verb_object = object_of_verb(before) and not _INVERTED.search(before)
+        if (verb_object and not acts_after(rest)) or _ADDRESSED.search(before):
+            objects.add(mention.actor)
+    return objects
 
 
 def pronoun_speaks_too(

@@ -93,3 +93,61 @@ def test_a_person_named_as_an_object_is_not_the_one_he_stands_for(
     text = "NATO expanded, in a letter to Lavrov. He urged restraint."
     cues = cues_by_sentence(registry, text)
     assert not any(index == 1 and actor == "sergei-lavrov" for index, actor, _ in cues)
+
+
+@pytest.mark.parametrize(
+    "quotation",
+    [
+        '"We have counted the dead twice," said a nurse at the clinic.',
+        '"We have counted the dead twice," a nurse said.',
+        '"We have counted the dead twice," said Amal Idris, who runs the clinic.',
+        "Amal Idris said they had counted the dead twice.",
+    ],
+)
+def test_a_speaker_the_registry_does_not_know_takes_the_words_and_the_next_he(
+    registry: ActorRegistry, quotation: str
+) -> None:
+    text = f'Lavrov warned Kyiv on Monday. {quotation} "We are still waiting," she said.'
+    cues = cues_by_sentence(registry, text)
+    assert [index for index, _, _ in cues] == [0], cues
+
+
+@pytest.mark.parametrize(
+    "quotation",
+    [
+        # A surname of someone the article names, an unnamed official, a bare title.
+        '"We will answer," Lavrov said.',
+        '"We will answer," a ministry spokeswoman said.',
+        '"We will answer," the minister said.',
+    ],
+)
+def test_a_known_name_an_official_or_a_title_still_carries_the_last_speaker_over(
+    registry: ActorRegistry, quotation: str
+) -> None:
+    cues = cues_by_sentence(registry, f"Sergei Lavrov warned Kyiv on Monday. {quotation}")
+    assert (1, "sergei-lavrov", "carried over") in cues or (
+        1,
+        "sergei-lavrov",
+        "reporting verb",
+    ) in cues, cues
+
+
+def test_the_side_a_carried_over_sentence_calls_on_is_not_its_speaker(
+    registry: ActorRegistry,
+) -> None:
+    text = "France, Ukraine and Russia met in Paris. They call on Russia to withdraw its troops."
+    cues = cues_by_sentence(registry, text)
+    assert {(0, "russia"), (0, "ukraine"), (0, "france")} <= {(i, a) for i, a, _ in cues}
+    assert {(i, a) for i, a, _ in cues if i == 1} == {(1, "france"), (1, "ukraine")}, cues
+
+
+def test_a_quotation_after_he_said_is_his_not_the_sides_in_his_words(
+    registry: ActorRegistry,
+) -> None:
+    text = (
+        "Lavrov met reporters in Geneva. "
+        "He said Paris, together with Kyiv, would hold more talks. "
+        '"We believe an agreement is near."'
+    )
+    cues = cues_by_sentence(registry, text)
+    assert {a for i, a, _ in cues if i == 2} == {"sergei-lavrov"}, cues
