@@ -21,7 +21,9 @@ from itertools import pairwise
 
 from detente.bounds import MAX_SENTENCE_CHARS, bound_sentences
 from detente.cues import (
+    AGENT_BY,
     AGENT_COMPOUND,
+    DEED,
     LIST_CUES,
     MEDIATOR,
     PARTY,
@@ -64,7 +66,11 @@ from detente.reported import (
 )
 from detente.sentences import Sentence, split_sentences
 from detente.speaker_labels import labels_a_turn
-from detente.titles import without_titles_of_people_who_act
+from detente.titles import (
+    person_acts_for_the_title,
+    states_named_only_in_titles,
+    without_titles_of_people_who_act,
+)
 
 __all__ = [
     "AGENT_COMPOUND", "MEDIATOR", "MENTIONED_ONLY", "OWN_SIDE", "PARTY", "PREPOSITIONS",
@@ -184,9 +190,9 @@ def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
     return any(int(y) <= on.year - _RECALLED_YEARS for y in _DATED_ACT.findall(sentence))
 
 
-# Cues of actors a sentence reports on rather than hears from: a quotation that goes on
-# is not theirs.
-_SPOKEN_ABOUT = frozenset({THE_TWO, PARTY})
+# Cues of actors a sentence reports on rather than hears from, the agents of its deeds
+# among them: a quotation that goes on is not theirs.
+_SPOKEN_ABOUT = frozenset({THE_TWO, PARTY, AGENT_BY, DEED})
 
 # "On Tuesday, in a statement, the ...": a lead ending at a comma.
 _INTRO_COMMA = re.compile(r",\s*(?:the\s+)?$")
@@ -262,6 +268,7 @@ def attribute(
         add_own_side(speakers, outside, sentence, finder, opens_reported_clause)
         add_impersonal_subjects(speakers, outside, sentence)
         office_relays_its_principal(speakers, outside, sentence, finder)
+        person_acts_for_the_title(speakers, outside, full, finder)
         # "Macron and Putin agreed ...": a coordinated subject speaks together.
         # "efforts by Russia and Turkey": the rest of a coordinated agent list acts too.
         for left, right in pairwise(outside):
@@ -361,18 +368,21 @@ def attribute(
     result.statements = without_titles_of_people_who_act(
         result.statements, result.mentions_within, finder
     )
-    _add_mention_fallback(result, by_sentence)
+    _add_mention_fallback(result, by_sentence, states_named_only_in_titles(mentions, full, finder))
     return result
 
 
 MENTIONED_ONLY = "mentioned only"
 
 
-def _add_mention_fallback(result: Attribution, by_sentence: dict[int, list[Mention]]) -> None:
+def _add_mention_fallback(
+    result: Attribution, by_sentence: dict[int, list[Mention]], titles_only: set[str]
+) -> None:
     """An actor named but never the actor of a sentence ("attacks on the port, blamed on the
     Houthis") gets the sentences that name it as candidate statements; whether they show a
-    stance of its own is for the second stage (`detente.stance_taking`) to decide."""
-    speaking = {statement.actor for statement in result.statements}
+    stance of its own is for the second stage (`detente.stance_taking`) to decide. Not a
+    state named only in the titles of its people (`titles_only`): it stays named only."""
+    speaking = {statement.actor for statement in result.statements} | titles_only
     for sentence in result.sentences:
         for actor_id in dict.fromkeys(m.actor for m in by_sentence.get(sentence.index, [])):
             if actor_id not in speaking:

@@ -393,7 +393,11 @@ _PARTICIPLE_CLAUSE = re.compile(r"[a-z]+ing\b[^;:\"]{0,240}?,\s*")
 
 
 _ACCORDING_TO = re.compile(r"according to (?:the )?$", re.IGNORECASE)
-LIST_CUES = frozenset({"agent (by)", "according to", "statement by", PARTY, MEDIATOR})
+# "efforts by Russia and Turkey", "a proposal by X": the agent of a deed the sentence names.
+AGENT_BY = "agent (by)"
+# "Houthi drone attacks", "Russia's offensive": the possessor of a deed.
+DEED = "deed"
+LIST_CUES = frozenset({AGENT_BY, "according to", "statement by", PARTY, MEDIATOR})
 # Named only in a title that another holds ("the President of Serbia said", "the Special
 # Representative of the Secretary-General said"): a weak cue (detente.titles).
 OFFICE = "office of actor"
@@ -450,9 +454,9 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         return "clause subject"
     if after_preposition(before):
         if may_hold(before[-60:], ("by",)) and _AGENT_BEFORE.search(before[-60:]):
-            return "agent (by)"
+            return AGENT_BY
         # "At Germany's initiative", "in response to Russia's offensive": the possessor acts.
-        return "deed" if _possessive_deed(rest) else None
+        return DEED if _possessive_deed(rest) else None
     if _speaks_after(rest):
         return "reporting verb"
     if _speaks_before(before, rest):
@@ -464,10 +468,10 @@ def cue_for(before: str, rest: str, person: bool = False, headline: bool = False
         if acts_after(after) or (participle and acts_after(after[participle.end() :])):
             return "subject with appositive"
     if may_hold(before[-60:], ("by",)) and _AGENT_BEFORE.search(before[-60:]):
-        return "agent (by)"
+        return AGENT_BY
     # "Houthi drone attacks", "Russia's offensive"; but not "NATO was a threat".
     if _deed_after(rest):
-        return "deed"
+        return DEED
     # "... and Hezbollah raged": not when the "and" joins the two sides after "between".
     if (
         _CLAUSE_BEFORE.search(before[-30:])

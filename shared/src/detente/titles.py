@@ -4,6 +4,8 @@ Attribution gives a weak cue ("office of actor") to whoever a title names: Serbi
 President of Serbia said", the Secretary-General in "the Special Representative of the
 Secretary-General said". Once the article names the person who acts under that title, the
 cue has done its work and would only make the title's owner a speaker beside its holder.
+So too "by Russia's President Putin" (the agent is Putin) and a state the article names
+only in its people's titles ("Russia's Sergei Lavrov was also present"): no candidate.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from detente.cues import OFFICE
+from detente.cues import AGENT_BY, OFFICE
 from detente.mentions import Mention, MentionFinder
 
 if TYPE_CHECKING:  # attribution imports this module
@@ -69,3 +72,55 @@ def without_titles_of_people_who_act(
         return not (finder.is_state(statement.actor) and statement.actor in sides)
 
     return [statement for statement in statements if kept(statement)]
+
+
+# Between a state and the person its title names: "United States' President ", "Russian
+# Foreign Minister ", "Iran's president ", or only "'s " where the person's mention holds
+# the title: title words only.
+_TITLE_GAP = re.compile(r"^(?:['’]s? (?:[A-Za-z][\w-]* ){0,4}| (?:[A-Za-z][\w-]* ){1,4})$")
+
+
+def states_named_only_in_titles(
+    mentions: list[Mention], text: str, finder: MentionFinder
+) -> set[str]:
+    """The states every mention of which is the title of a person of theirs named right
+    after it ("a proposal by United States' President Donald Trump"): the person is the one
+    who acts, and the state is no candidate for a stance of its own."""
+
+    def titles_a_person(state: Mention, following: Mention) -> bool:
+        return (
+            finder.is_person(following.actor)
+            and finder.principal(following.actor) == state.actor
+            and _TITLE_GAP.match(text[state.end : following.start]) is not None
+        )
+
+    only_titles: dict[str, bool] = {}
+    for index, mention in enumerate(mentions):
+        if finder.is_state(mention.actor):
+            titled = index + 1 < len(mentions) and titles_a_person(mention, mentions[index + 1])
+            only_titles[mention.actor] = only_titles.get(mention.actor, True) and titled
+    return {actor for actor, titled in only_titles.items() if titled}
+
+
+_BY = re.compile(r"\bby\s+(?:the\s+)?$")
+
+
+def person_acts_for_the_title(
+    speakers: dict[str, str], mentions: list[Mention], text: str, finder: MentionFinder
+) -> None:
+    """ "a proposal by United States' President Donald Trump": the agent is the person, not
+    the state in the title (whether the title gave the state a cue of its own or not).
+    `mentions` are a sentence's, in order, in `text`. Other cues of a state before its
+    person's title stay: "Russia's ambassador X said" is Russia's voice (a role), and "the
+    President of Serbia said" is the title cue `without_titles_of_people_who_act` settles."""
+    for state, person in pairwise(mentions):
+        if (
+            speakers.get(state.actor) in (AGENT_BY, OFFICE)
+            and _BY.search(text[max(0, state.start - 12) : state.start])
+            and finder.is_state(state.actor)
+            and finder.is_person(person.actor)
+            and finder.principal(person.actor) == state.actor
+            and _TITLE_GAP.match(text[state.end : person.start])
+        ):
+            speakers.setdefault(person.actor, AGENT_BY)
+            del speakers[state.actor]
