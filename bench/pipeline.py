@@ -265,13 +265,20 @@ Probe = Callable[[], tuple[float, float]]
 def sustained(configs: dict[str, tuple[int, dict[str, str]]], runs: int, count: int,
               log_dir: Path, ceiling: Probe) -> dict[str, Any]:  # fmt: skip
     """Each configuration (workers, environment) `runs` times, interleaved: round r runs
-    every configuration once, so a noisy minute on the shared machine hits them alike.
-    Before each run, one pass of `ceiling` (articles/s, CPU ms per article), so the classify
-    ceiling is measured across the same time as the workers (run.py's CeilingProbe)."""
+    every configuration once, so a noisy minute on the shared machine hits them alike, and
+    each round starts one step further down the list, so that no configuration always
+    follows the same one (a run that leaves the broker compacting slows the next). One
+    unmeasured run first: a fresh broker spends half its CPU compiling its hot code for its
+    first ~10,000 articles. Before each run, one pass of `ceiling` (articles/s, CPU ms per
+    article), so the classify ceiling is measured across the same time as the workers
+    (run.py's CeilingProbe)."""
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
     ceilings: list[tuple[float, float]] = []
-    for _ in range(runs):
-        for name, (workers, env) in configs.items():
+    throughput(1, max(count, 10_000), log_dir, {})
+    order = list(configs.items())
+    for round_index in range(runs):
+        shift = round_index * len(order) // max(runs, 1)
+        for name, (workers, env) in order[shift:] + order[:shift]:
             ceilings.append(ceiling())
             samples[name].append(throughput(workers, count, log_dir, env))
     ceilings.append(ceiling())
@@ -293,6 +300,13 @@ def sustained(configs: dict[str, tuple[int, dict[str, str]]], runs: int, count: 
         "articles_per_second": [round(c[0], 1) for c in ceilings],
     }
     return figures
+
+
+def paired(results: dict[str, Any], faster: str, than: str) -> float:
+    """The median over rounds of one configuration's throughput over another's."""
+    pairs = zip(results[faster]["runs"], results[than]["runs"], strict=True)
+    return round(statistics.median(a["articles_per_second"] / b["articles_per_second"]
+                                   for a, b in pairs), 2)  # fmt: skip
 
 
 def run(runs: int, count: int, ceiling: Probe) -> dict[str, Any]:
@@ -321,6 +335,12 @@ def run(runs: int, count: int, ceiling: Probe) -> dict[str, Any]:
         results["pause_watch_cost"] = round(one / rate["1_worker_without_pause_watch"], 2)
         results["classify_process_speedup"] = round(one / rate["1_worker_classify_thread"], 2)
         results["overlapping_runs_speedup"] = round(one / rate["1_worker_whole_pieces"], 2)
+        # The same two ratios taken round by round, then the median: the runs of one round
+        # are minutes apart, those of different rounds may not share the machine's load.
+        results["overlapping_runs_speedup_paired"] = paired(
+            results, "1_worker", "1_worker_whole_pieces"
+        )
+        results["two_workers_over_one_paired"] = paired(results, "2_worker", "1_worker")
         # Latency is measured for the whole run, so give it enough articles for a p99.
         results["latency_at_50_per_second"] = latency(50.0, 1500, log_dir)
         results["latency_at_50_per_second_window_10_ms"] = latency(
