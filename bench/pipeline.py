@@ -267,7 +267,7 @@ def sustained(configs: dict[str, tuple[int, dict[str, str]]], runs: int, count: 
     """Each configuration (workers, environment) `runs` times, interleaved: round r runs
     every configuration once, so a noisy minute on the shared machine hits them alike, and
     each round starts one step further down the list, so that no configuration always
-    follows the same one (a run that leaves the broker compacting slows the next). One
+    follows the same one (what one run leaves the broker doing may slow the next). One
     unmeasured run first: a fresh broker spends half its CPU compiling its hot code for its
     first ~10,000 articles. Before each run, one pass of `ceiling` (articles/s, CPU ms per
     article), so the classify ceiling is measured across the same time as the workers

@@ -77,6 +77,7 @@ def without_titles_of_people_who_act(
 # Between a state and the person its title names: "United States' President ", "Russian
 # Foreign Minister ", "Iran's president ", or only "'s " where the person's mention holds
 # the title: title words only.
+_LONGEST_TITLE_GAP = 60  # four words and a possessive; not worth copying a longer gap
 _TITLE_GAP = re.compile(r"^(?:['’]s? (?:[A-Za-z][\w-]* ){0,4}| (?:[A-Za-z][\w-]* ){1,4})$")
 
 
@@ -91,6 +92,7 @@ def states_named_only_in_titles(
         return (
             finder.is_person(following.actor)
             and finder.principal(following.actor) == state.actor
+            and following.start - state.end <= _LONGEST_TITLE_GAP
             and _TITLE_GAP.match(text[state.end : following.start]) is not None
         )
 
@@ -120,6 +122,7 @@ def person_acts_for_the_title(
             and finder.is_state(state.actor)
             and finder.is_person(person.actor)
             and finder.principal(person.actor) == state.actor
+            and person.start - state.end <= _LONGEST_TITLE_GAP
             and _TITLE_GAP.match(text[state.end : person.start])
         ):
             speakers.setdefault(person.actor, AGENT_BY)
