@@ -77,8 +77,9 @@ class Settings(BaseSettings):
     classify_process: Literal["auto"] | bool = "auto"
     # In that process, each piece of a batch can go in up to this many runs, each sent
     # before the previous one's outputs are published, so that it classifies while the
-    # event loop sends (scoring.py). 4 measured x1.14-1.27 against 1 (the whole piece,
-    # waited for) in the last two benches (docs/performance.md, Overlapping runs).
+    # event loop sends (scoring.py). 4 against 1 (the whole piece, waited for): x1.05 in an
+    # A/B of the two, x1.11 round by round in session 17's bench (docs/performance.md,
+    # Overlapping runs).
     classify_process_runs: int = Field(default=4, ge=1, le=64)
     # A run of the classifier (process or thread) unanswered this long is taken as stuck:
     # the worker exits with 75 before anything of its batch is acknowledged, and reads the
