@@ -192,7 +192,8 @@ def _former_recalled(before: str, sentence: str, on: date | None) -> bool:
 
 # Cues of actors a sentence reports on rather than hears from, the agents of its deeds
 # among them: a quotation that goes on is not theirs.
-_SPOKEN_ABOUT = frozenset({THE_TWO, PARTY, AGENT_BY, DEED})
+_DEEDS = frozenset({AGENT_BY, DEED})
+_SPOKEN_ABOUT = frozenset({THE_TWO, PARTY, *_DEEDS})
 
 # "On Tuesday, in a statement, the ...": a lead ending at a comma.
 _INTRO_COMMA = re.compile(r",\s*(?:the\s+)?$")
@@ -352,7 +353,11 @@ def attribute(
         for actor_id, cue in speakers.items():
             result.statements.append(Statement(actor_id, sentence, cue))
         if speakers:
-            last_speakers = list(speakers)
+            # "The Council condemned the attacks by the Houthis. They demanded ...": a later
+            # pronoun is not the agent of a deed the sentence reports.
+            last_speakers = [a for a, cue in speakers.items() if cue not in _DEEDS] or list(
+                speakers
+            )
             last_voices = (
                 reporting
                 or [a for a, cue in speakers.items() if cue not in _SPOKEN_ABOUT]

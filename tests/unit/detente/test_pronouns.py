@@ -151,3 +151,12 @@ def test_a_quotation_after_he_said_is_his_not_the_sides_in_his_words(
     )
     cues = cues_by_sentence(registry, text)
     assert {a for i, a, _ in cues if i == 2} == {"sergei-lavrov"}, cues
+
+
+def test_a_pronoun_is_not_the_agent_of_a_deed_the_sentence_before_reports(
+    registry: ActorRegistry,
+) -> None:
+    text = "NATO condemned the strikes carried out by Russia. They demanded a ceasefire."
+    cues = cues_by_sentence(registry, text)
+    assert (0, "russia", "agent (by)") in cues, cues
+    assert {a for i, a, _ in cues if i == 1} == {"nato"}, cues
