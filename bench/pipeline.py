@@ -335,8 +335,8 @@ def run(runs: int, count: int, ceiling: Probe) -> dict[str, Any]:
         results["pause_watch_cost"] = round(one / rate["1_worker_without_pause_watch"], 2)
         results["classify_process_speedup"] = round(one / rate["1_worker_classify_thread"], 2)
         results["overlapping_runs_speedup"] = round(rate["1_worker_overlapping_runs"] / one, 2)
-        # The same two ratios taken round by round, then the median: the runs of one round
-        # are minutes apart, those of different rounds may not share the machine's load.
+        # Two ratios taken round by round, then the median: the runs of one round are
+        # minutes apart, those of different rounds may not share the machine's load.
         results["overlapping_runs_speedup_paired"] = paired(
             results, "1_worker_overlapping_runs", "1_worker"
         )

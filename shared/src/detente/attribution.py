@@ -49,7 +49,6 @@ from detente.pairs import (
 from detente.pronouns import (
     CARRIED_OVER,
     carried_over,
-    objects_of,
     people_he_stands_for,
     pronoun_speaks_too,
     unknown_speaker,
@@ -338,7 +337,7 @@ def attribute(
             last_speakers,
             last_people,
             last_voices,
-            objects=objects_of(outside, sentence),
+            named=outside,
         ):
             speakers = carried
             # "He said UNMIK had brought ...": the pronoun's own side acts as well.

@@ -7,7 +7,7 @@ does not know ('"...," said a nurse'), after which the last speakers carry over 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from detente.cues import (
     OFFICE,
@@ -99,13 +99,13 @@ def carried_over(
     last_speakers: Sequence[str],
     last_people: Sequence[str],
     last_voices: Sequence[str] = (),
-    objects: Collection[str] = (),
+    named: Sequence[Mention] = (),
 ) -> dict[str, str]:
     """For a sentence where no name acts: the last speakers, when it opens with a pronoun or
     a bare title ("He added", "The minister said") or inside a quotation; "he" and "she"
     stand for the last people who spoke. A quotation goes on in the words of `last_voices`
     (those of the last speakers who spoke, not the sides their words were about), when
-    given. Not those the sentence names as the object of its verb (`objects`): "We have
+    given. Not those it names (`named`, outside quotations) as the object of its verb: "We have
     lodged stern representations with the US side" is not the United States', nor "They
     call on Baku to stop" Azerbaijan's. Empty otherwise."""
     if not last_speakers:
@@ -120,6 +120,7 @@ def carried_over(
         spoke_last = last_people or last_speakers
     elif starts_in_quote and last_voices:
         spoke_last = last_voices
+    objects = objects_of(named, sentence) if named else set()
     return dict.fromkeys((a for a in spoke_last if a not in objects), CARRIED_OVER)
 
 

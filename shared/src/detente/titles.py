@@ -81,26 +81,27 @@ _LONGEST_TITLE_GAP = 60  # four words and a possessive; not worth copying a long
 _TITLE_GAP = re.compile(r"^(?:['’]s? (?:[A-Za-z][\w-]* ){0,4}| (?:[A-Za-z][\w-]* ){1,4})$")
 
 
+def _titles_its_person(state: Mention, person: Mention, text: str, finder: MentionFinder) -> bool:
+    """Whether `state` is the title of `person`, one of its own, named right after it."""
+    return (
+        finder.is_person(person.actor)
+        and finder.principal(person.actor) == state.actor
+        and person.start - state.end <= _LONGEST_TITLE_GAP
+        and _TITLE_GAP.match(text[state.end : person.start]) is not None
+    )
+
+
 def states_named_only_in_titles(
     mentions: list[Mention], text: str, finder: MentionFinder
 ) -> set[str]:
     """The states every mention of which is the title of a person of theirs named right
     after it ("a proposal by United States' President Donald Trump"): the person is the one
     who acts, and the state is no candidate for a stance of its own."""
-
-    def titles_a_person(state: Mention, following: Mention) -> bool:
-        return (
-            finder.is_person(following.actor)
-            and finder.principal(following.actor) == state.actor
-            and following.start - state.end <= _LONGEST_TITLE_GAP
-            and _TITLE_GAP.match(text[state.end : following.start]) is not None
-        )
-
     only_titles: dict[str, bool] = {}
-    for index, mention in enumerate(mentions):
-        if finder.is_state(mention.actor):
-            titled = index + 1 < len(mentions) and titles_a_person(mention, mentions[index + 1])
-            only_titles[mention.actor] = only_titles.get(mention.actor, True) and titled
+    for state, following in pairwise([*mentions, None]):
+        if state is not None and finder.is_state(state.actor):
+            titled = following is not None and _titles_its_person(state, following, text, finder)
+            only_titles[state.actor] = only_titles.get(state.actor, True) and titled
     return {actor for actor, titled in only_titles.items() if titled}
 
 
@@ -120,10 +121,7 @@ def person_acts_for_the_title(
             speakers.get(state.actor) in (AGENT_BY, OFFICE)
             and _BY.search(text[max(0, state.start - 12) : state.start])
             and finder.is_state(state.actor)
-            and finder.is_person(person.actor)
-            and finder.principal(person.actor) == state.actor
-            and person.start - state.end <= _LONGEST_TITLE_GAP
-            and _TITLE_GAP.match(text[state.end : person.start])
+            and _titles_its_person(state, person, text, finder)
         ):
             speakers.setdefault(person.actor, AGENT_BY)
             del speakers[state.actor]
