@@ -27,6 +27,7 @@ KAFKA_SH = ROOT / "deploy" / "local" / "kafka" / "kafka.sh"
 TEST_PORT = int(os.environ.get("DETENTE_TEST_KAFKA_PORT", "19092"))
 TEST_RUN_DIR = ROOT / ".run" / f"test-kafka-{TEST_PORT}"
 PARTITIONS = 4
+SAMPLE = ROOT / "data" / "sample" / "articles.jsonl"
 
 
 def kafka_env() -> dict[str, str]:
@@ -222,3 +223,22 @@ def group_progress(bootstrap: str, group: str, topic: str) -> dict[int, tuple[in
     finally:
         consumer.close()
         admin.close()
+
+
+def sample_classified_offline() -> tuple[
+    list[dict[str, Any]], list[tuple[bytes, bytes]], dict[str, dict[str, str]]
+]:
+    """The sample's articles, their records for `articles`, and each one's stances from
+    `detente classify` (actor → stance; empty for an article without a stance-taker)."""
+    lines = [line for line in SAMPLE.read_text().splitlines() if line.strip()]
+    articles = [json.loads(line) for line in lines]
+    offline = subprocess.run(
+        [str(BIN / "detente"), "classify", str(SAMPLE)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    expected = {
+        a["id"]: {s["actor"]: s["stance"] for s in a["actors"]}
+        for a in map(json.loads, offline.stdout.splitlines())
+    }
+    records = [(a["id"].encode(), line.encode()) for a, line in zip(articles, lines, strict=True)]
+    return articles, records, expected

@@ -4,31 +4,25 @@ and loses nothing."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from detente.topics import TopicNames
 
 from harness import (
-    BIN,
-    ROOT,
     Services,
     complete_article,
     group_progress,
     produce,
     read_all,
+    sample_classified_offline,
     wait_for,
 )
 
 pytestmark = pytest.mark.integration
-
-SAMPLE = ROOT / "data" / "sample" / "articles.jsonl"
 
 
 def classifier_of(worker_pid: int) -> int:
@@ -39,25 +33,6 @@ def classifier_of(worker_pid: int) -> int:
         if b"spawn_main" in command:
             return child
     raise AssertionError(f"no classifying process among {children}")
-
-
-def sample_classified_offline() -> tuple[
-    list[dict[str, Any]], list[tuple[bytes, bytes]], dict[str, dict[str, str]]
-]:
-    """The sample's articles, their records for `articles`, and each one's stances from
-    `detente classify` (actor → stance; empty for an article without a stance-taker)."""
-    lines = [line for line in SAMPLE.read_text().splitlines() if line.strip()]
-    articles = [json.loads(line) for line in lines]
-    offline = subprocess.run(
-        [str(BIN / "detente"), "classify", str(SAMPLE)],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
-    expected = {
-        a["id"]: {s["actor"]: s["stance"] for s in a["actors"]}
-        for a in map(json.loads, offline.stdout.splitlines())
-    }
-    records = [(a["id"].encode(), line.encode()) for a, line in zip(articles, lines, strict=True)]
-    return articles, records, expected
 
 
 def test_stances_match_offline_and_a_killed_classifier_loses_nothing(

@@ -5,6 +5,7 @@ Kept free of any Kafka client import: the services turn it into client arguments
 
 from __future__ import annotations
 
+import ssl
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -33,4 +34,12 @@ class KafkaConnection(BaseModel):
             options["sasl_plain_password"] = (
                 self.sasl_password.get_secret_value() if self.sasl_password else None
             )
+        return options
+
+    def aiokafka_options(self) -> dict[str, Any]:
+        """`client_options` for aiokafka, which takes an SSLContext where kafka-python takes
+        a CA file."""
+        options = self.client_options()
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            options["ssl_context"] = ssl.create_default_context(cafile=self.ssl_cafile)
         return options

@@ -3,15 +3,15 @@
 Faust (0.15) can, right after a rebalance, deliver a record twice in one batch and never
 deliver another; its commit then passes the missing offset when it is alone at the head
 (docs/guarantees.md, "Skipped records"). The worker checks every batch against the
-offsets handed over before it: a hole means records were skipped, which the worker answers
-by restarting before the batch is acknowledged, so that they are read again from the
-committed offset. A record skipped last in its partition leaves no hole behind it; the
-worker's watchdog finds it instead, as a consumer position that stays past the records
-handed over while the handlers are idle (`behind`).
+offsets handed over before it: a hole means records may have been skipped. A record
+skipped last in its partition leaves no hole behind it; the worker's watchdog finds it
+instead, as a consumer position that stays past the records handed over while the
+handlers are idle (`behind`).
 
-A hole is not always a fault: a transactional producer leaves a commit marker at an offset
-no consumer sees. Such a hole is there again after the restart, at the same offsets, and is
-then accepted (`tolerated`).
+A hole is not always a fault: a transactional producer's commit marker takes an offset
+that no consumer is handed, and retention can delete records under a committed offset.
+What a hole holds is a question for the broker (the worker reads it there, holes.py);
+one that holds no records is then `accept`ed.
 """
 
 from __future__ import annotations
@@ -32,15 +32,6 @@ class Gap:
     def __str__(self) -> str:
         return f"offsets {self.first}-{self.last} of {self.topic}[{self.partition}]"
 
-    def encode(self) -> str:
-        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
-
-    @classmethod
-    def decode(cls, text: str) -> Gap:
-        topic, partition, span = text.rsplit(":", 2)
-        first, last = span.split("-")
-        return cls(topic, int(partition), int(first), int(last))
-
 
 class SkippedRecords(Exception):
     def __init__(self, gap: Gap) -> None:
@@ -60,9 +51,8 @@ class OffsetContinuity:
     and is not judged. A step back (a seek, or a record handed over twice) is accepted:
     handling a record again is harmless, since every output is fenced by its position."""
 
-    def __init__(self, tolerated: Gap | None = None) -> None:
+    def __init__(self) -> None:
         self._next: dict[tuple[str, int], tuple[int, int]] = {}
-        self._tolerated = tolerated
 
     def admit(
         self,
@@ -84,10 +74,16 @@ class OffsetContinuity:
         # the consumer resumed.
         expected = seen[1] if seen is not None and seen[0] == generation else resumed_from
         if expected is not None and offset > expected:
-            gap = Gap(topic, partition, expected, offset - 1)
-            if gap != self._tolerated:
-                raise SkippedRecords(gap)
+            raise SkippedRecords(Gap(topic, partition, expected, offset - 1))
         self._next[key] = (generation, offset + 1)
+
+    def accept(self, gap: Gap, generation: int) -> None:
+        """`gap` is accounted for (it holds no records, or they were handled another way):
+        the partition goes on from the offset after it in this generation."""
+        key = (gap.topic, gap.partition)
+        seen = self._next.get(key)
+        if seen is None or seen[0] < generation or seen[1] <= gap.last:
+            self._next[key] = (generation, gap.last + 1)
 
     def behind(self, positions: dict[tuple[str, int], int], generation: int) -> list[Gap]:
         """Partitions whose consumer position is past the next offset handed over in this

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import SimpleNamespace
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -10,8 +12,9 @@ from faust.types import TP
 from worker_support import consumed, run
 
 from detente.offsets import Gap, OffsetContinuity
-from detente_worker import delivery, recovery, topics
+from detente_worker import delivery, holes, metrics, recovery, topics
 from detente_worker.app import app, settings
+from detente_worker.records import Record
 from detente_worker.tables import index_state, seen_articles
 
 
@@ -57,74 +60,179 @@ def test_matching_or_unknown_partition_counts_let_the_worker_run(known: int | No
     exit_now.assert_not_called()
 
 
-def test_skipped_offsets_restart_the_worker_before_the_batch_is_handled() -> None:
+def broker_holds(*offsets: int) -> mock.AsyncMock:
+    """holes.records_in, answering with records at `offsets` (those inside the hole)."""
+
+    async def read(gap: Gap, generation: int, *args: Any, **kwargs: Any) -> list[Record]:
+        inside = [n for n in offsets if gap.first <= n <= gap.last]
+        return [Record(b"{}", None, gap.topic, gap.partition, n, None, generation) for n in inside]
+
+    return mock.AsyncMock(side_effect=read)
+
+
+def holes_counted(held: str) -> float:
+    return metrics.METRICS.holes.labels(topic="articles", held=held)._value.get()
+
+
+def test_a_hole_is_filled_with_the_records_the_broker_holds_there() -> None:
+    before = holes_counted("records")
     with (
         mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(recovery.holes, "records_in", broker_holds(8)) as records_in,
         mock.patch.object(recovery, "restart_now") as restart_now,
     ):
-        first = recovery.in_order([consumed(5), consumed(6), consumed(6), consumed(7)])
-        restart_now.assert_not_called()
-        assert [r.offset for r in first] == [5, 6, 6, 7]  # a repeat is handled again
-        recovery.in_order([consumed(9)])
-    restart_now.assert_called_once()
-    assert restart_now.call_args.args[1] == Gap("articles", 2, 8, 8)
-    assert "skipped offsets 8-8 of articles[2]" in restart_now.call_args.args[0]
+        first, filled = run(recovery.in_order([consumed(5), consumed(6), consumed(6), consumed(7)]))
+        assert [r.offset for r in first] == [5, 6, 6, 7] and filled == []  # a repeat: again
+        records_in.assert_not_called()
+        records, filled = run(recovery.in_order([consumed(9), consumed(10)]))
+    restart_now.assert_not_called()
+    assert records_in.call_args.args[:2] == (Gap("articles", 2, 8, 8), 7)
+    assert [r.offset for r in records] == [8, 9, 10]
+    assert filled == [Gap("articles", 2, 8, 8)]
+    assert holes_counted("records") == before + 1
 
 
-def test_a_new_generation_starting_past_the_committed_offset_restarts_the_worker() -> None:
+def test_a_hole_holding_no_records_is_passed_over() -> None:
+    """A transaction's commit marker takes an offset that no consumer is handed."""
+    before = holes_counted("nothing")
+    with (
+        mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(recovery.holes, "records_in", broker_holds()),
+        mock.patch.object(recovery, "restart_now") as restart_now,
+    ):
+        run(recovery.in_order([consumed(5)]))
+        records, filled = run(recovery.in_order([consumed(7), consumed(8)]))
+    restart_now.assert_not_called()
+    assert [r.offset for r in records] == [7, 8]
+    assert filled == [Gap("articles", 2, 6, 6)]
+    assert holes_counted("nothing") == before + 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [holes.HoleUnread("no answer from the broker within 30 s"), holes.HoleUnread("too many")],
+)
+def test_a_hole_that_cannot_be_read_restarts_the_worker_before_the_batch_is_handled(
+    failure: Exception,
+) -> None:
+    with (
+        mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(recovery.holes, "records_in", mock.AsyncMock(side_effect=failure)),
+        mock.patch.object(recovery, "restart_now", side_effect=SystemExit) as restart_now,
+    ):
+        run(recovery.in_order([consumed(5)]))
+        with pytest.raises(SystemExit):
+            run(recovery.in_order([consumed(9)]))
+    assert "skipped offsets 6-8 of articles[2]" in restart_now.call_args.args[0]
+    assert str(failure) in restart_now.call_args.args[0]
+
+
+def test_a_new_generation_starting_past_the_committed_offset_gets_the_records_between() -> None:
     committed = {TP("articles", 2): 3}
     consumer = SimpleNamespace(_committed_offset=committed)
     with (
         mock.patch.object(recovery, "continuity", OffsetContinuity()),
         mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer)),
-        mock.patch.object(recovery, "restart_now") as restart_now,
+        mock.patch.object(recovery.holes, "records_in", broker_holds(*range(20))) as records_in,
     ):
-        recovery.in_order([consumed(3), consumed(4)])
-        restart_now.assert_not_called()
-        recovery.in_order([consumed(9, generation=8)])  # the next generation resumed at 3
-    restart_now.assert_called_once()
-    assert restart_now.call_args.args[1] == Gap("articles", 2, 3, 8)
+        run(recovery.in_order([consumed(3), consumed(4)]))
+        records_in.assert_not_called()
+        records, _ = run(recovery.in_order([consumed(9, generation=8)]))  # resumed at 3
+    assert records_in.call_args.args[0] == Gap("articles", 2, 3, 8)
+    assert [(r.offset, r.generation) for r in records] == [(n, 8) for n in range(3, 10)]
 
 
-def test_the_restart_replaces_the_process_and_carries_the_gap() -> None:
-    gap = Gap("articles", 2, 8, 8)
+def test_holes_filled_are_let_past_the_commit_only_once_the_batch_is_delivered() -> None:
+    steps: list[str] = []
+
+    async def handle(records: Any) -> None:
+        steps.append(f"handle {[r.offset for r in records]}")
+
+    async def flush() -> None:
+        steps.append("flush")
+
+    async def add_gap(tp: TP, first: int, last: int) -> None:
+        steps.append(f"gap {tp.partition} {first}-{last}")
+
+    consumer = SimpleNamespace(_committed_offset={}, _add_gap=add_gap)
+    with (
+        mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer)),
+        mock.patch.object(recovery.holes, "records_in", broker_holds(6)),
+        mock.patch.object(recovery.delivery, "flush_outputs", side_effect=flush),
+    ):
+        run(recovery.handle_batch("classify", handle, [consumed(5), consumed(7)]))
+    assert steps == ["handle [5, 6, 7]", "flush", "gap 2 6-6"]
+
+
+def test_the_restart_replaces_the_process() -> None:
     with mock.patch.object(recovery.os, "execve") as execve:
-        recovery.restart_now("skipped", gap)
+        recovery.restart_now("skipped")
     executable, argv, environment = execve.call_args.args
     assert argv == [executable, "-m", "detente_worker"]
-    assert environment["DETENTE_TOLERATED_GAP"] == gap.encode()
+    assert environment == dict(recovery.os.environ)
+
+
+class Watchdog:
+    """The watchdog's view: one partition, offset 40 handed over, the consumer at 42."""
+
+    def __init__(self, holds: mock.AsyncMock) -> None:
+        self.continuity = OffsetContinuity()
+        self.topic = topics.articles_topic.get_topic_name()
+        self.continuity.admit(self.topic, 1, 40, generation=5)
+        self.consumer = mock.Mock()
+        self.consumer.assignment.return_value = {TP(self.topic, 1)}
+        self.consumer.position = mock.AsyncMock(return_value=42)  # 41 taken, never handed over
+        self.consumer._add_gap = mock.AsyncMock()
+        self.holds = holds
+
+    def look(self, busy: int = 0) -> None:
+        with mock.patch.object(recovery, "handling", busy):
+            run(recovery.find_records_never_handed_over())
+
+    def patched(self) -> Any:
+        stack = contextlib.ExitStack()
+        for target, name, value in [
+            (recovery, "continuity", self.continuity),
+            (recovery, "suspects", set()),
+            (recovery.app, "consumer_generation_id", 5),
+            (recovery.app, "rebalancing", False),
+            (recovery.app, "in_recovery", False),
+            (recovery.holes, "records_in", self.holds),
+        ]:
+            stack.enter_context(mock.patch.object(target, name, value))
+        stack.enter_context(
+            mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=self.consumer))
+        )
+        return stack
 
 
 def test_the_watchdog_restarts_an_idle_worker_whose_consumer_kept_records_back() -> None:
     """The last record of a partition skipped: no hole follows it, but the consumer's
     position stays past what the handlers got."""
-    continuity = OffsetContinuity()
-    continuity.admit(topics.articles_topic.get_topic_name(), 1, 40, generation=5)
-    consumer = mock.Mock()
-    consumer.assignment.return_value = {TP(topics.articles_topic.get_topic_name(), 1)}
-    consumer.position = mock.AsyncMock(return_value=42)  # offset 41 was taken, never handed over
-
-    def look(busy: int = 0) -> None:
-        with mock.patch.object(recovery, "handling", busy):
-            run(recovery.find_records_never_handed_over())
-
-    with (
-        mock.patch.object(recovery, "continuity", continuity),
-        mock.patch.object(recovery, "suspects", set()),
-        mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer)),
-        mock.patch.object(recovery.app, "consumer_generation_id", 5),
-        mock.patch.object(recovery.app, "rebalancing", False),
-        mock.patch.object(recovery.app, "in_recovery", False),
-        mock.patch.object(recovery, "restart_now") as restart_now,
-    ):
-        look()  # a first sighting may be a batch on its way
-        look(busy=1)  # a batch in hand: no judgement, and the sighting is forgotten
-        look()
+    watchdog = Watchdog(broker_holds(41))
+    with watchdog.patched(), mock.patch.object(recovery, "restart_now") as restart_now:
+        watchdog.look()  # a first sighting may be a batch on its way
+        watchdog.look(busy=1)  # a batch in hand: no judgement, and the sighting is forgotten
+        watchdog.look()
         restart_now.assert_not_called()
-        look()  # the same records still missing, the worker idle: skipped
+        watchdog.look()  # the same records still missing, the worker idle: skipped
     restart_now.assert_called_once()
-    assert restart_now.call_args.args[1] == Gap(topics.articles_topic.get_topic_name(), 1, 41, 41)
+    assert watchdog.holds.call_args.args[0] == Gap(watchdog.topic, 1, 41, 41)
     assert "never handed them over" in restart_now.call_args.args[0]
+
+
+def test_the_watchdog_passes_over_a_marker_that_ends_a_partition() -> None:
+    watchdog = Watchdog(broker_holds())
+    with watchdog.patched(), mock.patch.object(recovery, "restart_now") as restart_now:
+        watchdog.look()
+        watchdog.look()  # seen twice: the broker holds nothing at 41
+        watchdog.look()
+        watchdog.look()  # accepted: not judged again
+        watchdog.continuity.admit(watchdog.topic, 1, 42, generation=5)  # no hole before 42
+    restart_now.assert_not_called()
+    watchdog.holds.assert_awaited_once()
+    watchdog.consumer._add_gap.assert_awaited_once_with(TP(watchdog.topic, 1), 41, 41)
 
 
 def test_changelog_metadata_is_loaded_before_the_first_table_write() -> None:

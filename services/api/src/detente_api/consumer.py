@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 import time
 from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.helpers import create_ssl_context
 
 from detente.events import IndexUpdate, StanceEvent, TensionAlert
 from detente.kafka_config import KafkaConnection
@@ -40,20 +38,12 @@ class TopicsAppeared(RuntimeError):
 
 
 def kafka_consumer(kafka: KafkaConnection) -> AIOKafkaConsumer:
-    options = kafka.client_options()
-    if kafka.security_protocol in ("SSL", "SASL_SSL"):
-        # aiokafka takes an SSLContext where kafka-python takes a CA file.
-        options["ssl_context"] = (
-            create_ssl_context(cafile=kafka.ssl_cafile)
-            if kafka.ssl_cafile
-            else ssl.create_default_context()
-        )
     return AIOKafkaConsumer(
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         client_id="detente-api",
-        **options,
+        **kafka.aiokafka_options(),
     )
 
 

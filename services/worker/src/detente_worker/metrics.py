@@ -158,6 +158,13 @@ class WorkerMetrics:
             "the worker was stopped past its session and restarted (where=paused)",
             ["where"],
         )  # fmt: skip
+        self.holes = counter(
+            "detente_worker_offset_holes",
+            "Offsets the consumer went past without handing them over, by what the broker "
+            "held there: records (read from it and handled in their place) or nothing (a "
+            "transaction marker, records deleted by retention); docs/guarantees.md",
+            ["topic", "held"],
+        )  # fmt: skip
         self.subjects_forgotten = counter(
             "detente_worker_subjects_forgotten",
             "Subjects idle long enough that their state was dropped and their index "

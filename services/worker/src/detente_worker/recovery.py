@@ -9,12 +9,12 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from faust.types import TP
 
 from detente.offsets import Gap, OffsetContinuity, SkippedRecords
-from detente_worker import delivery, metrics
+from detente_worker import delivery, holes, metrics
 from detente_worker.app import app, settings
 from detente_worker.records import Record
 from detente_worker.tables import index_state, seen_articles
@@ -23,9 +23,7 @@ from detente_worker.topics import articles_topic, contributions_topic
 log = logging.getLogger(__name__)
 
 # The next offset expected from each source partition in this generation (detente.offsets).
-continuity = OffsetContinuity(
-    Gap.decode(settings.tolerated_gap) if settings.tolerated_gap else None
-)
+continuity = OffsetContinuity()
 
 # Batches being handled now, by either stage: the skipped-records watchdog judges only
 # an idle worker (a batch waiting on the broker is slow, not lost).
@@ -42,11 +40,13 @@ async def handle_batch(
     global handling
     handling += 1
     try:
-        records = in_order(events)
+        records, holes_filled = await in_order(events)
         taken_up, started = time.time(), time.perf_counter()
         await handle(records)
         handled = time.perf_counter()
         await delivery.flush_outputs()
+        for gap in holes_filled:
+            await let_commit_pass(gap)
         oldest = min((r.produced_at for r in records if r.produced_at is not None), default=None)
         metrics.METRICS.observe_batch(
             stage,
@@ -58,19 +58,57 @@ async def handle_batch(
         handling -= 1
 
 
-def in_order(events: Iterable[Any]) -> list[Record]:
-    """The batch's records; if the consumer skipped some, restart before anything of the
-    batch is handled or acknowledged."""
-    records = [Record.of(event) for event in events]
-    for record in records:
+async def in_order(events: Iterable[Any]) -> tuple[list[Record], list[Gap]]:
+    """The batch's records, with those of any hole the consumer left read from the broker
+    and put in their place (holes.py), and the holes so filled. A hole that cannot be read
+    restarts the worker before anything of the batch is handled or acknowledged."""
+    records: list[Record] = []
+    filled: list[Gap] = []
+    for record in map(Record.of, events):
         try:
             continuity.admit(
                 record.topic, record.partition, record.offset, record.generation,
                 resumed_from=committed_offset(record.topic, record.partition),
             )  # fmt: skip
         except SkippedRecords as exc:
-            restart_now(str(exc), exc.gap)
-    return records
+            records += await fill(exc.gap, record.generation, str(exc))
+            filled.append(exc.gap)
+            continuity.admit(record.topic, record.partition, record.offset, record.generation)
+        records.append(record)
+    return records, filled
+
+
+async def fill(gap: Gap, generation: int, why: str) -> list[Record]:
+    """The records of a hole, read from the broker; restarts the worker if they cannot be."""
+    try:
+        found = await read_hole(gap, generation)
+    except holes.HoleUnread as exc:
+        restart_now(f"{why}, and reading them from the broker failed ({exc})")
+    metrics.METRICS.holes.labels(topic=gap.topic, held="records" if found else "nothing").inc()
+    if found:
+        log.warning("%s: read its %d records from the broker instead", why, len(found))
+    else:  # a transaction's commit marker, or records deleted by retention: routine
+        log.debug("no records at %s", gap)
+    continuity.accept(gap, generation)
+    return found
+
+
+async def read_hole(gap: Gap, generation: int) -> list[Record]:
+    """holes.records_in with this worker's connection; a hole longer than a batch is not
+    read into one."""
+    return await holes.records_in(
+        gap, generation, settings.kafka,
+        client_id=f"{settings.app_id}-holes", at_most=settings.batch_max_records,
+    )  # fmt: skip
+
+
+async def let_commit_pass(gap: Gap) -> None:
+    """Once the hole's records are handled (or it holds none), Faust's commit may go past
+    it. Faust commits the acknowledged offsets up to the first one missing; records read
+    from the broker were never handed over by it, so the hole is marked the way Faust marks
+    one it saw while fetching (faust/transport/consumer.py, `_add_gap`; no public call)."""
+    consumer: Any = app.consumer  # Faust's aiokafka Consumer
+    await consumer._add_gap(TP(gap.topic, gap.partition), gap.first, gap.last)
 
 
 def committed_offset(topic: str, partition: int) -> int | None:
@@ -81,16 +119,12 @@ def committed_offset(topic: str, partition: int) -> int | None:
     return committed.get(TP(topic, partition))
 
 
-def restart_now(why: str, gap: Gap | None = None) -> None:
+def restart_now(why: str) -> NoReturn:
     """Replace this process with a fresh worker, as a crash and restart would: nothing is
-    committed on the way out. A gap goes along: if it is there again after the restart,
-    it holds no records (a transaction marker) and is accepted."""
+    committed on the way out."""
     log.critical("%s; restarting to read again from the committed offsets", why)
     logging.shutdown()
-    environment = dict(os.environ)
-    if gap is not None:
-        environment["DETENTE_TOLERATED_GAP"] = gap.encode()
-    os.execve(sys.executable, [sys.executable, "-m", "detente_worker"], environment)
+    os.execve(sys.executable, [sys.executable, "-m", "detente_worker"], dict(os.environ))
 
 
 async def find_records_never_handed_over() -> None:
@@ -118,10 +152,25 @@ async def find_records_never_handed_over() -> None:
     if not idle():  # it changed while we asked
         suspects = set()
         return
-    gaps = continuity.behind(positions, app.consumer_generation_id)
-    for gap in gaps:
-        if (gap.topic, gap.partition, gap.first) in suspects:
-            restart_now(f"the consumer took {gap} from Kafka and never handed them over", gap)
+    generation = app.consumer_generation_id
+    gaps = continuity.behind(positions, generation)
+    for gap in [g for g in gaps if (g.topic, g.partition, g.first) in suspects]:
+        why = f"the consumer took {gap} from Kafka and never handed them over"
+        try:
+            found = await read_hole(gap, generation)
+        except holes.HoleUnread as exc:
+            restart_now(f"{why}, and reading them from the broker failed ({exc})")
+        if not idle():  # handed over while we read: the batch's own check judges it
+            suspects = set()
+            return
+        if found:  # no agent takes records from here: the restart reads them again
+            restart_now(why)
+        # Nothing there: a commit marker last in its partition.
+        metrics.METRICS.holes.labels(topic=gap.topic, held="nothing").inc()
+        log.debug("no records at %s", gap)
+        continuity.accept(gap, generation)
+        await let_commit_pass(gap)
+        gaps.remove(gap)
     suspects = {(gap.topic, gap.partition, gap.first) for gap in gaps}
 
 

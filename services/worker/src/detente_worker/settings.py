@@ -86,8 +86,6 @@ class Settings(BaseSettings):
     # the worker exits with 75 before anything of its batch is acknowledged, and reads the
     # batch again after the restart. A whole piece (400,000 characters) takes seconds here.
     classify_timeout_seconds: float = Field(default=120.0, gt=0)
-    # Set by the worker itself when it restarts over skipped offsets (detente.offsets).
-    tolerated_gap: str | None = None
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
     skipped_records_check_seconds: float = Field(default=15.0, gt=0)
     # A worker stopped (SIGSTOP, a stalled VM) past what its group membership survives
