@@ -215,7 +215,7 @@ def main() -> int:
         ceiling = pipeline["classify_ceiling_between_runs"]["median_articles_per_second"]
         ceiling_cpu = pipeline["classify_ceiling_between_runs"]["median_cpu_ms_per_article"]
         for key in ("1_worker_one_record_at_a_time", "1_worker_unbundled", "1_worker",
-                    "1_worker_classify_thread", "1_worker_overlapping_runs", "2_worker",
+                    "1_worker_classify_thread", "1_worker_whole_pieces", "2_worker",
                     "2_worker_classify_thread", "1_worker_window_10_ms"):  # fmt: skip
             pipeline[key]["ratio_to_classify_ceiling"] = round(
                 pipeline[key]["median_articles_per_second"] / ceiling, 3
