@@ -165,6 +165,40 @@ def test_holes_filled_are_let_past_the_commit_only_once_the_batch_is_delivered()
     assert steps == ["handle [5, 6, 7]", "flush", "gap 2 6-6"]
 
 
+@pytest.mark.parametrize(
+    ("hole", "acknowledged", "commit_without", "commit_with"),
+    [
+        ((4, 6), [7, 8, 9], None, 10),  # Faust would never commit past the committed 4
+        ((10, 12), [4, 5, 6, 7, 8, 9, 13], 10, 14),  # nor past the hole
+        ((4, 4), [5, 6, 7], 8, 8),  # a single offset at the head it passes on its own
+    ],
+)
+def test_faust_commits_past_a_filled_hole_only_once_it_is_marked(
+    hole: tuple[int, int], acknowledged: list[int], commit_without: int, commit_with: int
+) -> None:
+    """Faust's own arithmetic (`Consumer._new_offset`), committed offset 4: the hole's
+    records were handled but never acknowledged through Faust, which handed them to no one."""
+    consumer = app.consumer
+    tp = TP("articles", 2)
+
+    def commit(marked: bool) -> int | None:
+        consumer._committed_offset[tp] = 4
+        consumer._acked[tp] = list(acknowledged)
+        consumer._acked_index[tp] = set(acknowledged)
+        consumer._gap.pop(tp, None)
+        if marked:
+            run(recovery.let_commit_pass(Gap("articles", 2, *hole)))
+        return consumer._new_offset(tp)
+
+    try:
+        assert commit(marked=False) == commit_without
+        assert commit(marked=True) == commit_with
+    finally:
+        for table in (consumer._committed_offset, consumer._acked, consumer._acked_index):
+            table.pop(tp, None)
+        consumer._gap.pop(tp, None)
+
+
 def test_the_restart_replaces_the_process() -> None:
     with mock.patch.object(recovery.os, "execve") as execve:
         recovery.restart_now("skipped")
