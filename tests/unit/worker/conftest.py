@@ -69,3 +69,15 @@ def contributions_handled() -> Iterator[Handled]:
     handled = Handled(aggregate, "handle_contributions")
     with mock.patch.object(aggregate, "handle_contributions", handled):
         yield handled
+
+
+@pytest.fixture(autouse=True)
+def never_replace_the_test_process() -> Iterator[None]:
+    """`restart_now` is `os.execve`: unpatched it would replace pytest itself. Tests that
+    expect a restart patch it themselves."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"os.execve called in a unit test: {args}")
+
+    with mock.patch("detente_worker.recovery.os.execve", side_effect=refuse):
+        yield

@@ -70,6 +70,12 @@ def broker_holds(*offsets: int) -> mock.AsyncMock:
     return mock.AsyncMock(side_effect=read)
 
 
+def resumed_at(offset: int, **more: Any) -> Any:
+    """app.consumer as `in_order` sees it: `articles` partition 2 resumed from `offset`."""
+    consumer = SimpleNamespace(_committed_offset={TP("articles", 2): offset}, **more)
+    return mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer))
+
+
 def holes_counted(held: str) -> float:
     return metrics.METRICS.holes.labels(topic="articles", held=held)._value.get()
 
@@ -77,6 +83,7 @@ def holes_counted(held: str) -> float:
 def test_a_hole_is_filled_with_the_records_the_broker_holds_there() -> None:
     before = holes_counted("records")
     with (
+        resumed_at(5),
         mock.patch.object(recovery, "continuity", OffsetContinuity()),
         mock.patch.object(recovery.holes, "records_in", broker_holds(8)) as records_in,
         mock.patch.object(recovery, "restart_now") as restart_now,
@@ -96,6 +103,7 @@ def test_a_hole_holding_no_records_is_passed_over() -> None:
     """A transaction's commit marker takes an offset that no consumer is handed."""
     before = holes_counted("nothing")
     with (
+        resumed_at(5),
         mock.patch.object(recovery, "continuity", OffsetContinuity()),
         mock.patch.object(recovery.holes, "records_in", broker_holds()),
         mock.patch.object(recovery, "restart_now") as restart_now,
@@ -116,6 +124,7 @@ def test_a_hole_that_cannot_be_read_restarts_the_worker_before_the_batch_is_hand
     failure: Exception,
 ) -> None:
     with (
+        resumed_at(5),
         mock.patch.object(recovery, "continuity", OffsetContinuity()),
         mock.patch.object(recovery.holes, "records_in", mock.AsyncMock(side_effect=failure)),
         mock.patch.object(recovery, "restart_now", side_effect=SystemExit) as restart_now,
@@ -142,6 +151,22 @@ def test_a_new_generation_starting_past_the_committed_offset_gets_the_records_be
     assert [(r.offset, r.generation) for r in records] == [(n, 8) for n in range(3, 10)]
 
 
+@pytest.mark.parametrize("committed", [None, 0])  # Faust keeps a committed 0 as None
+def test_a_partition_never_committed_is_judged_from_its_start(committed: int | None) -> None:
+    """Without a commit the consumer starts at the log's start: a first record past 0 is a
+    hole (a record Faust dropped, or records retention deleted: the broker says which)."""
+    with (
+        resumed_at(committed),  # type: ignore[arg-type]
+        mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(recovery.holes, "records_in", broker_holds(1)) as records_in,
+    ):
+        records, filled = run(recovery.in_order([consumed(2), consumed(3)]))
+        run(recovery.in_order([consumed(0, generation=9)]))  # the next generation from 0
+    assert records_in.call_args_list[0].args[0] == Gap("articles", 2, 0, 1)
+    assert records_in.call_count == 1
+    assert [r.offset for r in records] == [1, 2, 3] and filled == [Gap("articles", 2, 0, 1)]
+
+
 def test_holes_filled_are_let_past_the_commit_only_once_the_batch_is_delivered() -> None:
     steps: list[str] = []
 
@@ -154,10 +179,9 @@ def test_holes_filled_are_let_past_the_commit_only_once_the_batch_is_delivered()
     async def add_gap(tp: TP, first: int, last: int) -> None:
         steps.append(f"gap {tp.partition} {first}-{last}")
 
-    consumer = SimpleNamespace(_committed_offset={}, _add_gap=add_gap)
     with (
+        resumed_at(5, _add_gap=add_gap),
         mock.patch.object(recovery, "continuity", OffsetContinuity()),
-        mock.patch.object(type(app), "consumer", mock.PropertyMock(return_value=consumer)),
         mock.patch.object(recovery.holes, "records_in", broker_holds(6)),
         mock.patch.object(recovery.delivery, "flush_outputs", side_effect=flush),
     ):

@@ -111,12 +111,14 @@ async def let_commit_pass(gap: Gap) -> None:
     await consumer._add_gap(TP(gap.topic, gap.partition), gap.first, gap.last)
 
 
-def committed_offset(topic: str, partition: int) -> int | None:
+def committed_offset(topic: str, partition: int) -> int:
     """The offset the consumer resumed a partition from: Faust seeks every assigned partition
     to its committed offset after a rebalance and keeps it (and later commits) here; it has
-    no public accessor."""
+    no public accessor. It keeps 0 as None, and without a commit the consumer starts at the
+    log's start (`consumer_auto_offset_reset="earliest"`): both read from 0, or from where
+    retention has moved the start to, which the hole reader finds (holes.py)."""
     committed: dict[TP, int | None] = getattr(app.consumer, "_committed_offset", {})
-    return committed.get(TP(topic, partition))
+    return committed.get(TP(topic, partition)) or 0
 
 
 def restart_now(why: str) -> NoReturn:
