@@ -11,6 +11,7 @@ themselves: the batch is handled with them in their place.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -21,6 +22,7 @@ from detente_worker.records import Record
 
 # Reading a hole runs inside a batch: a broker that does not answer by then restarts it.
 READ_WITHIN_SECONDS = 30.0
+STOP_WITHIN_SECONDS = 5.0
 
 
 class HoleUnread(RuntimeError):
@@ -33,20 +35,6 @@ async def records_in(
     """The records the broker holds at the gap's offsets, in order (none: only markers, or
     deleted), as if handed over in `generation`. Raises HoleUnread, also for a hole of more
     than `at_most` records (the worker's batches stay bounded)."""
-    reading = _read(gap, generation, kafka, client_id, at_most)
-    try:
-        return await asyncio.wait_for(reading, READ_WITHIN_SECONDS)
-    except TimeoutError as exc:
-        raise HoleUnread(f"no answer from the broker within {READ_WITHIN_SECONDS:g} s") from exc
-    except HoleUnread:
-        raise
-    except Exception as exc:  # any client error: the restart reads the partition again
-        raise HoleUnread(repr(exc)) from exc
-
-
-async def _read(
-    gap: Gap, generation: int, kafka: KafkaConnection, client_id: str, at_most: int
-) -> list[Record]:
     consumer = AIOKafkaConsumer(
         group_id=None,
         enable_auto_commit=False,
@@ -57,24 +45,41 @@ async def _read(
         client_id=client_id,
         **kafka.aiokafka_options(),
     )
-    await consumer.start()
     try:
-        partition = TopicPartition(gap.topic, gap.partition)
-        consumer.assign([partition])
-        consumer.seek(partition, gap.first)
-        found: list[Record] = []
-        while await consumer.position(partition) <= gap.last:
-            fetched = await consumer.getmany(partition, timeout_ms=1000, max_records=64)
-            for message in fetched.get(partition, []):
-                if message.offset > gap.last:
-                    return found
-                if message.offset >= gap.first:
-                    found.append(_record(message, generation))
-                    if len(found) > at_most:
-                        raise HoleUnread(f"{gap} holds more than {at_most} records")
-        return found
+        return await asyncio.wait_for(
+            _read(consumer, gap, generation, at_most), READ_WITHIN_SECONDS
+        )
+    except TimeoutError as exc:
+        raise HoleUnread(f"no answer from the broker within {READ_WITHIN_SECONDS:g} s") from exc
+    except HoleUnread:
+        raise
+    except Exception as exc:  # any client error: the restart reads the partition again
+        raise HoleUnread(repr(exc)) from exc
     finally:
-        await consumer.stop()
+        # Bounded too: this runs inside a batch, and a stop that hangs would hold the batch,
+        # and with it the partition, for good, with nothing in the logs.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(consumer.stop(), STOP_WITHIN_SECONDS)
+
+
+async def _read(
+    consumer: AIOKafkaConsumer, gap: Gap, generation: int, at_most: int
+) -> list[Record]:
+    await consumer.start()
+    partition = TopicPartition(gap.topic, gap.partition)
+    consumer.assign([partition])
+    consumer.seek(partition, gap.first)
+    found: list[Record] = []
+    while await consumer.position(partition) <= gap.last:
+        fetched = await consumer.getmany(partition, timeout_ms=1000, max_records=64)
+        for message in fetched.get(partition, []):
+            if message.offset > gap.last:
+                return found
+            if message.offset >= gap.first:
+                found.append(_record(message, generation))
+                if len(found) > at_most:
+                    raise HoleUnread(f"{gap} holds more than {at_most} records")
+    return found
 
 
 def _record(message: Any, generation: int) -> Record:
