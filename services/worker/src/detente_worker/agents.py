@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from detente_worker import aggregate, classify, idle_subjects, recovery
+from detente_worker import aggregate, classify, idle_subjects, metrics, recovery, stall
 from detente_worker.app import app, settings
 from detente_worker.topics import articles_topic, contributions_topic
 
@@ -47,6 +47,17 @@ async def aggregate_indices(stream):  # type: ignore[no-untyped-def]
 app.timer(interval=settings.skipped_records_check_seconds, name="detente-skipped-records")(
     recovery.find_records_never_handed_over
 )
+
+
+@app.timer(interval=settings.skipped_records_check_seconds, name="detente-stall")
+async def restart_if_stalled() -> None:
+    sources = [articles_topic.get_topic_name(), contributions_topic.get_topic_name()]
+    await stall.check(
+        app, sources, settings.stall_seconds, metrics.consumer_lags, recovery.restart_now,
+        interval=settings.skipped_records_check_seconds,
+    )  # fmt: skip
+
+
 app.on_partitions_assigned.connect(recovery.load_changelog_metadata)
 app.on_partitions_assigned.connect(recovery.check_partition_counts)
 

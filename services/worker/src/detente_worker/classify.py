@@ -25,7 +25,7 @@ from detente.events import Article, ArticleStances, Contribution, ContributionBu
 from detente.indices import hour_of
 from detente.registry import ActorRegistry
 from detente.stances import UnprocessableArticle
-from detente_worker import cpus, delivery, fencing, metrics, scoring
+from detente_worker import cpus, delivery, fencing, metrics, scoring, stall
 from detente_worker.app import settings
 from detente_worker.engine import get_engine, lateness_hours
 from detente_worker.records import Record
@@ -162,6 +162,7 @@ async def handle_articles(records: Sequence[Record]) -> None:
                 contributions = []
                 pieces += 1
             started = time.perf_counter()
+            stall.PROGRESS.progressed()  # a long batch of many runs is not a stalled one
     except BrokenProcessPool as exc:
         # Raising would let Faust acknowledge the batch: restart and read it again instead.
         delivery.exit_now(f"the classifying process died ({exc!r}); restarting", 75)

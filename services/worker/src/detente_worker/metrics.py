@@ -114,6 +114,25 @@ class ConsumerLag:
         self._labels = set(labels)
 
 
+async def consumer_lags(app: Any, sources: Iterable[str]) -> dict[tuple[str, int], int]:
+    """Records between the committed offset (or, before the first commit since start, the
+    consumer's position) and the end, per assigned partition of `sources`."""
+    wanted = set(sources)
+    consumer = app.consumer
+    partitions = sorted(tp for tp in consumer.assignment() if tp.topic in wanted)
+    ends = await consumer.highwaters(*partitions) if partitions else {}
+    committed = app.monitor.tp_committed_offsets
+    lags: dict[tuple[str, int], int] = {}
+    for tp in partitions:
+        end = ends.get(tp)
+        position = committed.get(tp)
+        if position is None:  # nothing committed since start: where the consumer is
+            position = await consumer.position(tp)
+        if end is not None and position is not None:
+            lags[(tp.topic, tp.partition)] = max(0, end - position)
+    return lags
+
+
 class WorkerMetrics:
     def __init__(
         self, registry: CollectorRegistry = REGISTRY, settings: MetricsSettings | None = None
@@ -284,19 +303,7 @@ class WorkerMetrics:
         """Periodic (on the event loop): consumer lag, table sizes, idle subjects."""
         self.subjects.sweep()
         self.set_table_sizes(tables)
-        wanted = set(sources)
-        consumer = app.consumer
-        partitions = sorted(tp for tp in consumer.assignment() if tp.topic in wanted)
-        ends = await consumer.highwaters(*partitions) if partitions else {}
-        committed = app.monitor.tp_committed_offsets
-        lags: dict[tuple[str, int], int] = {}
-        for tp in partitions:
-            end = ends.get(tp)
-            position = committed.get(tp)
-            if position is None:  # nothing committed since start: where the consumer is
-                position = await consumer.position(tp)
-            if end is not None and position is not None:
-                lags[(tp.topic, tp.partition)] = max(0, end - position)
+        lags = await consumer_lags(app, sources)
         self.lag.set(lags)
 
     def install(

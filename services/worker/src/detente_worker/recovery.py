@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from faust.types import TP
 
 from detente.offsets import Gap, OffsetContinuity, SkippedRecords
-from detente_worker import delivery, holes, metrics
+from detente_worker import delivery, holes, metrics, stall
 from detente_worker.app import app, settings
 from detente_worker.records import Record
 from detente_worker.tables import index_state, seen_articles
@@ -47,6 +47,7 @@ async def handle_batch(
         await delivery.flush_outputs()
         for gap in holes_filled:
             await let_commit_pass(gap)
+        stall.PROGRESS.progressed()
         oldest = min((r.produced_at for r in records if r.produced_at is not None), default=None)
         metrics.METRICS.observe_batch(
             stage,

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     classify_timeout_seconds: float = Field(default=120.0, gt=0)
     # How often an idle worker checks that the consumer handed over all it took from Kafka.
     skipped_records_check_seconds: float = Field(default=15.0, gt=0)
+    # A worker that finishes no batch (nor classify run) this long while records wait in its
+    # partitions logs where it waits and restarts (stall.py). Above the classify deadline,
+    # which ends a stuck classifier sooner and more precisely.
+    stall_seconds: float = Field(default=180.0, gt=0)
     # A worker stopped (SIGSTOP, a stalled VM) past what its group membership survives
     # restarts before writing again (fencing.py). Off only to test that the readers alone
     # drop a frozen worker's late writes (tests/chaos/test_worker_frozen.py).

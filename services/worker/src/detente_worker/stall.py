@@ -1,0 +1,120 @@
+"""A worker that makes no progress while records wait for it restarts, and says where it
+was stuck.
+
+Seen in session 14 and again in session 18 (`tests/chaos/test_worker_killed.py`, kill -9 of
+one of two workers, on a loaded machine): after the rebalance that followed the kill, the
+survivor said "Worker ready" and then handled nothing for minutes, with records waiting and
+no error logged, until the test gave up. The cause is not known yet. Whatever it is, a
+worker in that state keeps heartbeating, so the group never moves its partitions: only the
+worker itself can notice. So every `check_seconds` it asks: has any batch, or any run of
+the classifier within one, finished in the last `stall_seconds`, and if not, do records
+wait in its partitions? If they do, it logs what every task and thread was waiting on
+(for the next person to read) and restarts itself (recovery.restart_now), as a crash and
+restart would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class ProgressClock:
+    """When the worker last made progress: a batch or a classify run finished, or a
+    rebalance (after which the clock starts again)."""
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self._last = self._looked = now()
+
+    def progressed(self) -> None:
+        self._last = self._now()
+
+    def still_for(self) -> float:
+        return self._now() - self._last
+
+    def since_last_look(self) -> float:
+        """Time since the previous call: far more than the timer's interval means the
+        process itself was stopped (SIGSTOP, a frozen VM), not stuck."""
+        now = self._now()
+        elapsed, self._looked = now - self._looked, now
+        return elapsed
+
+
+PROGRESS = ProgressClock()
+
+
+async def stalled(
+    clock: ProgressClock,
+    stall_seconds: float,
+    moving: bool,
+    waiting: Callable[[], Awaitable[Mapping[tuple[str, int], int]]],
+    interval: float = 15.0,
+) -> dict[tuple[str, int], int] | None:
+    """The partitions with records waiting, if the worker has made no progress for
+    `stall_seconds` while they wait; None otherwise. `moving`: a rebalance or a table
+    recovery is under way, which stops the flow on purpose (the clock starts again).
+    `interval`: how often this is asked; a look much later than that follows a stop of
+    the whole process, which is fencing.py's business, and the clock starts again too."""
+    paused = clock.since_last_look() > 3 * interval
+    if moving or paused:
+        clock.progressed()
+        return None
+    if clock.still_for() < stall_seconds:
+        return None
+    try:
+        found = await waiting()
+    except Exception:  # the broker unreachable: a restart would not help; look again later
+        return None
+    lags = {tp: lag for tp, lag in found.items() if lag > 0}
+    if not lags:  # idle with nothing to do: fine; a record arriving now gets the full time
+        clock.progressed()
+        return None
+    return lags
+
+
+def where_everything_waits(limit: int = 12) -> str:
+    """Every asyncio task's and every thread's stack, innermost `limit` frames each."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        out.write(f"task {task.get_name()}: {task.get_coro()!r}\n")
+        task.print_stack(limit=limit, file=out)
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1)
+        if frame is not None:
+            out.write(f"thread {thread.name}:\n")
+            out.write("".join(traceback.format_stack(frame, limit=limit)))
+    return out.getvalue()
+
+
+async def check(
+    app: Any,
+    sources: Iterable[str],
+    stall_seconds: float,
+    lags: Callable[[Any, Iterable[str]], Awaitable[Mapping[tuple[str, int], int]]],
+    restart: Callable[[str], Any],
+    interval: float = 15.0,
+) -> None:
+    """The timer's body (agents.py wires it, every `interval` seconds): restart a worker
+    stalled with work waiting."""
+    sources = list(sources)
+    moving = bool(app.rebalancing or app.in_recovery)
+    waiting = await stalled(PROGRESS, stall_seconds, moving, lambda: lags(app, sources), interval)
+    if waiting is None:
+        return
+    total = sum(waiting.values())
+    log.error("stalled; what every task and thread waits on:\n%s", where_everything_waits())
+    restart(
+        f"no batch finished for {PROGRESS.still_for():.0f} s while {total} records wait in "
+        f"{len(waiting)} partitions (DETENTE_STALL_SECONDS={stall_seconds:g})"
+    )
