@@ -104,6 +104,9 @@ class Services:
             DETENTE_METRICS_PORT=str(self.metrics_ports[name]),
             DETENTE_DATA_DIR=str(self.log_dir / f"{name}-data"),
             DETENTE_SESSION_TIMEOUT_SECONDS="6",
+            # A stalled worker restarts after a minute here, not three (stall.py): a stall
+            # costs a fault test one minute plus a restart.
+            DETENTE_STALL_SECONDS="60",
             **settings,
         )  # fmt: skip
         return self._start([str(BIN / "detente-worker")], env, name)

@@ -112,14 +112,16 @@ async def let_commit_pass(gap: Gap) -> None:
     await consumer._add_gap(TP(gap.topic, gap.partition), gap.first, gap.last)
 
 
-def committed_offset(topic: str, partition: int) -> int:
+def committed_offset(topic: str, partition: int) -> int | None:
     """The offset the consumer resumed a partition from: Faust seeks every assigned partition
     to its committed offset after a rebalance and keeps it (and later commits) here; it has
-    no public accessor. It keeps 0 as None, and without a commit the consumer starts at the
-    log's start (`consumer_auto_offset_reset="earliest"`): both read from 0, or from where
-    retention has moved the start to, which the hole reader finds (holes.py)."""
+    no public accessor. None for a partition without a commit (or committed at 0, which
+    Faust keeps as None): aiokafka then does not seek, and the consumer goes on from where
+    it was, so there is nothing to compare the first record with. (Taking None for 0 was
+    tried: in CI's frozen-worker test a worker that had handled offsets 0-133 itself before
+    a rebalance, not yet committed, then read them all again as a "hole".)"""
     committed: dict[TP, int | None] = getattr(app.consumer, "_committed_offset", {})
-    return committed.get(TP(topic, partition)) or 0
+    return committed.get(TP(topic, partition)) or None
 
 
 def restart_now(why: str) -> NoReturn:

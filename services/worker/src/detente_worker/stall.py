@@ -82,12 +82,37 @@ async def stalled(
     return lags
 
 
+def await_chain(awaitable: Any) -> list[str]:
+    """Where a suspended coroutine waits: each frame of its chain of awaits, outermost first
+    (a task's own stack shows only the outermost one). An async generator's `asend` shows
+    no frame of its own: a chain that ends at an `async for` waits for its next item."""
+    where = []
+    seen: set[int] = set()
+    while awaitable is not None and id(awaitable) not in seen:
+        seen.add(id(awaitable))
+        frame = next(
+            (getattr(awaitable, a) for a in ("cr_frame", "ag_frame", "gi_frame")
+             if getattr(awaitable, a, None) is not None),
+            None,
+        )  # fmt: skip
+        if frame is not None:
+            code = frame.f_code
+            where.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        awaitable = next(
+            (getattr(awaitable, a) for a in ("cr_await", "ag_await", "gi_yieldfrom")
+             if getattr(awaitable, a, None) is not None),
+            None,
+        )  # fmt: skip
+    return where
+
+
 def where_everything_waits(limit: int = 12) -> str:
-    """Every asyncio task's and every thread's stack, innermost `limit` frames each."""
+    """Every asyncio task's chain of awaits and every thread's stack (innermost `limit`
+    frames)."""
     out = io.StringIO()
     for task in asyncio.all_tasks():
-        out.write(f"task {task.get_name()}: {task.get_coro()!r}\n")
-        task.print_stack(limit=limit, file=out)
+        out.write(f"task {task.get_name()}:\n")
+        out.write("\n".join(await_chain(task.get_coro())) + "\n")
     frames = sys._current_frames()
     for thread in threading.enumerate():
         frame = frames.get(thread.ident or -1)
@@ -113,8 +138,9 @@ async def check(
     if waiting is None:
         return
     total = sum(waiting.values())
+    where = ", ".join(f"{topic}[{partition}]: {lag}" for (topic, partition), lag in waiting.items())
     log.error("stalled; what every task and thread waits on:\n%s", where_everything_waits())
     restart(
         f"no batch finished for {PROGRESS.still_for():.0f} s while {total} records wait in "
-        f"{len(waiting)} partitions (DETENTE_STALL_SECONDS={stall_seconds:g})"
+        f"{len(waiting)} partitions ({where}; DETENTE_STALL_SECONDS={stall_seconds:g})"
     )
