@@ -112,7 +112,45 @@ def test_a_stalled_worker_logs_where_it_waits_and_restarts(
         run(look())
     restart.assert_called_once()
     assert "43 records wait in 2 partitions" in restart.call_args.args[0]
+    assert "articles[2]: 40" in restart.call_args.args[0]
     assert "the-stuck-batch" in caplog.text and "stuck_batch" in caplog.text
+
+
+def test_our_own_coroutines_are_found_where_a_task_chain_stops() -> None:
+    """Faust awaits each agent through an object that is no coroutine: the agent's own
+    coroutine, and where it waits, is found in the heap."""
+
+    class Opaque:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __await__(self) -> Any:
+            return self.inner.__await__()
+
+    async def main() -> str:
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiting = asyncio.ensure_future(
+            Opaque(recovery.handle_batch("classify", never_handles(never), []))
+        )
+        await asyncio.sleep(0.01)
+        try:
+            return stall.where_everything_waits()
+        finally:
+            waiting.cancel()
+
+    def never_handles(never: asyncio.Future[None]) -> Any:
+        async def handle(records: Any) -> None:
+            await never
+
+        return handle
+
+    with (
+        mock.patch.object(recovery, "continuity", OffsetContinuity()),
+        mock.patch.object(recovery.delivery, "flush_outputs", mock.AsyncMock()),
+    ):
+        report = run(main())
+    assert "coroutine handle_batch:" in report
+    assert "recovery.py" in report
 
 
 def test_a_finished_batch_is_progress() -> None:

@@ -4,6 +4,7 @@ wrapper that delivers outputs before Faust acknowledges anything."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -148,9 +149,9 @@ async def find_records_never_handed_over() -> None:
     positions = {}
     for tp in app.consumer.assignment():
         if tp.topic in sources:
-            try:
-                position = await app.consumer.position(tp)
-            except Exception:  # not fetched yet, or being revoked: nothing to judge
+            try:  # bounded: Faust answers through its consumer thread (seen stuck once)
+                position = await asyncio.wait_for(app.consumer.position(tp), 10.0)
+            except Exception:  # not fetched yet, being revoked, or no answer: not judged
                 continue
             if position is not None:
                 positions[(tp.topic, tp.partition)] = position

@@ -16,6 +16,8 @@ restart would.
 from __future__ import annotations
 
 import asyncio
+import gc
+import inspect
 import io
 import logging
 import sys
@@ -26,6 +28,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# The lag query goes through Faust's consumer thread; the check must not hang with it.
+ASK_WITHIN_SECONDS = 10.0
 
 
 class ProgressClock:
@@ -72,7 +77,7 @@ async def stalled(
     if clock.still_for() < stall_seconds:
         return None
     try:
-        found = await waiting()
+        found = await asyncio.wait_for(waiting(), ASK_WITHIN_SECONDS)
     except Exception:  # the broker unreachable: a restart would not help; look again later
         return None
     lags = {tp: lag for tp, lag in found.items() if lag > 0}
@@ -106,10 +111,24 @@ def await_chain(awaitable: Any) -> list[str]:
     return where
 
 
+def our_coroutines(package: str = "detente_worker") -> list[Any]:
+    """Every suspended coroutine of `package`'s own code. A task's chain of awaits stops at
+    an awaitable that is not a coroutine (Faust runs each agent as an `AwaitableActor`),
+    so the agents' own coroutines are found in the heap instead."""
+    return [
+        found for found in gc.get_objects()
+        if inspect.iscoroutine(found) and found.cr_frame is not None
+        and package in found.cr_frame.f_code.co_filename
+    ]  # fmt: skip
+
+
 def where_everything_waits(limit: int = 12) -> str:
-    """Every asyncio task's chain of awaits and every thread's stack (innermost `limit`
-    frames)."""
+    """Our own suspended coroutines, every asyncio task's chain of awaits and every
+    thread's stack (innermost `limit` frames)."""
     out = io.StringIO()
+    for coroutine in our_coroutines():
+        out.write(f"coroutine {coroutine.__qualname__}:\n")
+        out.write("\n".join(await_chain(coroutine)) + "\n")
     for task in asyncio.all_tasks():
         out.write(f"task {task.get_name()}:\n")
         out.write("\n".join(await_chain(task.get_coro())) + "\n")
