@@ -81,27 +81,32 @@ async def in_order(events: Iterable[Any]) -> tuple[list[Record], list[Gap]]:
 
 
 async def fill(gap: Gap, generation: int, why: str) -> list[Record]:
-    """The records of a hole, read from the broker; restarts the worker if they cannot be."""
+    """The records of a hole, read from the broker and accounted for."""
+    found = await read_hole(gap, generation, why)
+    account_for(gap, generation, found, why)
+    return found
+
+
+async def read_hole(gap: Gap, generation: int, why: str) -> list[Record]:
+    """holes.records_in with this worker's connection (a hole longer than a batch is not
+    read into one); restarts the worker if the broker cannot say."""
     try:
-        found = await read_hole(gap, generation)
+        return await holes.records_in(
+            gap, generation, settings.kafka,
+            client_id=f"{settings.app_id}-holes", at_most=settings.batch_max_records,
+        )  # fmt: skip
     except holes.HoleUnread as exc:
         restart_now(f"{why}, and reading them from the broker failed ({exc})")
+
+
+def account_for(gap: Gap, generation: int, found: Sequence[Record], why: str) -> None:
+    """Count and log what the broker held at `gap`; the partition goes on after it."""
     metrics.METRICS.holes.labels(topic=gap.topic, held="records" if found else "nothing").inc()
     if found:
         log.warning("%s: read its %d records from the broker instead", why, len(found))
     else:  # a transaction's commit marker, or records deleted by retention: routine
         log.debug("no records at %s", gap)
     continuity.accept(gap, generation)
-    return found
-
-
-async def read_hole(gap: Gap, generation: int) -> list[Record]:
-    """holes.records_in with this worker's connection; a hole longer than a batch is not
-    read into one."""
-    return await holes.records_in(
-        gap, generation, settings.kafka,
-        client_id=f"{settings.app_id}-holes", at_most=settings.batch_max_records,
-    )  # fmt: skip
 
 
 async def let_commit_pass(gap: Gap) -> None:
@@ -162,19 +167,13 @@ async def find_records_never_handed_over() -> None:
     gaps = continuity.behind(positions, generation)
     for gap in [g for g in gaps if (g.topic, g.partition, g.first) in suspects]:
         why = f"the consumer took {gap} from Kafka and never handed them over"
-        try:
-            found = await read_hole(gap, generation)
-        except holes.HoleUnread as exc:
-            restart_now(f"{why}, and reading them from the broker failed ({exc})")
+        found = await read_hole(gap, generation, why)
         if not idle():  # handed over while we read: the batch's own check judges it
             suspects = set()
             return
         if found:  # no agent takes records from here: the restart reads them again
             restart_now(why)
-        # Nothing there: a commit marker last in its partition.
-        metrics.METRICS.holes.labels(topic=gap.topic, held="nothing").inc()
-        log.debug("no records at %s", gap)
-        continuity.accept(gap, generation)
+        account_for(gap, generation, found, why)  # a commit marker last in its partition
         await let_commit_pass(gap)
         gaps.remove(gap)
     suspects = {(gap.topic, gap.partition, gap.first) for gap in gaps}
